@@ -1,0 +1,232 @@
+"""Course build: lab sources -> an nbgrader course directory -> ``nbgrader generate_assignment``.
+
+A lab's notebook source is a jupytext Markdown file (``labs/<lab>/notebooks/<nb>.md``), diff-friendly, where
+
+* prose is written once per language, in regions ``<!-- #region lang="en" -->`` (then ``uk``, ``ja``);
+* code cells carry a ``role``: ``setup`` (creates ``lab``), ``answer`` (the learner writes code; nbgrader solution
+  cell, the reference answer between ``### BEGIN SOLUTION`` / ``### END SOLUTION``), ``check`` (a locked nbgrader
+  test cell calling ``lab.check(...)``, hidden parts between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``),
+  ``readonly`` (locked code the learner runs but cannot change); no role means an ordinary example cell.
+
+Locked and graded cells hold language-neutral code only, and every language gets the same grade ids, so one
+gradebook grades a mixed-language class (nbgrader restores locked cells from the master copy and keeps the rest).
+A build for one language has only that language's prose; a build for ``all`` languages keeps every language, and
+:func:`localize` cuts a fetched copy down to the learner's language.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from .i18n import LANGUAGES, M_, SOURCE_LANGUAGE
+from .labdef import CourseDef, LabDef, LabDefinitionError, load_lab
+
+ROLES = {"setup", "answer", "check", "readonly", None}
+CODE_STUB = M_("core.build.code_stub", "# Write your code here, then run the cell (Shift+Enter).")
+TEXT_STUB = M_("core.build.text_stub", "Write your answer here.")
+HIDDEN_PLACEHOLDER = re.compile(r"\bhidden\s*=\s*HIDDEN\b")
+SETUP_CALL = re.compile(r"""Lab\(\s*(["'])(?P<lab>[\w-]+)\1\s*(?:,\s*lang\s*=\s*["'][\w-]*["']\s*)?\)""")
+
+
+class BuildError(Exception):
+    """A lab source that cannot be built, with the file and what to fix."""
+
+
+def _grade_id(cell_md: dict, question: str | None, role: str, where: str) -> str:
+    if cell_md.get("id"):
+        return str(cell_md["id"])
+    if not question:
+        raise BuildError(f"{where}: a {role!r} cell needs question=\"...\" (or id=\"...\")")
+    return question if role == "check" else f"{question}_{role}"
+
+
+def set_setup_language(source: str, lang: str | None) -> str:
+    """``Lab("x")`` -> ``Lab("x", lang="uk")`` (``lang=None`` removes the choice)."""
+    def repl(m: re.Match) -> str:
+        return f'Lab("{m["lab"]}", lang="{lang}")' if lang else f'Lab("{m["lab"]}")'
+    return SETUP_CALL.sub(repl, source)
+
+
+def source_notebook(lab: LabDef, notebook: str, langs: list[str]) -> nbformat.NotebookNode:
+    """The nbgrader *source* notebook (with solutions and hidden tests) for the given languages."""
+    path = lab.notebook_source(notebook)
+    if not path.exists():
+        raise BuildError(f"{path} is missing (listed in labs/{lab.id}/lab.toml)")
+    nb = jupytext.read(path)
+    single = langs[0] if len(langs) == 1 else None
+    cells, seen_ids, checked = [], set(), set()
+    for index, cell in enumerate(nb.cells):
+        md = dict(cell.metadata)
+        where = f"{path.name}, cell {index + 1}"
+        if cell.cell_type == "markdown":
+            lang = md.get("lang")
+            if lang is not None and lang not in LANGUAGES:
+                raise BuildError(f"{where}: unknown language {lang!r}")
+            if lang is not None and lang not in langs:
+                continue
+            new = nbformat.v4.new_markdown_cell(cell.source, metadata={"graders": {"lang": lang}} if lang else {})
+            new.id = f"md{index:03d}-{lang or 'all'}"
+            cells.append(new)
+            continue
+        role = md.get("role")
+        if role not in ROLES:
+            raise BuildError(f"{where}: unknown role {role!r} (use one of setup, answer, check, readonly)")
+        question = md.get("question")
+        source = cell.source
+        meta: dict = {}
+        if role == "setup":
+            source = set_setup_language(source, single)
+            meta["graders"] = {"role": "setup"}
+        elif role in ("answer", "check", "readonly"):
+            grade_id = _grade_id(md, question, role, where)
+            if grade_id in seen_ids:
+                raise BuildError(f"{where}: grade id {grade_id!r} is used twice")
+            seen_ids.add(grade_id)
+            nbg = {"schema_version": 3, "grade_id": grade_id, "locked": role != "answer",
+                   "solution": role == "answer", "grade": role == "check"}
+            if role == "check":
+                if question not in lab.questions:
+                    raise BuildError(f"{where}: question {question!r} is not in labs/{lab.id}/lab.toml")
+                nbg["points"] = lab.questions[question].points
+                checked.add(question)
+                source = _insert_hidden(lab, question, source, where)
+            elif role == "answer" and "### BEGIN SOLUTION" not in source:
+                raise BuildError(f"{where}: an answer cell needs its reference answer between "
+                                 "### BEGIN SOLUTION and ### END SOLUTION")
+            meta["nbgrader"] = nbg
+            meta["graders"] = {"role": role, "question": question}
+        new = nbformat.v4.new_code_cell(source, metadata=meta)
+        new.id = meta.get("nbgrader", {}).get("grade_id") or f"code{index:03d}"
+        cells.append(new)
+    expected = {q.id for q in lab.questions_in(notebook)}
+    if checked != expected:
+        raise BuildError(f"{path.name}: check cells cover {sorted(checked)} but lab.toml lists {sorted(expected)}")
+    out = nbformat.v4.new_notebook(cells=cells)
+    out.nbformat_minor = 5
+    out.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+        "language_info": {"name": "python"},
+        "graders": {"lab": lab.id, "notebook": notebook, "languages": list(langs)},
+    }
+    return out
+
+
+def _insert_hidden(lab: LabDef, question: str, source: str, where: str) -> str:
+    """Put the grading-only data of ``labs/<lab>/hidden/<question>.json`` into the hidden-tests block."""
+    if not HIDDEN_PLACEHOLDER.search(source):
+        return source
+    begin, end = source.find("### BEGIN HIDDEN TESTS"), source.find("### END HIDDEN TESTS")
+    match = HIDDEN_PLACEHOLDER.search(source)
+    if not (0 <= begin < match.start() < end):
+        raise BuildError(f"{where}: hidden=HIDDEN must stand inside ### BEGIN HIDDEN TESTS ... ### END HIDDEN TESTS")
+    data_path = lab.hidden_dir / f"{question}.json"
+    try:
+        data = json.loads(data_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"{where}: uses hidden=HIDDEN but {data_path} is missing") from None
+    except ValueError as exc:
+        raise BuildError(f"{data_path} is not valid JSON: {exc}") from None
+    return HIDDEN_PLACEHOLDER.sub(lambda m: f"hidden={data!r}", source)
+
+
+def localize(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
+    """Cut a fresh all-language notebook down to one language (prose, the setup cell, answer stubs)."""
+    english_stub = CODE_STUB.render(SOURCE_LANGUAGE)
+    cells = []
+    for cell in nb.cells:
+        g = cell.get("metadata", {}).get("graders", {})
+        if cell.cell_type == "markdown" and g.get("lang") not in (None, lang):
+            continue
+        if g.get("role") == "setup":
+            cell.source = set_setup_language(cell.source, lang)
+        elif g.get("role") == "answer" and cell.source.strip() == english_stub:
+            cell.source = CODE_STUB.render(lang)
+        cells.append(cell)
+    nb.cells = cells
+    nb.metadata.setdefault("graders", {})["languages"] = [lang]
+    return nb
+
+
+# --- the nbgrader course directory ------------------------------------------------------------------------------
+
+NBGRADER_CONFIG = """\
+# Made by `graders build`; edit the course in {course_path}, not here.
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.root = {root!r}
+c.ClearSolutions.code_stub = {{"python": {code_stub!r}}}
+c.ClearSolutions.text_stub = {text_stub!r}
+# A check that waits on a local service (moto, the practice web app) can take a while; a runaway cell cannot.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+"""
+
+
+def nbgrader_env() -> dict[str, str]:
+    """nbgrader shells out to ``alembic``: it must find the environment's own ``bin/`` first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def run_nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(cmd, cwd=root, env=nbgrader_env(), capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise BuildError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def write_course_dir(course: CourseDef, root: Path, lang: str) -> list[str]:
+    """Write ``nbgrader_config.py`` and ``source/<lab>/`` for every lab of the course; returns the lab ids."""
+    langs = list(LANGUAGES) if lang == "all" else [lang]
+    if lang != "all" and lang not in LANGUAGES:
+        raise BuildError(f"Unknown language {lang!r}: choose one of {', '.join(LANGUAGES)} or all")
+    root.mkdir(parents=True, exist_ok=True)
+    stub_lang = SOURCE_LANGUAGE if lang == "all" else lang
+    (root / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(
+        course_path=course.path, course_id=course.id, root=str(root.resolve()),
+        code_stub=CODE_STUB.render(stub_lang) + "\n", text_stub=TEXT_STUB.render(stub_lang)), encoding="utf-8")
+    for lab_id in course.labs:
+        lab = load_lab(lab_id)
+        src = root / "source" / lab.id
+        if src.exists():
+            shutil.rmtree(src)
+        src.mkdir(parents=True)
+        if lab.data_dir.is_dir():
+            shutil.copytree(lab.data_dir, src, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+        for notebook in lab.notebooks:
+            nbformat.write(source_notebook(lab, notebook, langs), src / f"{notebook}.ipynb")
+    return list(course.labs)
+
+
+def build_course(course: CourseDef, root: Path, lang: str, labs: list[str] | None = None) -> list[str]:
+    """Source tree + ``nbgrader generate_assignment`` for each lab: the release is ready in ``root/release``."""
+    lab_ids = write_course_dir(course, root, lang)
+    for lab_id in labs or lab_ids:
+        if lab_id not in lab_ids:
+            raise LabDefinitionError(f"Lab {lab_id!r} is not part of course {course.id!r}")
+        run_nbgrader(root, "generate_assignment", lab_id, "--force")
+    return labs or lab_ids
+
+
+def tree_digest(*paths: Path) -> str:
+    """A digest of every file under the given paths (to skip a rebuild when nothing changed)."""
+    h = hashlib.sha256()
+    for base in paths:
+        files = sorted(p for p in Path(base).rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if Path(base).is_dir() else [Path(base)]
+        for p in files:
+            h.update(str(p.relative_to(base.parent)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,158 @@
+"""The learner's one object: ``lab = Lab("orientation"); lab.check("q1")``.
+
+``check`` gathers the evidence (the learner's variables from the calling notebook), runs the question's rules, shows
+the verdict in the learner's language with a hint that gets more specific after repeated failures, and records it in
+the local progress store. When nbgrader runs the notebook (``NBGRADER_EXECUTION`` is set by ``autograde`` and
+``validate``) a failed check also raises :class:`CheckFailed`, so the test cell scores 0, with the same message.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from typing import Any
+
+from .checks import Check, Verdict
+from .i18n import M_, resolve_language
+from .labdef import load_lab
+from .progress import ProgressStore
+from .render import VerdictView, as_text
+
+UNKNOWN_QUESTION = M_("core.unknown_question", "There is no question {question} in this lab. The questions are: {known}.")
+PROGRESS_TITLE = M_("core.progress.title", "Your progress in {lab}: {done} of {total} questions done.")
+PROGRESS_NEXT = M_("core.progress.next", "Next: question {question}.")
+PROGRESS_ALL_DONE = M_("core.progress.all_done", "You have finished this lab. Well done!")
+
+
+class CheckFailed(AssertionError):
+    """A failed check while nbgrader grades: the test cell fails and the learner's feedback shows the message."""
+
+
+def grading_mode() -> str | None:
+    """'autograde' or 'validate' while nbgrader runs the notebook, else None."""
+    return os.environ.get("NBGRADER_EXECUTION") or None
+
+
+def _short_traceback_for_check_failures() -> None:
+    """In IPython, a CheckFailed shows as one line (the verdict is already displayed above it), not a traceback."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None or getattr(ip, "_graders_handler", False):
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        stb = [f"{etype.__name__}: {value}"]
+        shell._showtraceback(etype, value, stb)
+        return stb
+
+    ip.set_custom_exc((CheckFailed,), handler)
+    ip._graders_handler = True
+
+
+class Lab:
+    def __init__(self, lab_id: str, lang: str | None = None, *, progress: ProgressStore | None = None):
+        self.definition = load_lab(lab_id)
+        self.id = self.definition.id
+        self.lang = resolve_language(lang)
+        self.questions = self.definition.checks.questions
+        self.hints: dict[str, list] = getattr(self.definition.checks, "HINTS", {})
+        self.context: dict[str, Any] = {}
+        self._progress = progress
+        _short_traceback_for_check_failures()
+
+    @property
+    def progress_store(self) -> ProgressStore:
+        if self._progress is None:
+            self._progress = ProgressStore()
+        return self._progress
+
+    def __repr__(self) -> str:
+        return f"Lab({self.id!r}, lang={self.lang!r})"
+
+    # --- the check -----------------------------------------------------------------------------------------------
+    def evaluate(self, question: str, namespace: dict[str, Any], hidden: Any = None) -> Verdict:
+        """The verdict alone, with no display and no recording (graders and tests use this)."""
+        if question not in self.questions.functions:
+            known = ", ".join(self.questions.functions)
+            raise KeyError(UNKNOWN_QUESTION.render(self.lang, question=question, known=known))
+        check = Check(namespace, hidden=hidden, context=self.context, lang=self.lang)
+        return self.questions.run(question, check)
+
+    def check(self, question: str, hidden: Any = None, *, namespace: dict[str, Any] | None = None) -> None:
+        if namespace is None:
+            namespace = inspect.currentframe().f_back.f_globals
+        try:
+            verdict = self.evaluate(question, namespace, hidden)
+        except KeyError as exc:
+            print(exc.args[0], file=sys.stderr)
+            raise CheckFailed(exc.args[0]) from None
+        mode = grading_mode()
+        if mode is None:
+            failures = self._record(verdict)
+        else:
+            failures = 0 if verdict.passed else 1
+        hint = self._hint(question, failures) if not verdict.passed else None
+        self._show(VerdictView(verdict, self.lang, hint))
+        if mode is not None and not verdict.passed:
+            raise CheckFailed(" | ".join(p.message.render(self.lang, **p.params) for p in verdict.failures))
+
+    def _record(self, verdict: Verdict) -> int:
+        """Store the attempt; returns failures in a row including this one (0 when it passed)."""
+        try:
+            store = self.progress_store
+            store.record(self.id, verdict.question, verdict.passed, verdict.message_ids(ok=False), self.lang)
+            return store.failures_in_a_row(self.id, verdict.question)
+        except Exception as exc:  # a read-only or full disk must not stop the learner's check
+            print(f"(progress not saved: {exc})", file=sys.stderr)
+            return 0 if verdict.passed else 1
+
+    def _hint(self, question: str, failures_in_a_row: int):
+        hints = self.hints.get(question) or []
+        if not hints or failures_in_a_row < 1:
+            return None
+        return hints[min(failures_in_a_row, len(hints)) - 1]
+
+    @staticmethod
+    def _show(view: VerdictView) -> None:
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            print(view)
+            return
+        if get_ipython() is None:
+            print(view)
+        else:
+            display(view)
+
+    # --- progress --------------------------------------------------------------------------------------------------
+    def progress(self) -> None:
+        """Show which questions of this lab are done and which one is next."""
+        from .render import _inline
+
+        done = self.progress_store.questions(self.id)
+        order = list(self.definition.questions)
+        finished = [q for q in order if done.get(q) and done[q].passed]
+        lines = [PROGRESS_TITLE.render(self.lang, lab=self.definition.title_in(self.lang), done=len(finished),
+                                       total=len(order))]
+        rest = [q for q in order if q not in finished]
+        lines.append(PROGRESS_NEXT.render(self.lang, question=rest[0]) if rest else PROGRESS_ALL_DONE.render(self.lang))
+        marks = " ".join(f"{q} {'✔' if q in finished else '·'}" for q in order)
+        text = "\n".join([lines[0], marks, lines[1]])
+        html = "<div>" + "<br>".join(_inline(s) for s in (lines[0], marks, lines[1])) + "</div>"
+
+        class _View:
+            def _repr_mimebundle_(self, include=None, exclude=None):
+                return {"text/plain": text, "text/html": html}
+
+            def __str__(self):
+                return text
+
+        self._show(_View())
+
+
+def check_text(verdict: Verdict, lang: str) -> str:
+    return as_text(verdict, lang)

@@ -1,0 +1,167 @@
+"""The one shape of a local service: start on loopback, wait until healthy, expose the URL, stop cleanly."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+LOOPBACK = "127.0.0.1"
+
+
+class ServiceError(RuntimeError):
+    """A service that would not start or answer: says which, and where its log is."""
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except ServiceError:
+            raise
+        except Exception:
+            pass
+        time.sleep(interval)
+    return False
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 (loopback only)
+            return 200 <= r.status < 400
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class Service:
+    """Base class. Subclasses implement ``_start``/``_stop`` and may override ``health_path``."""
+
+    name = "service"
+    health_path = "/"
+    start_timeout = 30.0
+
+    def __init__(self, port: int | None = None, host: str = LOOPBACK):
+        if host != LOOPBACK:
+            raise ValueError("services listen on 127.0.0.1 only")
+        self.host = host
+        self.port = port or free_port(host)
+        self.running = False
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def healthy(self) -> bool:
+        return http_ok(self.url + self.health_path)
+
+    def start(self):
+        if self.running:
+            return self
+        self._start()
+        if not wait_until(self.healthy, self.start_timeout):
+            detail = self._failure_detail()
+            self.stop()
+            raise ServiceError(f"{self.name} did not answer on {self.url} within {self.start_timeout:.0f} s. {detail}")
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        self._stop()
+        self.running = False
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url} {'running' if self.running else 'stopped'}>"
+
+    def _failure_detail(self) -> str:
+        return ""
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _stop(self) -> None:
+        raise NotImplementedError
+
+
+class ThreadService(Service):
+    """A WSGI app (Flask, moto's server ...) served by werkzeug in a daemon thread of this process."""
+
+    def make_app(self):
+        raise NotImplementedError
+
+    def _start(self) -> None:
+        from werkzeug.serving import make_server
+
+        self._server = make_server(self.host, self.port, self.make_app(), threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=self.name, daemon=True)
+        self._thread.start()
+
+    def _stop(self) -> None:
+        server = getattr(self, "_server", None)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+            self._thread.join(timeout=5)
+            self._server = None
+
+
+class ProcessService(Service):
+    """A server in its own process group (Label Studio, JupyterLab ...), its output in a log file."""
+
+    def __init__(self, port: int | None = None, log_path: Path | None = None):
+        super().__init__(port)
+        self.log_path = Path(log_path) if log_path else None
+        self.process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
+
+    def _start(self) -> None:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(self.command(), env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def healthy(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise ServiceError(f"{self.name} exited with code {self.process.returncode}. {self._failure_detail()}")
+        return super().healthy()
+
+    def _failure_detail(self) -> str:
+        if self.log_path and self.log_path.exists():
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            return f"Its log ({self.log_path}) ends with:\n{tail}"
+        return ""
+
+    def _stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        except ProcessLookupError:
+            pass
