@@ -15,8 +15,10 @@ def _cases():
         for notebook in lab.notebooks:
             for lang in LANGUAGES:
                 yield pytest.param(lab_id, notebook, None, lang, id=f"{lab_id}-{notebook}-reference-{lang}")
-        for variant in load_variants(lab):
-            for lang in LANGUAGES:
+        # A lab with slow notebooks may run each variant in one language, rotating (lab.toml [testing]).
+        rotate = lab.raw.get("testing", {}).get("variant_languages") == "rotate"
+        for index, variant in enumerate(load_variants(lab)):
+            for lang in ([LANGUAGES[index % len(LANGUAGES)]] if rotate else LANGUAGES):
                 yield pytest.param(lab_id, variant.notebook, variant.name, lang,
                                    id=f"{lab_id}-{variant.notebook}-{variant.name}-{lang}")
 

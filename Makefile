@@ -1,0 +1,39 @@
+# The two commands of the README:  make start   (learners)   and   make test   (everyone, and CI).
+# Both set up everything on a fresh machine: a virtual environment, the Python packages, each lab's extra
+# install step (labs/*/install.sh), and the Debian packages in apt.txt.
+PYTHON    ?= python3
+VENV      ?= .venv
+lang      ?=
+port      ?= 8888
+workspace ?= workspace
+course    ?= digital-skills-day
+# pytest's parallel workers; CI machines have 2 cores
+workers   ?= auto
+
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: start test install system-deps build bench clean-build
+
+start: install
+	@scripts/install-system-deps.sh || true
+	$(BIN)/graders start --course $(course) --workspace $(workspace) --port $(port) $(if $(lang),--lang $(lang))
+
+test: install
+	scripts/install-system-deps.sh --required
+	$(BIN)/python -m pytest -n $(workers) --dist loadgroup -q $(pytest_args)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml $(wildcard labs/*/install.sh)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[all,test]"
+	for script in labs/*/install.sh; do [ -e "$$script" ] || continue; VENV="$(abspath $(VENV))" bash "$$script" || exit 1; done
+	touch $(STAMP)
+
+# Instructor: the nbgrader course directory for a class (lang=all for a mixed-language class).
+build: install
+	$(BIN)/graders build --course $(course) --out build/$(course) --lang $(or $(lang),en)
+
+bench: install
+	for script in bench/*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done

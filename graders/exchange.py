@@ -1,0 +1,98 @@
+"""nbgrader's exchange for a mixed-language class on a shared hub.
+
+The instructor releases one all-language build of an assignment (``graders build --lang all``): every notebook holds
+the prose in en, uk and ja (markdown cells tagged ``metadata.graders.lang``) and the same graded cells for everyone,
+so one gradebook grades the whole class. Learners fetch it through nbgrader's own exchange; the two classes here
+plug into it (``nbgrader_config.py`` of the learners' environment)::
+
+    c.ExchangeFactory.fetch_assignment = "graders.exchange.LocalizedFetchAssignment"
+    c.ExchangeFactory.submit = "graders.exchange.PrivateSubmit"
+
+* :class:`LocalizedFetchAssignment` copies exactly as nbgrader does, then cuts each notebook it has *just copied*
+  down to the learner's language (``$GRADERS_LANG``, then the learner's saved setting, then English) with
+  :func:`graders.build.localize`. A notebook the learner already had is never touched (nbgrader itself refuses to
+  fetch over an existing copy, and with ``replace_missing_files`` copies only what is missing).
+* :class:`PrivateSubmit` submits exactly as nbgrader does, then takes away the world read (and write) bits nbgrader
+  puts on the submission, so only the learner and the instructors' group (the exchange's ``inbound`` folder is
+  set-group-id, so the submission belongs to the instructor's group) can read it: another learner cannot, even
+  knowing its name.
+
+nbgrader's autograde restores locked cells from the master copy and keeps the learner's answer and prose cells, so
+a localized submission grades exactly like the all-language master.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import nbformat
+from nbgrader.exchange.default.fetch_assignment import ExchangeFetchAssignment
+from nbgrader.exchange.default.submit import ExchangeSubmit
+from traitlets import Unicode
+
+from .build import localize
+from .i18n import LANGUAGES, normalize_language, resolve_language
+
+
+def _files_under(path: Path) -> set[Path]:
+    if not path.is_dir():
+        return set()
+    return {p for p in path.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+def localize_file(path: Path, lang: str) -> bool:
+    """Cut one fetched notebook to ``lang`` in place; False (untouched) when it is not an all-language notebook."""
+    nb = nbformat.read(path, as_version=4)
+    langs = nb.metadata.get("graders", {}).get("languages")
+    if not langs or len(langs) < 2 or lang not in langs:
+        return False
+    localize(nb, lang)
+    tmp = path.with_name(f".{path.name}.localizing")
+    nbformat.write(nb, tmp)
+    os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+    tmp.replace(path)
+    return True
+
+
+class LocalizedFetchAssignment(ExchangeFetchAssignment):
+    """nbgrader's fetch, then each freshly copied all-language notebook is cut to the learner's language."""
+
+    language = Unicode(
+        "", help="The learner's language (en, uk, ja). Empty: $GRADERS_LANG, then the saved setting, then English."
+    ).tag(config=True)
+
+    def learner_language(self) -> str:
+        lang = normalize_language(self.language) if self.language else None
+        return lang or resolve_language()
+
+    def do_copy(self, src, dest):
+        before = _files_under(Path(dest))
+        super().do_copy(src, dest)
+        lang = self.learner_language()
+        if lang not in LANGUAGES:  # resolve_language only returns known languages; keep the guard explicit
+            return
+        for path in sorted(_files_under(Path(dest)) - before):
+            if path.suffix == ".ipynb" and not path.is_symlink():
+                try:
+                    if localize_file(path, lang):
+                        self.log.info("Localized %s to %s", path, lang)
+                except Exception as exc:  # a notebook we cannot read stays as nbgrader copied it
+                    self.log.warning("Could not localize %s: %s", path, exc)
+
+
+class PrivateSubmit(ExchangeSubmit):
+    """nbgrader's submit, then the submission is readable by the learner and the instructors' group only."""
+
+    def copy_files(self):
+        super().copy_files()
+        dest = Path(self.inbound_path) / self.assignment_filename
+        if not dest.is_dir():
+            return
+        for folder, dirs, files in os.walk(dest):
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o640)
+            for name in dirs:
+                os.chmod(os.path.join(folder, name), 0o770)
+        # The instructor deletes old submissions: keep group write on the top folder (no access for others).
+        os.chmod(dest, 0o770)

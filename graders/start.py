@@ -1,0 +1,114 @@
+"""``graders start``: the learner's one command after install.
+
+It brings the learner's workspace up to date (never overwriting their work), starts the local services the course's
+labs ask for, sets JupyterLab up for a learner (their language, no news fetched from the internet, no instructor
+panels), and runs JupyterLab on 127.0.0.1 with the workspace as its root.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from .i18n import JUPYTERLAB_LOCALES, M_, resolve_language
+from .labdef import CourseDef, load_course
+from .settings import MARKER, save_settings
+from .workspace import sync
+
+MSG_PREPARING = M_("core.start.preparing", "Preparing your copy of the course “{course}” in {workspace} ...")
+MSG_OPEN = M_("core.start.open", "JupyterLab is starting. Open this address in your browser: {url}")
+MSG_STOP = M_("core.start.stop", "To stop, press Ctrl+C in this window. Your work is saved in {workspace}.")
+MSG_SERVICE_FAILED = M_("core.start.service_failed", "The local service for “{lab}” did not start ({error}). You can still work on every exercise that does not need it.")
+
+# nbgrader's instructor tools (create assignment, formgrader, course list) are not for learners.
+LEARNER_DISABLED_LAB_PLUGINS = ["@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list",
+                                "@jupyter/nbgrader:formgrader"]
+LEARNER_DISABLED_SERVER_EXTENSIONS = ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"]
+
+
+def _write_json(path: Path, data: dict, overwrite: bool = True) -> None:
+    if path.exists() and not overwrite:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def jupyterlab_environment(workspace: Path, lang: str, language_chosen: bool) -> dict[str, str]:
+    """Per-workspace JupyterLab settings and config, as environment variables for the server."""
+    state = workspace / MARKER / "jupyterlab"
+    settings = state / "user-settings"
+    # The UI language: set when the learner chose it now, else keep what they may have picked in the menu since.
+    _write_json(settings / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings",
+                {"locale": JUPYTERLAB_LOCALES[lang]}, overwrite=language_chosen)
+    _write_json(settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+                {"fetchNews": "false", "checkForUpdates": False})
+    config = state / "config"
+    _write_json(config / "labconfig" / "page_config.json",
+                {"disabledExtensions": {name: True for name in LEARNER_DISABLED_LAB_PLUGINS}})
+    _write_json(config / "jupyter_server_config.json",
+                {"ServerApp": {"jpserver_extensions": {name: False for name in LEARNER_DISABLED_SERVER_EXTENSIONS}}})
+    env = dict(os.environ)
+    env.update({
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
+        "JUPYTER_CONFIG_DIR": str(config),
+        "GRADERS_WORKSPACE": str(workspace),
+        "GRADERS_LANG": lang,
+    })
+    return env
+
+
+def start_services(course: CourseDef, workspace: Path, lang: str) -> list[str]:
+    """Run each lab's ``services.on_start(workspace, lang)`` hook, if it has one; returns lines for the learner."""
+    lines = []
+    for lab_id in course.labs:
+        try:
+            module = importlib.import_module(f"labs.{lab_id}.services")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"labs.{lab_id}.services":
+                continue
+            raise
+        hook = getattr(module, "on_start", None)
+        if hook is None:
+            continue
+        try:
+            lines += list(hook(workspace, lang) or [])
+        except Exception as exc:  # one lab's service must not keep the learner out of the others
+            lines.append(MSG_SERVICE_FAILED.render(lang, lab=lab_id, error=exc))
+    return lines
+
+
+def jupyter_command(workspace: Path, port: int, open_browser: bool, token: str) -> list[str]:
+    return [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={workspace}", f"--ServerApp.open_browser={open_browser}",
+            f"--IdentityProvider.token={token}"] + (["--allow-root"] if os.geteuid() == 0 else [])
+
+
+def start(course_name: str, workspace: Path, lang: str | None, port: int, open_browser: bool = True,
+          services: bool = True) -> int:
+    course = load_course(course_name)
+    workspace = Path(workspace).resolve()
+    (workspace / MARKER).mkdir(parents=True, exist_ok=True)
+    chosen = lang is not None
+    lang = resolve_language(lang)
+    save_settings({"lang": lang, "course": course.id}, workspace)
+    print(MSG_PREPARING.render(lang, course=course.title_in(lang), workspace=workspace), flush=True)
+    for line in sync(course, workspace, lang).lines(lang):
+        print("  " + line, flush=True)
+    if services:
+        for line in start_services(course, workspace, lang):
+            print("  " + line, flush=True)
+    env = jupyterlab_environment(workspace, lang, chosen)
+    token = secrets.token_hex(16)  # only this learner, who sees this window, can open the server
+    print(MSG_OPEN.render(lang, url=f"http://127.0.0.1:{port}/lab?token={token}"), flush=True)
+    print(MSG_STOP.render(lang, workspace=workspace), flush=True)
+    proc = subprocess.Popen(jupyter_command(workspace, port, open_browser, token), env=env, cwd=workspace)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        return proc.wait()
