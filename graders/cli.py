@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
 from .i18n import LANGUAGES, M_, resolve_language
 
 DEFAULT_COURSE = "digital-skills-day"
+# Each of these modules has register(subparsers) adding its verb (e.g. graders grade, graders report).
+PLUGGED_VERBS = ["graders.grade.cli", "graders.report.cli"]
 MSG_NO_LAB = M_("core.cli.error", "Something is not right: {error}")
 
 
@@ -120,6 +123,16 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("i18n", help="(contributor) update or check the translation catalogs")
     i.add_argument("action", choices=["update", "check"])
     i.set_defaults(func=cmd_i18n)
+
+    # Verbs that live in packages of their own register themselves: one verb, one file.
+    for module_name in PLUGGED_VERBS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
     return p
 
 
