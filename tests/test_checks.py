@@ -1,0 +1,158 @@
+"""The learner check API in-process: verdicts, rendering, hints, grading mode, progress."""
+import pytest
+
+from graders import CheckFailed, Lab
+from graders.checks import Check, Questions, time_limit
+from graders.i18n import M_, normalize_language, resolve_language
+from graders.progress import ProgressStore
+from graders.render import VERDICT_MIME, VerdictView, as_html
+
+
+@pytest.fixture
+def lab(tmp_path):
+    return Lab("orientation", lang="en", progress=ProgressStore(tmp_path / "p.sqlite"))
+
+
+def test_right_answer_passes(lab):
+    verdict = lab.evaluate("q1", {"city": "Tokyo"})
+    assert verdict.passed and verdict.message_ids() == ["orientation.q1.ok"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("tokyo", "orientation.q1.case"), (" Tokyo", "orientation.q1.spaces"), ("Kyiv", "orientation.q1.other")])
+def test_near_misses_get_their_own_message(lab, value, message):
+    assert lab.evaluate("q1", {"city": value}).message_ids(ok=False) == [message]
+
+
+def test_missing_and_wrong_type_are_explained(lab):
+    assert lab.evaluate("q1", {}).message_ids(ok=False) == ["core.missing_name"]
+    verdict = lab.evaluate("q1", {"city": 5})
+    assert verdict.message_ids(ok=False) == ["core.wrong_type"]
+    assert "a whole number" in VerdictView(verdict, "en").__str__()
+
+
+def test_bool_is_not_a_number_but_numpy_numbers_are(lab):
+    import numpy as np
+    assert lab.evaluate("q2", {"total_hours": True}).message_ids(ok=False) == ["core.wrong_type"]
+    assert lab.evaluate("q2", {"total_hours": np.int64(18)}).passed
+
+
+def test_learner_function_errors_and_hangs_become_messages(lab):
+    def crashes(name):
+        raise ValueError("boom")
+
+    def hangs(name):
+        while True:
+            pass
+
+    assert lab.evaluate("q4", {"greet": crashes}).message_ids(ok=False) == ["core.function_raised"]
+    assert lab.evaluate("q4", {"greet": hangs}).message_ids(ok=False) == ["core.too_slow"]
+
+
+def test_a_bug_in_a_checker_is_reported_kindly():
+    questions = Questions("demo")
+
+    @questions("q1")
+    def q1(check):
+        raise ZeroDivisionError("oops")
+
+    verdict = questions.run("q1", Check({}))
+    assert verdict.message_ids(ok=False) == ["core.checker_broken"]
+
+
+def test_hidden_parts_run_only_with_hidden_data(lab):
+    greet = lambda name: "Hello, " + name + "!"  # noqa: E731
+    plain = lab.evaluate("q4", {"greet": greet})
+    graded = lab.evaluate("q4", {"greet": greet}, hidden={"names": ["Олена"]})
+    assert not any(p.hidden for p in plain.parts)
+    assert [p.params["name"] for p in graded.parts if p.hidden] == ["Олена"]
+
+
+def test_rendering_in_three_languages(lab):
+    verdict = lab.evaluate("q2", {"total_hours": 9})
+    assert "Three days of six hours" in str(VerdictView(verdict, "en"))
+    assert "Три дні по шість годин" in str(VerdictView(verdict, "uk"))
+    assert "掛け算です" in str(VerdictView(verdict, "ja"))
+    html = as_html(verdict, "uk")
+    assert 'lang="uk"' in html and "<code>*</code>" in html and "<script" not in html
+
+
+def test_learner_text_is_escaped_in_html(lab):
+    verdict = lab.evaluate("q1", {"city": "<script>alert(1)</script>"})
+    assert "<script>" not in as_html(verdict, "en")
+
+
+def test_mimebundle_has_html_text_and_json(lab):
+    bundle = VerdictView(lab.evaluate("q1", {"city": "Tokyo"}), "ja")._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", VERDICT_MIME}
+    assert bundle[VERDICT_MIME]["passed"] is True and bundle[VERDICT_MIME]["lang"] == "ja"
+
+
+def test_hints_get_more_specific_and_progress_is_kept(lab, capsys):
+    ns = {"city": "tokyo"}
+    lab.check("q1", namespace=ns)
+    first = capsys.readouterr().out
+    lab.check("q1", namespace=ns)
+    second = capsys.readouterr().out
+    assert "Text goes between quotes" in first
+    assert 'Type exactly: city = "Tokyo"' in second
+    lab.check("q1", namespace={"city": "Tokyo"})
+    assert lab.progress_store.questions("orientation")["q1"].passed
+    assert lab.progress_store.failures_in_a_row("orientation", "q1") == 0
+    lab.progress()
+    assert "1 of 5" in capsys.readouterr().out
+
+
+def test_grading_mode_raises_with_the_same_message(lab, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(CheckFailed, match="Three days of six hours"):
+        lab.check("q2", namespace={"total_hours": 9})
+    lab.check("q2", namespace={"total_hours": 18})  # passes quietly
+    assert lab.progress_store.questions("orientation") == {}  # grading does not touch the progress store
+
+
+def test_unknown_question_is_a_clear_error(lab):
+    with pytest.raises(CheckFailed, match="There is no question q9"):
+        lab.check("q9")
+
+
+def test_language_choice():
+    assert normalize_language("uk_UA.UTF-8") == "uk" and normalize_language("ja-JP") == "ja"
+    assert normalize_language("ua") == "uk" and normalize_language("fr") is None
+    assert resolve_language("ja") == "ja"
+
+
+def test_language_from_environment_and_settings(monkeypatch):
+    from graders.settings import save_settings
+    assert resolve_language() == "en"
+    save_settings({"lang": "uk"})
+    assert resolve_language() == "uk"
+    monkeypatch.setenv("GRADERS_LANG", "ja")
+    assert resolve_language() == "ja"
+
+
+def test_time_limit_interrupts():
+    import time
+    from graders.checks import _Timeout
+    with pytest.raises(_Timeout):
+        with time_limit(0.2):
+            time.sleep(2)
+
+
+def test_message_ids_are_unique():
+    M_("test.unique", "one text")
+    with pytest.raises(ValueError):
+        M_("test.unique", "another text")
+
+
+CALLER_GLOBAL = "Tokyo"
+
+
+def test_check_reads_the_callers_globals_like_a_notebook_cell(lab, capsys):
+    global city
+    city = "Tokyo"
+    try:
+        lab.check("q1")
+    finally:
+        del city
+    assert "well done" in capsys.readouterr().out
