@@ -212,18 +212,35 @@ def time_limit(seconds: float):
 QuestionFn = Callable[[Check], None]
 
 
+EVIDENCE = ("kernel", "outside")
+
+
 class Questions:
-    """A lab's registry of question functions: ``@questions("q1")``."""
+    """A lab's registry of question functions: ``@questions("q1")``.
+
+    ``evidence`` says where a question's verdict comes from:
+
+    * ``"kernel"`` (default): the learner's variables and functions (``check.value``, ``check.function``).
+    * ``"outside"``: only what the notebook left outside the kernel: service state (moto, the practice app's
+      database, Label Studio) and files in ``check.context["workdir"]``. The grader recomputes such a verdict in its
+      own process after the notebook ran (``lab.evaluate(q, {}, context=...)``), so nothing the learner does inside
+      the kernel can fake it. Such a function must not read ``check.ns``.
+    """
 
     def __init__(self, lab: str):
         self.lab = lab
         self.functions: dict[str, QuestionFn] = {}
+        self.evidence: dict[str, str] = {}
 
-    def __call__(self, question: str):
+    def __call__(self, question: str, evidence: str = "kernel"):
+        if evidence not in EVIDENCE:
+            raise ValueError(f"evidence must be one of {EVIDENCE}, not {evidence!r}")
+
         def register(fn: QuestionFn) -> QuestionFn:
             if question in self.functions:
                 raise ValueError(f"question {question!r} is registered twice in lab {self.lab!r}")
             self.functions[question] = fn
+            self.evidence[question] = evidence
             return fn
         return register
 

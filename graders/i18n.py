@@ -178,7 +178,9 @@ def update_catalogs(owner: Path) -> dict[str, list[str]]:
                 catalog = read_po(f, locale=lang)
         else:
             catalog = Catalog(locale=lang, project="digital-skills-labs")
+        created = catalog.creation_date  # keep the header stable: a date change on every run is merge noise
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        catalog.creation_date = created
         catalog.obsolete.clear()
         catalog.fuzzy = False
         with path.open("wb") as f:

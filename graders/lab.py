@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from .checks import Check, Verdict
@@ -22,6 +23,7 @@ UNKNOWN_QUESTION = M_("core.unknown_question", "There is no question {question} 
 PROGRESS_TITLE = M_("core.progress.title", "Your progress in {lab}: {done} of {total} questions done.")
 PROGRESS_NEXT = M_("core.progress.next", "Next: question {question}.")
 PROGRESS_ALL_DONE = M_("core.progress.all_done", "You have finished this lab. Well done!")
+SERVICE_UNAVAILABLE = M_("core.service_unavailable", "The local server “{service}” that this lab needs could not start: {error}. Restart the kernel and run the notebook from the top; if it happens again, tell your instructor.")
 
 
 class CheckFailed(AssertionError):
@@ -59,9 +61,27 @@ class Lab:
         self.lang = resolve_language(lang)
         self.questions = self.definition.checks.questions
         self.hints: dict[str, list] = getattr(self.definition.checks, "HINTS", {})
-        self.context: dict[str, Any] = {}
+        # What checks may look at besides the learner's variables: the notebook's folder and the lab's services.
+        self.context: dict[str, Any] = {"workdir": Path.cwd()}
         self._progress = progress
         _short_traceback_for_check_failures()
+        for name in self.definition.services:
+            self.connect_service(name)
+
+    def connect_service(self, name: str):
+        """The lab's local server ``name`` (see ``graders.services.registry``), kept in ``lab.context[name]``."""
+        from .services import ServiceError, connect
+
+        try:
+            self.context[name] = connect(name)
+        except (ServiceError, OSError) as exc:
+            print(SERVICE_UNAVAILABLE.render(self.lang, service=name, error=exc), file=sys.stderr)
+            return None
+        return self.context[name]
+
+    def service(self, name: str):
+        """The handle (``.url``, ``.info``) of a service this lab uses."""
+        return self.context.get(name) or self.connect_service(name)
 
     @property
     def progress_store(self) -> ProgressStore:
@@ -73,12 +93,15 @@ class Lab:
         return f"Lab({self.id!r}, lang={self.lang!r})"
 
     # --- the check -----------------------------------------------------------------------------------------------
-    def evaluate(self, question: str, namespace: dict[str, Any], hidden: Any = None) -> Verdict:
-        """The verdict alone, with no display and no recording (graders and tests use this)."""
+    def evaluate(self, question: str, namespace: dict[str, Any], hidden: Any = None,
+                 context: dict[str, Any] | None = None) -> Verdict:
+        """The verdict alone, with no display and no recording (graders and tests use this).
+
+        ``context`` replaces the lab's own (the grader passes the submission's folder and its services)."""
         if question not in self.questions.functions:
             known = ", ".join(self.questions.functions)
             raise KeyError(UNKNOWN_QUESTION.render(self.lang, question=question, known=known))
-        check = Check(namespace, hidden=hidden, context=self.context, lang=self.lang)
+        check = Check(namespace, hidden=hidden, context=self.context if context is None else context, lang=self.lang)
         return self.questions.run(question, check)
 
     def check(self, question: str, hidden: Any = None, *, namespace: dict[str, Any] | None = None) -> None:

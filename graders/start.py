@@ -6,16 +6,17 @@ panels), and runs JupyterLab on 127.0.0.1 with the workspace as its root.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from .i18n import JUPYTERLAB_LOCALES, M_, resolve_language
-from .labdef import CourseDef, load_course
+from .labdef import CourseDef, load_course, load_lab
 from .settings import MARKER, save_settings
 from .workspace import sync
 
@@ -23,6 +24,7 @@ MSG_PREPARING = M_("core.start.preparing", "Preparing your copy of the course �
 MSG_OPEN = M_("core.start.open", "JupyterLab is starting. Open this address in your browser: {url}")
 MSG_STOP = M_("core.start.stop", "To stop, press Ctrl+C in this window. Your work is saved in {workspace}.")
 MSG_SERVICE_FAILED = M_("core.start.service_failed", "The local service for “{lab}” did not start ({error}). You can still work on every exercise that does not need it.")
+MSG_SERVICE_READY = M_("core.start.service_ready", "The local server “{service}” is ready at {url} (only this computer can reach it).")
 
 # nbgrader's instructor tools (create assignment, formgrader, course list) are not for learners.
 LEARNER_DISABLED_LAB_PLUGINS = ["@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list",
@@ -62,24 +64,34 @@ def jupyterlab_environment(workspace: Path, lang: str, language_chosen: bool) ->
     return env
 
 
-def start_services(course: CourseDef, workspace: Path, lang: str) -> list[str]:
-    """Run each lab's ``services.on_start(workspace, lang)`` hook, if it has one; returns lines for the learner."""
-    lines = []
+def course_services(course: CourseDef) -> list[str]:
+    """The local servers the course's labs ask for (``services`` in each ``lab.toml``), each once, in order."""
+    names: list[str] = []
     for lab_id in course.labs:
-        try:
-            module = importlib.import_module(f"labs.{lab_id}.services")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"labs.{lab_id}.services":
-                continue
-            raise
-        hook = getattr(module, "on_start", None)
-        if hook is None:
-            continue
-        try:
-            lines += list(hook(workspace, lang) or [])
-        except Exception as exc:  # one lab's service must not keep the learner out of the others
-            lines.append(MSG_SERVICE_FAILED.render(lang, lab=lab_id, error=exc))
-    return lines
+        names += [name for name in load_lab(lab_id).services if name not in names]
+    return names
+
+
+def start_services(course: CourseDef, workspace: Path, lang: str) -> threading.Thread | None:
+    """Start the course's services for this workspace in the background (a first Label Studio start takes half a
+    minute; JupyterLab need not wait for it), printing a line as each comes up. Notebooks reuse them."""
+    from .services import connect
+
+    names = course_services(course)
+    if not names:
+        return None
+
+    def run() -> None:
+        for name in names:
+            try:
+                handle = connect(name, workspace)
+                print("  " + MSG_SERVICE_READY.render(lang, service=name, url=handle.url), flush=True)
+            except Exception as exc:  # one lab's service must not keep the learner out of the others
+                print("  " + MSG_SERVICE_FAILED.render(lang, lab=name, error=exc), flush=True)
+
+    thread = threading.Thread(target=run, name="start-services", daemon=True)
+    thread.start()
+    return thread
 
 
 def jupyter_command(workspace: Path, port: int, open_browser: bool, token: str) -> list[str]:
@@ -100,15 +112,23 @@ def start(course_name: str, workspace: Path, lang: str | None, port: int, open_b
     for line in sync(course, workspace, lang).lines(lang):
         print("  " + line, flush=True)
     if services:
-        for line in start_services(course, workspace, lang):
-            print("  " + line, flush=True)
+        start_services(course, workspace, lang)
     env = jupyterlab_environment(workspace, lang, chosen)
     token = secrets.token_hex(16)  # only this learner, who sees this window, can open the server
     print(MSG_OPEN.render(lang, url=f"http://127.0.0.1:{port}/lab?token={token}"), flush=True)
     print(MSG_STOP.render(lang, workspace=workspace), flush=True)
     proc = subprocess.Popen(jupyter_command(workspace, port, open_browser, token), env=env, cwd=workspace)
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)  # stopped by a service manager or a test: clean up as for Ctrl+C
     try:
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         return proc.wait()
+    finally:
+        from .services import stop_all
+
+        stop_all(workspace)  # the local servers this workspace started (kernels may have started more)

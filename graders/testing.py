@@ -14,7 +14,9 @@ Used by ``tests/test_labs.py`` for every lab, and by the nbgrader-cycle tests to
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 import os
 import re
 import shutil
@@ -104,6 +106,22 @@ def prepare_dir(lab: LabDef, where: Path) -> Path:
     if lab.data_dir.is_dir():
         shutil.copytree(lab.data_dir, where, dirs_exist_ok=True)
     return where
+
+
+@contextlib.contextmanager
+def lab_services(lab: LabDef, data_dir: Path | None = None):
+    """Fresh instances of the lab's services, in this process, for one run; yields the environment that hands
+    them to a kernel (``$GRADERS_SERVICE_<NAME>``), as the grader does for each submission."""
+    from .services.registry import env_name, service_class
+
+    with contextlib.ExitStack() as stack:
+        env = {}
+        for name in lab.services:
+            cls = service_class(name)
+            service = cls.for_workspace(Path(data_dir) / name) if data_dir else cls()
+            stack.enter_context(service)
+            env[env_name(name)] = json.dumps({"url": service.url, **service.info()})
+        yield env
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, *, timeout: int = 120, grading: str | None = None,

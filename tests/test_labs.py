@@ -6,7 +6,7 @@ import graders.lab  # noqa: F401  (registers the core messages)
 
 from graders.i18n import LANGUAGES, SOURCE_LANGUAGE, Domain
 from graders.labdef import all_lab_ids, load_lab
-from graders.testing import execute, learner_notebook, load_variants, prepare_dir, problems_with, results
+from graders.testing import execute, lab_services, learner_notebook, load_variants, prepare_dir, problems_with, results
 
 
 def _cases():
@@ -30,7 +30,8 @@ def test_lab_notebook(lab_id, notebook, variant_name, lang, tmp_path):
     lab.checks  # import the lab's messages into the registry (the kernel has its own copy)
     variant = next((v for v in load_variants(lab) if v.name == variant_name), None)
     nb = learner_notebook(lab, notebook, lang, variant)
-    executed = execute(nb, prepare_dir(lab, tmp_path / lab_id))
+    with lab_services(lab, tmp_path / "services") as env:
+        executed = execute(nb, prepare_dir(lab, tmp_path / lab_id), env=env)
     got = results(executed)
     if variant is None:
         expect = {q.id: "pass" for q in lab.questions_in(notebook)}

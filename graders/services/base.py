@@ -61,6 +61,15 @@ class Service:
         self.port = port or free_port(host)
         self.running = False
 
+    @classmethod
+    def for_workspace(cls, data_dir: Path) -> "Service":
+        """The service as one learner's workspace runs it; ``data_dir`` is its own folder there (for its state)."""
+        return cls()
+
+    def info(self) -> dict:
+        """What a notebook needs besides the URL (an API token ...), handed over as JSON."""
+        return {}
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
