@@ -73,7 +73,8 @@ class Lab:
         from .services import ServiceError, connect
 
         try:
-            self.context[name] = connect(name)
+            # While nbgrader grades, each kernel gets a server of its own: submissions never share state.
+            self.context[name] = connect(name, private=grading_mode() is not None)
         except (ServiceError, OSError) as exc:
             print(SERVICE_UNAVAILABLE.render(self.lang, service=name, error=exc), file=sys.stderr)
             return None

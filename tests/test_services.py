@@ -93,3 +93,14 @@ def test_lab_services_hands_fresh_servers_to_a_kernel(tmp_path, toy_module):
             assert urllib.request.urlopen(given["url"], timeout=5).read() == b"toy ok"
     finally:
         c.service_class = original
+
+
+def test_a_private_service_lives_in_this_process_and_is_shared_with_no_one(tmp_path, toy_module):
+    import graders.services.registry as registry
+    handle = connect("toy", tmp_path, module=toy_module, private=True)
+    try:
+        assert urllib.request.urlopen(handle.url, timeout=5).read() == b"toy ok"
+        assert running(tmp_path) == []                       # nothing detached, nothing recorded
+        assert connect("toy", tmp_path, module=toy_module, private=True).url == handle.url
+    finally:
+        registry._PRIVATE.pop("toy").stop()

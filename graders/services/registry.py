@@ -11,16 +11,22 @@ puts the handle in ``lab.context[name]``. :func:`connect` looks, in this order, 
 3. Otherwise it starts one for this workspace, detached from the kernel (``python -m graders.services.run``),
    records it, and waits until it answers. ``graders start`` stops them when JupyterLab stops.
 
+With ``private=True`` (``Lab`` asks for it while nbgrader runs the notebook and no service is given) step 2 and 3
+become: start a fresh one inside this process, shared with no one, gone when the process ends. So plain
+``nbgrader autograde`` never mixes two learners' state.
+
 Every server listens on 127.0.0.1 only.
 """
 from __future__ import annotations
 
+import atexit
 import importlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,13 +103,24 @@ def _from_state(path: Path, name: str, health_path: str) -> ServiceHandle | None
     return ServiceHandle(name, state["url"], state.get("info", {}), owned=True)
 
 
+_PRIVATE: dict[str, Any] = {}  # name -> the service this process runs for itself (private=True)
+
+
 def connect(name: str, workspace: Path | None = None, *, module: str | None = None,
-            timeout: float | None = None) -> ServiceHandle:
+            timeout: float | None = None, private: bool = False) -> ServiceHandle:
     """A running ``name`` service: given by the environment, reused from this workspace, or started now."""
     handle = _from_env(name)
     if handle is not None:
         return handle
     cls = service_class(name, module)
+    if private:
+        service = _PRIVATE.get(name)
+        if service is None:
+            service = cls.for_workspace(Path(tempfile.mkdtemp(prefix=f"graders-{name}-")))
+            service.start()
+            atexit.register(service.stop)
+            _PRIVATE[name] = service
+        return ServiceHandle(name, service.url, service.info())
     folder = services_dir(workspace)
     state_file = folder / f"{name}.json"
     handle = _from_state(state_file, name, cls.health_path)
