@@ -418,6 +418,11 @@ Q3C_CONTENT_TYPE = M_("aws.3c.content_type", "`index.html` was uploaded with Con
 Q3C_NO_WEBSITE = M_("aws.3c.no_website", "Bucket `{bucket}` is not set up as a website. Call s3.put_bucket_website(Bucket=site_bucket, WebsiteConfiguration={{\"IndexDocument\": {{\"Suffix\": \"index.html\"}}}}).")
 Q3C_OK_VISITOR = M_("aws.3c.ok_visitor", "A visitor without any key gets your page: HTTP {status}.")
 Q3C_VISITOR = M_("aws.3c.visitor", "A visitor without any key gets HTTP {status} for index.html instead of your page. Check the bucket policy.")
+STRANGER_ACTIONS = {
+    "upload": M_("aws.3c.what.upload", "upload files (PUT)"),
+    "delete": M_("aws.3c.what.delete", "delete files (DELETE)"),
+    "list": M_("aws.3c.what.list", "list every file (GET on the bucket)"),
+}
 Q3C_OK_STRANGER = M_("aws.3c.ok_stranger", "A stranger without a key cannot {what} in `{bucket}`.")
 Q3C_STRANGER_CAN = M_("aws.3c.stranger_can", "A stranger without a key can {what} in `{bucket}` (HTTP {status}). A public website must be read-only: allow only s3:GetObject.")
 
@@ -479,8 +484,9 @@ def q3c(check: Check) -> None:
             for case in check.hidden.get("stranger_must_not", []):
                 body = case.get("body", "").encode() if case["method"] == "PUT" else None
                 status, _ = aws.anonymous(case["method"], bucket, case.get("key", ""), body)
+                what = STRANGER_ACTIONS[case["what"]].render(check.lang)
                 check.expect(status in (401, 403, 405), Q3C_STRANGER_CAN, ok=Q3C_OK_STRANGER, bucket=bucket,
-                             what=case["what"], status=status)
+                             what=what, status=status)
 
 
 # =====================================================================================================================
@@ -542,7 +548,7 @@ def _world_ports(rules: list[dict], allowed: set[int]) -> tuple[list[str], str]:
         if not world:
             continue
         if str(rule.get("IpProtocol")) == "-1":
-            return ["all ports"], world[0]
+            return ["0-65535"], world[0]
         low, high = rule.get("FromPort", 0), rule.get("ToPort", 65535)
         if low == high and low in allowed:
             continue
@@ -1011,9 +1017,9 @@ def q6a(check: Check) -> None:
         check.ok(Q6A_OK_TOPIC, topic=topic, email=emails[0])
 
 
-Q6B_OK = M_("aws.6b.ok", "Budget `{budget}`: {amount} USD a month, with a notification at {threshold}% of the {kind} costs.")
+Q6B_OK = M_("aws.6b.ok", "Budget `{budget}`: {amount} USD a month, with a notification at {threshold}% ({kind}).")
 Q6B_MISSING = M_("aws.6b.missing", "There is no budget in this account yet. Create one with budgets.create_budget(AccountId=..., Budget=..., NotificationsWithSubscribers=[...]).")
-Q6B_PERIOD = M_("aws.6b.period", "Budget `{budget}` counts per {period}. Your bill comes every month, so use TimeUnit=\"MONTHLY\".")
+Q6B_PERIOD = M_("aws.6b.period", "Budget `{budget}` has TimeUnit {period}. Your bill comes every month, so use TimeUnit=\"MONTHLY\".")
 Q6B_KIND = M_("aws.6b.kind", "Budget `{budget}` is a {kind} budget. To watch money, use BudgetType=\"COST\".")
 Q6B_AMOUNT = M_("aws.6b.amount", "Budget `{budget}` has a limit of {amount} {unit}. The task asks for 20 USD.")
 Q6B_NO_NOTIFICATION = M_("aws.6b.no_notification", "Budget `{budget}` has no notification, so it only shows numbers and nobody is warned. Add NotificationsWithSubscribers with an e-mail subscriber.")
@@ -1030,7 +1036,7 @@ def q6b(check: Check) -> None:
     budget = next((b for b in found if b.get("BudgetType") == "COST" and b.get("TimeUnit") == "MONTHLY"), found[0])
     name = budget["BudgetName"]
     check.expect(budget.get("TimeUnit") == "MONTHLY", Q6B_PERIOD, budget=name,
-                 period=str(budget.get("TimeUnit", "?")).lower())
+                 period=str(budget.get("TimeUnit", "?")))
     check.expect(budget.get("BudgetType") == "COST", Q6B_KIND, budget=name, kind=budget.get("BudgetType", "?"))
     limit = budget.get("BudgetLimit", {})
     try:
@@ -1050,7 +1056,7 @@ def q6b(check: Check) -> None:
                  threshold_type=kind)
     if all(p.ok for p in check.parts):
         check.ok(Q6B_OK, budget=name, amount=limit.get("Amount"), threshold=f"{threshold:g}",
-                 kind=str(notification.get("NotificationType", "ACTUAL")).lower())
+                 kind=str(notification.get("NotificationType", "ACTUAL")))
 
 
 Q6C_OK = M_("aws.6c.ok", "{region}: nothing left running (no instances, no unattached Elastic IPs, no NAT gateways).")
