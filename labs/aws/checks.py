@@ -413,8 +413,8 @@ Q3C_NOT_PUBLIC = M_("aws.3c.not_public", "The policy of `{bucket}` does not give
 Q3C_TOO_MUCH = M_("aws.3c.too_much", "The policy of `{bucket}` lets everyone do {actions}: strangers could change or delete your website. Allow only \"s3:GetObject\".")
 Q3C_RESOURCE = M_("aws.3c.resource", "The policy's Resource is \"{resource}\". s3:GetObject works on the files inside the bucket, so write \"arn:aws:s3:::{bucket}/*\" (with /* at the end), not the bucket itself and not every bucket.")
 Q3C_BLOCKED = M_("aws.3c.blocked", "Block Public Access of `{bucket}` has {flags} on. On real AWS that blocks (or ignores) your public policy and the website stays closed. For a website bucket turn off BlockPublicPolicy and RestrictPublicBuckets, and keep the two ACL settings on.")
-Q3C_NO_INDEX = M_("aws.3c.no_index", "There is no file `index.html` in `{bucket}`. Upload it with s3.put_object(Bucket=site_bucket, Key=\"index.html\", Body=..., ContentType=\"text/html\").")
-Q3C_CONTENT_TYPE = M_("aws.3c.content_type", "`index.html` was uploaded with ContentType \"{content_type}\". A browser then downloads it instead of showing the page: upload it again with ContentType=\"text/html\".")
+Q3C_NO_INDEX = M_("aws.3c.no_index", "There is no file `index.html` in `{bucket}`. Upload it with s3.upload_file(\"index.html\", site_bucket, \"index.html\", ExtraArgs={{\"ContentType\": \"text/html\"}}).")
+Q3C_CONTENT_TYPE = M_("aws.3c.content_type", "`index.html` was uploaded with ContentType \"{content_type}\". A browser then downloads it instead of showing the page: upload it again with ExtraArgs={{\"ContentType\": \"text/html\"}}.")
 Q3C_NO_WEBSITE = M_("aws.3c.no_website", "Bucket `{bucket}` is not set up as a website. Call s3.put_bucket_website(Bucket=site_bucket, WebsiteConfiguration={{\"IndexDocument\": {{\"Suffix\": \"index.html\"}}}}).")
 Q3C_OK_VISITOR = M_("aws.3c.ok_visitor", "A visitor without any key gets your page: HTTP {status}.")
 Q3C_VISITOR = M_("aws.3c.visitor", "A visitor without any key gets HTTP {status} for index.html instead of your page. Check the bucket policy.")
@@ -1123,7 +1123,7 @@ HINTS = {
     "3b": [M_("aws.3b.hint1", "Three calls on private_bucket: put_public_access_block, put_bucket_encryption, put_bucket_versioning."),
            M_("aws.3b.hint2", "Block Public Access has four settings; all four must be True for a private bucket.")],
     "3c": [M_("aws.3c.hint1", "The policy's statement: \"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": f\"arn:aws:s3:::{site_bucket}/*\"."),
-           M_("aws.3c.hint2", "Upload the page with ContentType=\"text/html\" and switch on the website with put_bucket_website.")],
+           M_("aws.3c.hint2", "Upload the page with s3.upload_file(..., ExtraArgs={\"ContentType\": \"text/html\"}) and switch on the website with put_bucket_website.")],
     "4a": [M_("aws.4a.hint1", "Two rules in IpPermissions: port 80 from \"0.0.0.0/0\", port 22 from the office address with /32."),
            M_("aws.4a.hint2", "{\"IpProtocol\": \"tcp\", \"FromPort\": 22, \"ToPort\": 22, \"IpRanges\": [{\"CidrIp\": \"203.0.113.25/32\"}]}")],
     "4b": [M_("aws.4b.hint1", "run_instances(ImageId=image_id, InstanceType=\"t3.micro\", MinCount=1, MaxCount=1, SecurityGroupIds=[sg_id], TagSpecifications=[...])"),
