@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import percentiles  # noqa: E402
 
 from graders.labdef import load_lab  # noqa: E402
 from graders.lab import Lab  # noqa: E402
@@ -41,12 +43,6 @@ t2 = time.perf_counter()
 first.stop(); second.stop()
 print(t1 - t, t2 - t1)
 """
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def cell_seconds(nb) -> float:
@@ -109,9 +105,10 @@ def main() -> int:
     print(f"\n{'check':6} {'p50 ms':>8} {'p95 ms':>8}   (lab.evaluate in this process, {args.repeat} calls, "
           "visible parts only)")
     for question, times in latencies.items():
-        print(f"{question:6} {1000 * statistics.median(times):8.1f} {1000 * percentile(times, 0.95):8.1f}")
-    everything = [t for times in latencies.values() for t in times]
-    print(f"{'all':6} {1000 * statistics.median(everything):8.1f} {1000 * percentile(everything, 0.95):8.1f}")
+        p50, p95 = percentiles(times)
+        print(f"{question:6} {1000 * p50:8.1f} {1000 * p95:8.1f}")
+    p50, p95 = percentiles([t for times in latencies.values() for t in times])
+    print(f"{'all':6} {1000 * p50:8.1f} {1000 * p95:8.1f}")
     return 0
 
 
