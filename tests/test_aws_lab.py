@@ -491,3 +491,32 @@ def test_outside_evidence_is_recomputed_by_a_grader_with_the_same_verdicts(noteb
             verdict = grader.evaluate(question, {}, context={"workdir": workdir, "moto": handle})
             assert verdict.passed == seen[question].passed is True, (question, verdict.to_json())
             assert verdict.message_ids() == seen[question].passed_ids
+
+
+@pytest.mark.slow
+def test_a_learners_workspace_keeps_one_account_across_kernels_and_restarts(tmp_path):
+    """Outside grading, each learner's workspace has one detached practice cloud, shared by all six notebooks and
+    reused after a kernel restart; after the computer restarts, the new cloud has the same account ID (so bucket
+    names and ARNs do not change), and is empty."""
+    from graders.services import connect, stop_all
+    from labs.aws.helper import PracticeAccount
+
+    workspace = tmp_path / "ws"
+
+    def users(handle):
+        return [u["UserName"] for u in PracticeAccount.from_handle(handle, workspace).client("iam").list_users()["Users"]]
+
+    first = connect("moto", workspace)
+    try:
+        PracticeAccount.from_handle(first, workspace).client("iam").create_user(UserName="kept")
+        again = connect("moto", workspace)   # another notebook, or the same one after a kernel restart
+        assert (again.url, again["account_id"]) == (first.url, first["account_id"])
+        assert "kept" in users(again)
+    finally:
+        assert stop_all(workspace) == ["moto"]
+    restarted = connect("moto", workspace)
+    try:
+        assert restarted["account_id"] == first["account_id"]
+        assert "kept" not in users(restarted)
+    finally:
+        stop_all(workspace)
