@@ -319,6 +319,7 @@ class MotoService(ThreadService):
 
     def __init__(self, port: int | None = None, host: str = LOOPBACK, account_id: str | None = None):
         super().__init__(port, host)
+        self._port_given = port is not None
         # MOTO_ACCOUNT_ID (moto's own switch) outranks the per-request account, so honour it when it is set
         self.account_id = os.environ.get("MOTO_ACCOUNT_ID") or account_id or new_account_id()
         self.admin_key: tuple[str, str] | None = None
@@ -451,8 +452,11 @@ class MotoService(ThreadService):
             self._create_admin()
             _enforce_iam(True)
             _running.append(self)
-        self._server = make_server(self.host, self.port, self.make_app(), threaded=True,
+        # Bind now, to a port the system picks at this moment: moto's preparation above takes seconds, and a port
+        # chosen before it (in __init__) could meanwhile be taken by someone else (a kernel starting next door).
+        self._server = make_server(self.host, self.port if self._port_given else 0, self.make_app(), threaded=True,
                                    request_handler=QuietHandler)
+        self.port = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"moto-{self.port}", daemon=True)
         self._thread.start()
 
