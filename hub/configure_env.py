@@ -8,7 +8,8 @@ Usage: python hub/configure_env.py VENV
   (formgrader, create assignment, course list) are off for everyone; ``VENV/etc/jupyter/instructor/`` switches them
   on again, and the hub puts that folder on ``$JUPYTER_CONFIG_PATH`` for the instructor only (it comes before the
   environment's own folder, so it wins).
-* ``VENV/share/jupyter/lab/settings/overrides.json``: no "get Jupyter news from the internet" pop-up.
+* ``VENV/share/jupyter/lab/settings/overrides.json``: no "get Jupyter news from the internet" pop-up; every cell of a
+  notebook rendered (no virtual scrolling).
 """
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ INSTRUCTOR_ONLY_SERVER = ["nbgrader.server_extensions.formgrader", "nbgrader.ser
 
 OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # Course notebooks are short: render every cell (no virtual scrolling), so a learner's browser search, a
+    # screen reader and printing see the whole notebook.
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
 }
 
 
