@@ -17,7 +17,8 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PREFIX="${DSH_PREFIX:-/opt/digital-skills-hub}"
 EXTRAS="${DSH_EXTRAS:-all}"
 PY=/usr/bin/python3
-VENV="$PREFIX/venv"
+VENV="${DSH_VENV:-$PREFIX/venv}"      # an existing environment is used as it is (TLJH: DSH_VENV=/opt/tljh/user)
+PROXY="${DSH_PROXY:-1}"               # 0: no configurable-http-proxy (TLJH and Kubernetes bring their own)
 STAMP="$PREFIX/.installed.sha256"
 DEPS_STAMP="$PREFIX/.dependencies.sha256"
 
@@ -39,7 +40,7 @@ stage_course() {  # stage_course DIR|-   (a deterministic tar stream, so its dig
 
 digest="$( { stage_course; cat "$REPO/hub/install.sh"; echo "$EXTRAS"; } | sha256sum | cut -d' ' -f1)"
 deps_digest="$( { cat "$REPO/pyproject.toml" "$REPO/hub/install.sh"; echo "$EXTRAS"; } | sha256sum | cut -d' ' -f1)"
-if [ "${DSH_FORCE:-0}" != 1 ] && [ -x "$VENV/bin/jupyterhub" ] && [ -x "$VENV/bin/configurable-http-proxy" ] \
+if [ "${DSH_FORCE:-0}" != 1 ] && [ -x "$VENV/bin/jupyterhub" ] && { [ "$PROXY" = 0 ] || [ -x "$VENV/bin/configurable-http-proxy" ]; } \
     && [ "$(cat "$STAMP" 2>/dev/null)" = "$digest" ]; then
     say "up to date: $VENV"
     exit 0
@@ -81,14 +82,14 @@ fi
 say "installing the course (without grading-only data) into $VENV"
 pip_quiet --no-deps --force-reinstall "$STAGE"
 
-if [ ! -x "$PREFIX/node/node_modules/.bin/configurable-http-proxy" ]; then
+if [ "$PROXY" != 0 ] && [ ! -x "$PREFIX/node/node_modules/.bin/configurable-http-proxy" ]; then
     say "installing configurable-http-proxy (npm) into $PREFIX/node"
     if ! npm install --silent --no-audit --no-fund --prefix "$PREFIX/node" configurable-http-proxy@^4 >/dev/null; then
         say "npm could not install configurable-http-proxy: using its Python port instead"
         pip_quiet configurable-http-proxy
     fi
 fi
-if [ -x "$PREFIX/node/node_modules/.bin/configurable-http-proxy" ]; then
+if [ "$PROXY" != 0 ] && [ -x "$PREFIX/node/node_modules/.bin/configurable-http-proxy" ]; then
     ln -sf "$PREFIX/node/node_modules/.bin/configurable-http-proxy" "$VENV/bin/configurable-http-proxy"
 fi
 

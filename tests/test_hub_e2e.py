@@ -232,6 +232,8 @@ def test_a_class_day_in_the_browser(hub, shots):
             shots(page, "06-instructor-autograded")
             page.goto(f"{hub.url}/user/{teacher.username}/formgrader/gradebook/{LAB}/{LAB}")
             page.wait_for_selector("td.score", timeout=LONG)
+            page.click("button:has-text('Show All Names')")
+            page.wait_for_selector(f"td:has-text('{taro.username}')", timeout=SHORT)
             shots(page, "07-instructor-gradebook")
             page.goto(f"{hub.url}/user/{teacher.username}/formgrader")
             page.wait_for_selector("td.generate-feedback a", timeout=LONG)
@@ -259,6 +261,8 @@ def test_a_class_day_in_the_browser(hub, shots):
                 page.wait_for_selector(".graders-verdict", timeout=SHORT)
                 body = page.locator("body").inner_text()
                 assert _visible(expected.render(person.lang)) in body
+                question = "q1" if person is olena else "q3"
+                page.locator(f".graders-verdict >> nth={int(question[1]) - 1}").scroll_into_view_if_needed()
                 shots(page, f"{step}-{person.lang}-feedback")
         finally:
             browser.close()

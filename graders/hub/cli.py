@@ -207,6 +207,35 @@ def cmd_status(args) -> int:
     return 0
 
 
+def class_document(members, course: str, exchange: str, user_env: str | None) -> dict:
+    """The class for hub/deploy/class_config.py (TLJH, Kubernetes): names, languages, roles; never passwords."""
+    doc = {"course": course, "exchange": exchange,
+           "users": {m.username: {"name": m.name, "lang": m.lang, "role": m.role} for m in members}}
+    if user_env:
+        doc["user_env"] = user_env
+    return doc
+
+
+def cmd_export_class(args) -> int:
+    text = Path(args.csv).read_text(encoding="utf-8-sig")
+    members, _, problems = read_class_list(text, args.lang or "en")
+    if problems:
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 2
+    if sum(m.is_instructor for m in members) > 1:
+        print("A class has one instructor (one class, one grader).", file=sys.stderr)
+        return 2
+    doc = class_document(members, args.course or DEFAULT_COURSE, args.exchange, args.user_env)
+    if args.helm:
+        import yaml
+
+        print(yaml.safe_dump({"custom": {"class": doc}}, allow_unicode=True, sort_keys=False), end="")
+    else:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    return 0
+
+
 def register(sub) -> None:
     h = sub.add_parser("hub", help="(organiser) a class JupyterHub: class list, start, status")
     hs = h.add_subparsers(dest="hub_command", required=True)
@@ -252,6 +281,17 @@ def register(sub) -> None:
     r.add_argument("--all", action="store_true")
     r.add_argument("--no-unix-users", action="store_true")
     r.set_defaults(func=cmd_remove_users)
+
+    e = hs.add_parser("export-class", help="the class list for a TLJH server (--json) or Kubernetes (--helm)")
+    e.add_argument("csv")
+    fmt = e.add_mutually_exclusive_group(required=True)
+    fmt.add_argument("--json", action="store_true", help="for /opt/tljh/config/digital-skills-class.json")
+    fmt.add_argument("--helm", action="store_true", help="values for the zero-to-jupyterhub chart (custom.class)")
+    e.add_argument("--lang", choices=["en", "uk", "ja"], help="language for rows without one (default en)")
+    e.add_argument("--course", help=f"the course ({DEFAULT_COURSE})")
+    e.add_argument("--exchange", default="/srv/nbgrader/exchange")
+    e.add_argument("--user-env", help="the learners' environment (TLJH: /opt/tljh/user; the image: /srv/conda/envs/notebook)")
+    e.set_defaults(func=cmd_export_class)
 
     st = hs.add_parser("status", help="who is on the hub now")
     common(st)
