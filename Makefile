@@ -5,6 +5,8 @@ PYTHON    ?= python3
 VENV      ?= .venv
 lang      ?=
 port      ?= 8888
+# browser=no: do not try to open a browser window (a server, a test)
+browser   ?= yes
 workspace ?= workspace
 course    ?= digital-skills-day
 # pytest's parallel workers; CI machines have 2 cores
@@ -17,7 +19,7 @@ STAMP := $(VENV)/.installed
 
 start: install
 	@scripts/install-system-deps.sh || true
-	$(BIN)/graders start --course $(course) --workspace $(workspace) --port $(port) $(if $(lang),--lang $(lang))
+	$(BIN)/graders start --course $(course) --workspace $(workspace) --port $(port) $(if $(lang),--lang $(lang)) $(if $(filter no,$(browser)),--no-browser)
 
 test: install hub-env
 	scripts/install-system-deps.sh --required
@@ -48,4 +50,4 @@ hub-env:
 	else echo "(not root: the class hub's environment is not installed, its tests will be skipped; sudo hub/install.sh)"; fi
 
 bench: install
-	for script in bench/*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+	for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
