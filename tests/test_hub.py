@@ -220,6 +220,14 @@ def test_the_learners_language_is_set_once_and_their_own_choice_kept(tmp_path, m
     assert json.loads(path.read_text())["locale"] == "ja_JP"
 
 
+def test_a_runaway_allocation_meets_the_memory_limit_not_the_machine():
+    code = ("from graders.hub.singleuser import apply_limits\n"
+            "print(apply_limits({'GRADERS_MEM_LIMIT': str(256 * 1024**2), 'GRADERS_MAX_PROCS': 'x'}))\n"
+            "try:\n    block = bytearray(1024**3)\nexcept MemoryError:\n    print('MemoryError')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
+    assert out == ["{'GRADERS_MEM_LIMIT':", "268435456}", "MemoryError"]
+
+
 def test_the_learners_environment_hides_instructor_tools_and_the_instructor_gets_them(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, str(REPO / "hub" / "configure_env.py"), str(venv)], check=True)

@@ -6,6 +6,10 @@
 2. ``jupyterhub-singleuser`` (JupyterLab) with the hub's arguments, as a child process.
 3. When it stops (logout, idle culling, the hub stopping), the lab services this person's notebooks started (their
    own moto, practice app ...) stop too, so nothing of theirs keeps running.
+
+Limits, inherited by JupyterLab, every kernel and every lab service of this person: ``$GRADERS_MEM_LIMIT`` bytes of
+private memory per process (a runaway ``[0] * 10**10`` ends in a ``MemoryError`` instead of taking the machine) and
+``$GRADERS_MAX_PROCS`` processes and threads in all (no fork bomb). The hub sets both (``graders/hub/config.py``).
 """
 from __future__ import annotations
 
@@ -45,9 +49,27 @@ def apply_language(lang: str) -> bool:
     return True
 
 
+def apply_limits(environ=os.environ) -> dict[str, int]:
+    """Per-process memory (RLIMIT_DATA: private writable memory, so big virtual reservations such as a browser's
+    still work) and the number of processes; only ever lowered."""
+    import resource
+
+    applied = {}
+    for name, key in (("GRADERS_MEM_LIMIT", resource.RLIMIT_DATA), ("GRADERS_MAX_PROCS", resource.RLIMIT_NPROC)):
+        raw = environ.get(name, "").strip()
+        if not raw.isdigit() or int(raw) <= 0:
+            continue
+        soft, hard = resource.getrlimit(key)
+        value = int(raw) if hard == resource.RLIM_INFINITY else min(int(raw), hard)
+        resource.setrlimit(key, (value, value))
+        applied[name] = value
+    return applied
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     os.umask(0o077)  # a learner's new files are theirs alone
+    apply_limits()
     lang = normalize_language(os.environ.get("GRADERS_LANG")) or SOURCE_LANGUAGE
     os.environ["GRADERS_LANG"] = lang
     try:
