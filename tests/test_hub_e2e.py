@@ -177,6 +177,7 @@ def _learner_works(browser, hub: LocalHub, person: Person, answers: dict[str, st
     page.wait_for_function("document.querySelectorAll('.jp-Notebook .graders-verdict').length >= 5", timeout=LONG)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=LONG)
     page.keyboard.press("Control+s")
+    page.wait_for_selector(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty", state="detached", timeout=SHORT)  # saved
     verdicts = page.locator(".jp-Notebook .graders-verdict")
     verdicts.nth(2).scroll_into_view_if_needed()
     shot(page, f"{step}-{person.lang}-checks")
