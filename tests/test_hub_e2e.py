@@ -392,17 +392,25 @@ def test_the_hub_listens_on_loopback_only(hub):
     assert all(" 127.0.0.1:" in line for line in ours), ours
 
 
+def _ensure_running(hub: LocalHub, names: list[str]) -> None:
+    """Start these people's JupyterLab through the hub's API unless it runs (the browser test started them, unless
+    this test runs on its own)."""
+    known = {u["name"]: u for u in hub.api("GET", "/users")}
+    for name in names:
+        if name not in known:
+            hub.api("POST", f"/users/{name}", {})   # the hub knows people from their first login on
+        if not (known.get(name, {}).get("servers") or {}).get(""):
+            hub.api("POST", f"/users/{name}/server", {})
+    deadline = time.monotonic() + LONG / 1000
+    for name in names:
+        while not (hub.api("GET", f"/users/{name}").get("servers", {}).get("") or {}).get("ready"):
+            assert time.monotonic() < deadline, f"{name}'s server did not start"
+            time.sleep(0.5)
+
+
 def test_learners_run_with_memory_and_process_limits(hub):
     learner = hub.people[1].username
-    server = hub.api("GET", f"/users/{learner}").get("servers", {}).get("")
-    if not server:
-        if not any(u["name"] == learner for u in hub.api("GET", "/users")):
-            hub.api("POST", f"/users/{learner}", {})   # the hub knows people from their first login on
-        hub.api("POST", f"/users/{learner}/server", {})
-        deadline = time.monotonic() + LONG / 1000
-        while not (hub.api("GET", f"/users/{learner}").get("servers", {}).get("") or {}).get("ready"):
-            assert time.monotonic() < deadline, "the learner's server did not start"
-            time.sleep(0.5)
+    _ensure_running(hub, [learner])
     pids = hub.people_pids()[learner]
     limits = {}
     for pid in pids:
@@ -419,9 +427,8 @@ def test_learners_run_with_memory_and_process_limits(hub):
 
 
 def test_the_hub_stops_cleanly_and_its_people_are_removed(hub):
-    running = [u["name"] for u in hub.api("GET", "/users") if u.get("servers")]
-    assert running, "no JupyterLab was running: nothing to stop"  # (the browser test starts all three)
-    assert hub.people_pids()
+    _ensure_running(hub, [p.username for p in hub.people])
+    assert set(hub.people_pids()) == {p.username for p in hub.people}   # everyone's JupyterLab runs
     assert hub.stop() == 0
     assert hub.hub_pids() == []                                   # no hub, proxy or culler left
     assert hub.people_pids() == {}                                # no JupyterLab, kernel or lab service left
