@@ -20,8 +20,8 @@ class RpaAppService(ThreadService):
 
     def __init__(self, port: int | None = None, *, data_dir: Path | None = None, seed: int | None = None,
                  layout_seed: int = 1, lang: str | None = None, password: str | None = None,
-                 order_count: int = 6, with_history: bool = False, report_to: str | None = None,
-                 stock_check_ms: tuple[int, int] = (150, 400)):
+                 order_count: int | None = None, with_history: bool = False, report_to: str | None = None,
+                 stock_check_ms: tuple[int, int] = (80, 250)):
         super().__init__(port)
         from labs.rpa import company
         from labs.rpa.practice_app import AppConfig
@@ -34,7 +34,7 @@ class RpaAppService(ThreadService):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = AppConfig(db_path=self.data_dir / "practice.sqlite3",
                                 seed=company.LEARNER_SEED if seed is None else seed, layout_seed=layout_seed,
-                                order_count=order_count, lang=lang, password=password or secrets.token_urlsafe(9),
+                                order_count=order_count or company.LEARNER_ORDER_COUNT, lang=lang, password=password or secrets.token_urlsafe(9),
                                 with_history=with_history, stock_check_ms=stock_check_ms)
         self.report_to = report_to or company.report_recipient(self.config.seed)
 

@@ -118,7 +118,7 @@ def q3(check: Check) -> None:
 ROBOT_MISSING = M_("rpa.robot.missing", "I can't find {file} next to this notebook. Run the cell that starts with %%writefile {file}: it saves your robot into that file.")
 ROBOT_HUNG = M_("rpa.robot.hung", "Your robot was still running after {seconds} seconds, so I stopped it. Look for a loop that never ends, or a wait for something that never appears on the page.")
 ROBOT_MEMORY = M_("rpa.robot.memory", "Your robot used more than {mb} MB of memory, so I stopped it. Does it open a new browser for every row? Open one browser and reuse its page.")
-ROBOT_CRASHED = M_("rpa.robot.crashed", "Your robot stopped with an error: {error}. Run it yourself (the cell with !python {file}) and read the last lines of the error.")
+ROBOT_CRASHED = M_("rpa.robot.crashed", "Your robot stopped with an error: {error}. Run it yourself (the cell with run_robot(\"{file}\")) and read the last lines of the error.")
 ROBOT_LAYOUT = M_("rpa.robot.layout", "Your robot could not find its way on a page whose layout had changed (the fields were in another order, with new ids): {error}. Find each field by what it means, for example its name `[name=\"quantity\"]` or its label, never by its position or its id.")
 ROBOT_WRONG_FIELDS = M_("rpa.robot.wrong_fields", "On a page whose layout had changed, your robot typed \"{value}\" into the field `{field}`, but that value belongs in `{other}`. It finds fields by their position; find each field by its name (for example `[name=\"{other}\"]`) or its label instead.")
 ROBOT_HARD_CODED = M_("rpa.robot.hard_coded", "Your robot used {example}, which comes from your own practice data, not from the file it was given this time. A robot must read its data from the file every time it runs; don't copy the data into the robot.")
@@ -816,7 +816,7 @@ HINTS = {
            M_("rpa.q2.hint2", "Signing in happens once; the order form, typing, preview, sending and saving the receipt repeat for every row.")],
     "q3": [M_("rpa.q3.hint1", "Start with minutes a day: 40 orders × 3 minutes, minus the 15 minutes of checking."),
            M_("rpa.q3.hint2", "hours_saved_per_month = (40 * 3 - 15) * 20 / 60")],
-    "q4": [M_("rpa.q4.hint1", "Run your robot yourself (!python robot_files.py) and open the sorted folder: are the names like 2024-08-06_C-012_INV-11108.pdf?"),
+    "q4": [M_("rpa.q4.hint1", "Run your robot yourself (run_robot(\"robot_files.py\")) and open the sorted folder: are the names like 2024-08-06_C-012_INV-11108.pdf?"),
            M_("rpa.q4.hint2", "Wrap the reading of each file in try/except; in the except branch add the file name to the unreadable list and continue with the next file.")],
     "q5": [M_("rpa.q5.hint1", "Print pdf_text(path) for one invoice to see the lines your regular expressions must find."),
            M_("rpa.q5.hint2", "Write the rows with csv.DictWriter(f, fieldnames=[\"invoice_no\", \"date\", \"customer\", \"total\", \"file\"]).")],

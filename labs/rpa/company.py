@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 
 LEARNER_SEED = 2406
 CHECK_SEED = 7311
+LEARNER_ORDER_COUNT = 5     # orders in the learner's orders.xlsx
+CHECK_ORDER_COUNT = 4       # orders when a check or the grader re-runs a robot
 TAX_RATE = 0.10
 
 COMPANY = {"ja": "株式会社みどり文具", "en": "Midori Stationery Co., Ltd.", "uk": "Midori Stationery (株式会社みどり文具)"}
@@ -142,7 +144,7 @@ ORDER_COLUMNS = ["order_ref", "order_date", "customer", "product_code", "quantit
                  "address", "delivery_date"]
 
 
-def orders(seed: int, count: int = 6) -> list[Order]:
+def orders(seed: int, count: int = LEARNER_ORDER_COUNT) -> list[Order]:
     """A clean order list, as approved by the sales team: every row is valid."""
     rng = _rng(seed, "orders")
     start = dt.date(2024, 4, 1) + dt.timedelta(days=rng.randrange(0, 300))
@@ -171,7 +173,7 @@ def failure_plan(seed: int, refs: list[str]) -> dict[str, int]:
     (with four or more orders) one fails twice in a row. Orders not in the list never fail."""
     ranked = sorted(refs, key=lambda ref: stable_hash(seed, "fail", ref))
     plan = {ref: 0 for ref in refs}
-    failing = max(1, len(refs) // 3)
+    failing = max(2 if len(refs) >= 4 else 1, len(refs) // 3)
     for ref in ranked[:failing]:
         plan[ref] = 1
     if len(refs) >= 4:
@@ -374,10 +376,9 @@ def write_inbox(inbox: Inbox, folder, page=None) -> None:
     if page is not None:
         render(page)
     else:
-        from .kit import open_browser
+        from .kit import in_browser
 
-        with open_browser() as browser_page:
-            render(browser_page)
+        in_browser(render, visible=False)
 
 
 # --- notebook 5: the RPA Challenge -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 import sys
 from pathlib import Path
 
@@ -80,13 +81,13 @@ def challenge_workbook(people: list[dict], path: Path | None = None) -> bytes:
     return _save(wb, path)
 
 
-def write_order_files(seed: int, folder: Path, count: int = 6) -> list[company.Order]:
+def write_order_files(seed: int, folder: Path, count: int = company.LEARNER_ORDER_COUNT) -> list[company.Order]:
     orders = company.orders(seed, count)
     orders_workbook(orders, Path(folder) / "orders.xlsx")
     return orders
 
 
-def build_learner_data(dest: Path = DATA_DIR) -> None:
+def build_learner_data(dest: Path = DATA_DIR, force: bool = False) -> None:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     seed = company.LEARNER_SEED
@@ -94,12 +95,16 @@ def build_learner_data(dest: Path = DATA_DIR) -> None:
     raw_orders_workbook(company.raw_orders(seed), dest / "orders_raw.xlsx")
     challenge_workbook(company.challenge_people(seed), dest / "challenge.xlsx")
     inbox = dest / "inbox"
-    if inbox.exists():
-        for f in inbox.iterdir():
-            f.unlink()
-    company.write_inbox(company.invoices(seed), inbox)
+    expected = company.invoices(seed)
+    names = {inv.file_name for inv in expected.invoices} | set(expected.unreadable)
+    # PDFs differ byte by byte on every print (dates inside): rewrite them only when the set of files changes
+    if force or not inbox.is_dir() or {p.name for p in inbox.iterdir()} != names:
+        if inbox.exists():
+            shutil.rmtree(inbox)
+        company.write_inbox(expected, inbox)
 
 
 if __name__ == "__main__":
-    build_learner_data(Path(sys.argv[1]) if len(sys.argv) > 1 else DATA_DIR)
-    print("written to", sys.argv[1] if len(sys.argv) > 1 else DATA_DIR)
+    args = [a for a in sys.argv[1:] if a != "--force"]
+    build_learner_data(Path(args[0]) if args else DATA_DIR, force="--force" in sys.argv)
+    print("written to", args[0] if args else DATA_DIR)

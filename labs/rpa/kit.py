@@ -101,6 +101,73 @@ def open_browser(visible: bool | None = None, slow_mo: int = 0, timeout_ms: int 
             browser.close()
 
 
+def in_browser(steps, visible: bool | None = None, slow_mo: int = 0):
+    """Run ``steps(page)`` in a fresh browser and give back what it returns: for trying things out in a notebook.
+
+    A notebook's kernel runs an event loop of its own, and Playwright's simple (sync) API cannot run inside it, so the
+    browser runs in a helper thread here. Robots saved as files use ``open_browser`` directly."""
+    import threading
+
+    outcome: dict = {}
+
+    def worker():
+        try:
+            with open_browser(visible=visible, slow_mo=slow_mo) as page:
+                outcome["value"] = steps(page)
+        except BaseException as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=worker, name="rpa-browser", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def run_robot(script: str, visible: bool = False, timeout: float = 600) -> None:
+    """Run a robot file the way the checks do: as its own program, in this folder, with this Python. Prints what
+    the robot prints while it runs, then whether it ended well."""
+    import subprocess
+    import sys
+    import time
+
+    from graders.i18n import resolve_language
+
+    from .checks import M_
+
+    lang = resolve_language()
+    if not Path(script).exists():
+        print(M_("rpa.kit.no_robot", "There is no {file} in this folder yet. Run the cell with %%writefile {file} first.").render(lang, file=script))
+        return
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
+    if visible:
+        env["RPA_VISIBLE"] = "1"
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, text=True, encoding="utf-8", errors="replace", env=env,
+                            start_new_session=True)
+    try:
+        for line in proc.stdout:
+            print(line, end="")
+            if time.monotonic() - start > timeout:
+                proc.kill()
+        code = proc.wait(timeout=max(1, timeout - (time.monotonic() - start)))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = proc.wait()
+    except KeyboardInterrupt:   # the notebook's stop button
+        proc.kill()
+        proc.wait()
+        raise
+    seconds = time.monotonic() - start
+    if code == 0:
+        print(M_("rpa.kit.finished", "✔ {file} finished in {seconds} s.").render(lang, file=script, seconds=f"{seconds:.1f}"))
+    else:
+        print(M_("rpa.kit.failed", "✘ {file} stopped with an error (exit code {code}) after {seconds} s. Read the last lines above: they say what went wrong and on which line.").render(
+            lang, file=script, code=code, seconds=f"{seconds:.1f}"))
+
+
 def pdf_text(path) -> str:
     """All the text of a PDF, tidied: Japanese PDFs often hold look-alike characters (⽇ for 日), which NFKC turns
     back into the ordinary ones. Raises an error for a file that is not a readable PDF."""
@@ -123,3 +190,27 @@ def out_dir(*parts: str) -> Path:
     folder = Path("output", *parts)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def reset_inbox(folder: str | Path = ".") -> str:
+    """Put the practice invoices back into ``inbox/`` so the file robot can run again. Nothing is deleted: an existing
+    ``sorted/`` folder is renamed ``sorted_old_1`` (``_2`` ...), and only missing invoices are copied back."""
+    from .datafiles import DATA_DIR
+
+    folder = Path(folder)
+    sorted_dir = folder / "sorted"
+    note = ""
+    if sorted_dir.exists():
+        n = 1
+        while (folder / f"sorted_old_{n}").exists():
+            n += 1
+        sorted_dir.rename(folder / f"sorted_old_{n}")
+        note = f"sorted/ -> sorted_old_{n}/; "
+    inbox = folder / "inbox"
+    inbox.mkdir(exist_ok=True)
+    copied = 0
+    for original in sorted((DATA_DIR / "inbox").iterdir()):
+        if not (inbox / original.name).exists():
+            (inbox / original.name).write_bytes(original.read_bytes())
+            copied += 1
+    return f"{note}{copied} file(s) copied back into inbox/"

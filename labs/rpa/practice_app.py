@@ -52,11 +52,11 @@ class AppConfig:
     db_path: Path
     seed: int = company.LEARNER_SEED        # which data set: the order list, the challenge sheet, the history
     layout_seed: int = 1                     # which page layout (field order, ids, classes, labels)
-    order_count: int = 6
+    order_count: int = company.LEARNER_ORDER_COUNT
     lang: str | None = None                  # default page language (else the browser's Accept-Language)
     user: str = "clerk"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(9))
-    stock_check_ms: tuple[int, int] = (150, 400)   # the preview's "checking stock" delay before Submit is enabled
+    stock_check_ms: tuple[int, int] = (80, 250)   # the preview's "checking stock" delay before Submit is enabled
     with_history: bool = False               # start with the orders of company.history(seed) already in the system
     secret_key: str = field(default_factory=lambda: secrets.token_hex(16))
 
@@ -364,7 +364,7 @@ def create_app(config: AppConfig):
         return page(tr()["menu"], render(MENU, user=session["user"]))
 
     # --- the order form ---------------------------------------------------------------------------------------
-    def order_form_html(values: dict | None = None, problems: list | None = None) -> str:
+    def order_form_html(values: dict | None = None, problems: list | None = None, layout: dict = layout) -> str:
         t = tr()
         values = values or {}
         bad_fields = {f for f, _ in (problems or [])}
@@ -412,7 +412,10 @@ def create_app(config: AppConfig):
     @app.get("/orders/new")
     def new_order():
         values = {f: request.args.get(f, "") for f in ORDER_FIELDS}
-        return page(tr()["new_order"], order_form_html(values))
+        # ?layout=N shows the form as another layout would (to practise selectors that survive a change)
+        asked = request.args.get("layout", "")
+        shown = order_layout(int(asked)) if asked.isdigit() and 0 < int(asked) < 10**6 else layout
+        return page(tr()["new_order"], order_form_html(values, layout=shown))
 
     PREVIEW = """<h1>{{ t.preview_title }}</h1>
 <table class="summary" data-order-ref="{{ v.order_ref }}">

@@ -121,7 +121,7 @@ def _limits():  # runs in the robot's process before it starts
 def robot_env(extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GRADERS_SERVICE_", "RPA_", "JPY_", "NBGRADER_")) and k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env.update({"RPA_HEADLESS": "1", "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8", "RPA_TIMEOUT_MS": "8000"})
+    env.update({"RPA_HEADLESS": "1", "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8", "RPA_TIMEOUT_MS": "5000"})
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -214,12 +214,27 @@ def cached(kind: str, workdir: Path, script: str, spec: dict, build, extra=None)
 
 
 def inbox_files(seed: int) -> Path:
-    """The invoice PDFs of a data set (printed once per process by Chromium, then copied)."""
-    if seed not in _INBOX_CACHE:
-        folder = Path(tempfile.mkdtemp(prefix=f"rpa-inbox-{seed}-"))
-        company.write_inbox(company.invoices(seed), folder)
-        _INBOX_CACHE[seed] = folder
-    return _INBOX_CACHE[seed]
+    """The invoice PDFs of a data set, printed by Chromium once and kept in a cache folder (keyed by the seed and the
+    generator's code) for later checks and kernels."""
+    if seed in _INBOX_CACHE:
+        return _INBOX_CACHE[seed]
+    version = hashlib.sha256(Path(company.__file__).read_bytes()).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "digital-skills-labs" / "rpa-inbox"
+    folder = cache / f"{seed}-{version}"
+    inbox = company.invoices(seed)
+    expected = {inv.file_name for inv in inbox.invoices} | set(inbox.unreadable)
+    if not (folder.is_dir() and {p.name for p in folder.iterdir()} == expected):
+        tmp = Path(tempfile.mkdtemp(prefix=f"rpa-inbox-{seed}-"))
+        company.write_inbox(inbox, tmp)
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            if folder.exists():
+                shutil.rmtree(folder)
+            tmp.replace(folder)
+        except OSError:   # no writable cache (a read-only home): use the temporary copy
+            folder = tmp
+    _INBOX_CACHE[seed] = folder
+    return folder
 
 
 def files_scenario(workdir: Path, spec: dict, script: str = "robot_files.py") -> Evidence:
@@ -256,7 +271,7 @@ def orders_scenario(workdir: Path, spec: dict, lang: str, script: str = "robot_o
 
     def build(code):
         run_dir = _fresh_dir("orders", code)
-        count = spec.get("order_count", 5)
+        count = spec.get("order_count", company.CHECK_ORDER_COUNT)
         orders = datafiles.write_order_files(spec["seed"], run_dir, count)
         app = RpaAppService(seed=spec["seed"], layout_seed=spec["layout_seed"], lang=lang, order_count=count)
         with app:
