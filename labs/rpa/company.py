@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 
 LEARNER_SEED = 2406
 CHECK_SEED = 7311
-LEARNER_ORDER_COUNT = 5     # orders in the learner's orders.xlsx
-CHECK_ORDER_COUNT = 4       # orders when a check or the grader re-runs a robot
+LEARNER_ORDER_COUNT = 4     # orders in the learner's orders.xlsx
+CHECK_ORDER_COUNT = 3       # orders when a check or the grader re-runs a robot
 TAX_RATE = 0.10
 
 COMPANY = {"ja": "株式会社みどり文具", "en": "Midori Stationery Co., Ltd.", "uk": "Midori Stationery (株式会社みどり文具)"}
@@ -412,5 +412,9 @@ def history(seed: int, count: int = 7) -> list[dict]:
 
 
 def report_recipient(seed: int) -> str:
+    """Who gets the daily report: the accounting team for the learner, someone else for every other data set (so a
+    robot that types the address in instead of reading it from its settings is caught)."""
+    if seed == LEARNER_SEED:
+        return "keiri@midori-bungu.example"
     rng = _rng(seed, "report")
-    return rng.choice(["keiri", "buchou", "tanaka.h", "sales-team", "olena.k"]) + "@midori-bungu.example"
+    return rng.choice(["buchou", "tanaka.h", "sales-team", "olena.k"]) + "@midori-bungu.example"

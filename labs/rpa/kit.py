@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHROMIUM = os.environ.get("RPA_CHROMIUM", "/usr/bin/chromium")
-# Nothing the browser does may leave this computer: no background updates, no sync, no metrics, and every address
-# that is not on this computer goes to a proxy that does not exist (so it fails at once, before any packet leaves).
+# Nothing the browser does may leave this computer: no background updates, no sync, no metrics ...
 QUIET_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
     "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--disable-breakpad",
     "--metrics-recording-only", "--no-first-run", "--no-default-browser-check", "--no-pings",
-    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>;127.0.0.1;localhost",
 ]
+# Every address that is not on this computer goes to this proxy, which does not exist (port 9, "discard"): such a
+# request fails at once, on this computer. Tests point it at a listener of their own to prove it.
+BLOCKING_PROXY = "http://127.0.0.1:9"
 DEFAULT_TIMEOUT_MS = 10_000
 
 
@@ -86,7 +87,8 @@ def open_browser(visible: bool | None = None, slow_mo: int = 0, timeout_ms: int 
         visible = os.environ.get("RPA_VISIBLE") == "1"
     if visible and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         visible = False   # no screen here (a server, a hub): run headless instead of failing
-    args = list(QUIET_FLAGS)
+    proxy = os.environ.get("RPA_BLOCKING_PROXY", BLOCKING_PROXY)
+    args = QUIET_FLAGS + [f"--proxy-server={proxy}", "--proxy-bypass-list=127.0.0.1;localhost;[::1]"]
     if _as_root():
         args.append("--no-sandbox")   # Chromium refuses to run its sandbox as root
     with sync_playwright() as p:

@@ -221,7 +221,7 @@ td,th{border-bottom:1px solid #d6e0d6;padding:6px 8px;text-align:left;vertical-a
 color:#1f2a1f} .menu a:hover{background:#eef5ee} .menu small{display:block;color:#506050}
 .grid1{display:grid;grid-template-columns:1fr;gap:12px} .grid2{display:grid;grid-template-columns:1fr 1fr;gap:12px}
 .grid3{display:grid;grid-template-columns:1fr 1fr 1fr;gap:12px} .muted{color:#506050;font-size:14px}
-html[lang=ja] body{font-family:'Noto Sans CJK JP','DejaVu Sans',sans-serif} .score{font-size:22px;font-weight:700} code{background:#eef2ee;padding:1px 4px;border-radius:3px}
+html[lang=ja] body{font-family:'Noto Sans CJK JP','DejaVu Sans',sans-serif} .log td{font-size:13px;white-space:nowrap} .log td:last-child{white-space:normal;word-break:break-all} .score{font-size:22px;font-weight:700} code{background:#eef2ee;padding:1px 4px;border-radius:3px}
 """
 
 BASE = """<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }} – {{ t.company }}</title>
@@ -273,10 +273,7 @@ def create_app(config: AppConfig):
     def page(title: str, body: str, status: int = 200):
         html = render_template_string(BASE, lang=g.lang, t=tr(), title=title, css=CSS, langs=LANG_LINKS,
                                       user=session.get("user"), body=Markup(body))
-        resp = make_response(html, status)
-        if g.get("set_lang"):
-            resp.set_cookie("lang", g.lang, samesite="Lax")
-        return resp
+        return make_response(html, status)
 
     def render(template: str, **kw) -> str:
         return render_template_string(template, t=tr(), lang=g.lang, **kw)
@@ -299,8 +296,13 @@ def create_app(config: AppConfig):
 
     @app.after_request
     def log_request(resp):
+        if g.get("set_lang"):       # ?lang=xx: remembered for the next pages
+            resp.set_cookie("lang", g.lang, samesite="Lax")
         if request.path not in ("/health", "/favicon.ico"):
-            form = {k: ("***" if k == "password" else v) for k, v in request.form.items()}
+            try:
+                form = {k: ("***" if k == "password" else v[:500]) for k, v in request.form.items()}
+            except Exception:   # a body too large or not a form: log that it came, not what it held
+                form = {}
             db.execute("INSERT INTO requests (ts, method, path, form, status, user) VALUES (?,?,?,?,?,?)",
                        (now_iso(), request.method, request.full_path.rstrip("?"),
                         json.dumps(form, ensure_ascii=False), resp.status_code, session.get("user")))
@@ -390,7 +392,8 @@ def create_app(config: AppConfig):
                     fee = company.yen(company.DELIVERY[code][3])
                     radios.append(f'<label for="{rid}"><input type="radio" id="{rid}" name="delivery" value="{code}"{checked}> '
                                   f'{escape(name)} ({fee})</label>')
-                parts.append(f'<fieldset class="{layout["row_class"]}"{cls}><legend>{escape(t["delivery"])}</legend>'
+                invalid = " invalid" if f in bad_fields else ""
+                parts.append(f'<fieldset class="{layout["row_class"]}{invalid}"><legend>{escape(t["delivery"])}</legend>'
                              f'{"".join(radios)}</fieldset>')
                 continue
             elif f == "note":
@@ -552,7 +555,7 @@ document.getElementById("stock").textContent={{ stock_ok|tojson }};}, {{ delay }
                         headers={"Content-Disposition": "attachment; filename=orders_export.xlsx"})
 
     LOG = """<h1>{{ t.log }}</h1><p class="muted">{{ t.log_help }}</p><table><tr><th>{{ t.time }}</th><th>{{ t.method }}</th>
-<th>{{ t.page }}</th><th>{{ t.status }}</th><th>{{ t.details }}</th></tr>{% for r in rows %}<tr><td>{{ r.ts }}</td>
+<th>{{ t.page }}</th><th>{{ t.status }}</th><th>{{ t.details }}</th></tr>{% for r in rows %}<tr class="log"><td title="{{ r.ts }}">{{ r.ts[11:] }}</td>
 <td>{{ r.method }}</td><td>{{ r.path }}</td><td>{{ r.status }}</td><td><code>{{ r.form if r.form != '{}' else '' }}</code></td></tr>{% endfor %}</table>"""
 
     @app.get("/log")
