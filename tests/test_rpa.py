@@ -450,3 +450,24 @@ def test_screenshots_of_the_practice_company(tmp_path, artifacts):
     from labs.rpa.kit import pdf_text
 
     assert "R-" in pdf_text(out / "08-receipt-ja.pdf")
+
+
+def test_every_robot_scaffold_is_valid_python_once_the_solutions_are_cleared():
+    """What a learner gets (nbgrader replaces each solution region by a comment) must still run as a file."""
+    import re
+
+    from graders.build import CODE_STUB, source_notebook
+    from graders.labdef import load_lab
+
+    lab = load_lab("rpa")
+    region = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", re.S | re.M)
+    robots = 0
+    for notebook in lab.notebooks:
+        for cell in source_notebook(lab, notebook, ["uk"]).cells:
+            if not cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+                continue
+            cleared = region.sub(lambda m: m[1] + CODE_STUB.render("uk") + "\n", cell.source + "\n")
+            if cleared.startswith("%%writefile"):
+                robots += 1
+                compile(cleared.split("\n", 1)[1], cleared.split("\n", 1)[0], "exec")
+    assert robots == 6

@@ -21,7 +21,7 @@ class RpaAppService(ThreadService):
     def __init__(self, port: int | None = None, *, data_dir: Path | None = None, seed: int | None = None,
                  layout_seed: int = 1, lang: str | None = None, password: str | None = None,
                  order_count: int | None = None, with_history: bool = False, report_to: str | None = None,
-                 stock_check_ms: tuple[int, int] = (80, 250)):
+                 stock_check_ms: tuple[int, int] = (50, 150)):
         super().__init__(port)
         from labs.rpa import company
         from labs.rpa.practice_app import AppConfig

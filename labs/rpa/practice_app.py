@@ -56,7 +56,7 @@ class AppConfig:
     lang: str | None = None                  # default page language (else the browser's Accept-Language)
     user: str = "clerk"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(9))
-    stock_check_ms: tuple[int, int] = (80, 250)   # the preview's "checking stock" delay before Submit is enabled
+    stock_check_ms: tuple[int, int] = (50, 150)   # the preview's "checking stock" delay before Submit is enabled
     with_history: bool = False               # start with the orders of company.history(seed) already in the system
     secret_key: str = field(default_factory=lambda: secrets.token_hex(16))
 

@@ -25,7 +25,7 @@ from . import company, datafiles
 # Public: a learner's own check uses these (a data set and a layout they have not seen, so copied data or positions
 # fail early). Grading uses other values from hidden/*.json.
 CHECK_SPEC = {"seed": company.CHECK_SEED, "layout_seed": 4242}
-LIMITS = {"files": 20, "excel": 30, "orders": 90, "challenge": 60, "report": 60}   # seconds of wall time per run
+LIMITS = {"files": 12, "excel": 30, "orders": 90, "challenge": 60, "report": 60}   # seconds of wall time per run
 MEMORY_MB = 1500          # resident memory of the robot and every process it starts (its browser too)
 FILE_SIZE_MB = 64         # no single file a robot writes may be larger
 
