@@ -63,7 +63,7 @@ def main() -> int:
 
     print(f"reference robots (median of {args.repeat}), each in its own process with a fresh practice company:")
     timed("robot_files.py (8 invoices, 3 unreadable)", lambda s: robotrun.files_scenario(folder, s))
-    timed("robot_excel.py (16 rows + 2 messy rows)", lambda s: robotrun.excel_scenario(folder, s))
+    timed("robot_excel.py (16 orders, a duplicate, blanks)", lambda s: robotrun.excel_scenario(folder, s))
     timed(f"robot_orders.py ({company.CHECK_ORDER_COUNT} orders)", lambda s: robotrun.orders_scenario(folder, s, "en"))
     timed(f"robot_robust.py ({company.CHECK_ORDER_COUNT} orders, run twice)",
           lambda s: robotrun.orders_scenario(folder, s, "en", "robot_robust.py", runs=2))

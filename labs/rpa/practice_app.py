@@ -498,7 +498,7 @@ document.getElementById("stock").textContent={{ stock_ok|tojson }};}, {{ delay }
     RECEIPT = """<article class="receipt" data-receipt-number="{{ o.receipt_no }}" data-order-ref="{{ o.order_ref }}">
 <h1>{{ t.receipt_title }}</h1><p>{{ t.receipt_thanks }}</p>
 <p>{{ t.receipt_no }}: <span class="no">{{ o.receipt_no }}</span></p>
-<table><tr><th>{{ t.order_ref }}</th><td>{{ o.order_ref }}</td></tr><tr><th>{{ t.received_at }}</th><td>{{ o.ts }}</td></tr>
+<table><tr><th>{{ t.order_ref }}</th><td>{{ o.order_ref }}</td></tr><tr><th>{{ t.received_at }}</th><td>{{ o.ts.replace("T", " ") }}</td></tr>
 <tr><th>{{ t.customer }}</th><td>{{ o.customer }} 様</td></tr><tr><th>{{ t.product }}</th><td>{{ o.product }} {{ product_name }}</td></tr>
 <tr><th>{{ t.quantity }}</th><td>{{ o.quantity }}</td></tr><tr><th>{{ t.delivery }}</th><td>{{ delivery_name }}</td></tr>
 <tr><th>{{ t.address }}</th><td>〒{{ o.postal_code }} {{ o.address }}</td></tr><tr><th>{{ t.delivery_date }}</th><td>{{ o.delivery_date }}</td></tr>
@@ -524,7 +524,7 @@ document.getElementById("stock").textContent={{ stock_ok|tojson }};}, {{ delay }
 {% if rows %}<table class="history"><tr><th>{{ t.order_ref }}</th><th>{{ t.receipt_no }}</th><th>{{ t.received_at }}</th>
 <th>{{ t.customer }}</th><th>{{ t.product }}</th><th class="n">{{ t.quantity }}</th><th class="n">{{ t.total }}</th></tr>
 {% for o in rows %}<tr data-order-ref="{{ o.order_ref }}"><td>{{ o.order_ref }}</td><td><a href="/receipts/{{ o.receipt_no }}">{{ o.receipt_no }}</a></td>
-<td>{{ o.ts }}</td><td>{{ o.customer }}</td><td>{{ o.product }}</td><td class="n">{{ o.quantity }}</td><td class="n">{{ yen(o.total) }}</td></tr>{% endfor %}
+<td>{{ o.ts.replace("T", " ") }}</td><td>{{ o.customer }}</td><td>{{ o.product }}</td><td class="n">{{ o.quantity }}</td><td class="n">{{ yen(o.total) }}</td></tr>{% endfor %}
 </table>{% else %}<p class="muted">{{ t.history_empty }}</p>{% endif %}"""
 
     @app.get("/orders")
