@@ -471,3 +471,23 @@ def test_every_robot_scaffold_is_valid_python_once_the_solutions_are_cleared():
                 robots += 1
                 compile(cleared.split("\n", 1)[1], cleared.split("\n", 1)[0], "exec")
     assert robots == 6
+
+
+def test_a_robot_with_a_typed_in_password_is_told_why(tmp_path):
+    """The password is new for every practice company: a robot that has one typed in cannot sign in, and says so."""
+    from graders.checks import Check
+    from labs.rpa import checks
+
+    (tmp_path / "robot_orders.py").write_text(textwrap.dedent('''
+        from labs.rpa.kit import open_browser, robot_config
+        config = robot_config()
+        with open_browser() as page:
+            page.goto(config.app_url + "/login")
+            page.fill('[name="username"]', "clerk")
+            page.fill('[name="password"]', "Xy7-my-own-password")
+            page.click('[name="action"][value="login"]')
+            page.goto(config.app_url + "/orders/new")
+            page.fill('[name="order_ref"]', "PO-1", timeout=2000)
+    '''))
+    verdict = checks.questions.run("q8", Check({}, context={"workdir": tmp_path}, lang="ja"))
+    assert verdict.message_ids(ok=False) == ["rpa.robot.password"]
