@@ -4,7 +4,6 @@ import io
 import json
 import smtplib
 import socket
-import sys
 import textwrap
 import threading
 import time

@@ -403,7 +403,7 @@ def create_app(config: AppConfig):
                 control = f'<input {kind} id="{fid}" name="{f}" value="{value}"{cls}>'
             parts.append(f'<div class="{style} {layout["row_class"]}"><label for="{fid}">{escape(t[f])}</label>{control}</div>')
         preview = f'<button type="submit" name="action" value="preview">{escape(t["preview"])}</button>'
-        reset = f'<button type="reset" class="secondary">↺</button>'
+        reset = '<button type="reset" class="secondary">↺</button>'
         buttons = preview + reset if layout["button_first"] else reset + preview
         errors = ""
         if problems:
