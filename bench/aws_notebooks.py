@@ -8,7 +8,7 @@ Prints plain numbers (no asserts). A shared machine makes them noisy: compare ru
   process;
 * notebook: each reference notebook (hidden tests included) executed with nbclient against a practice cloud in this
   process, as the test harness does: total wall time (kernel start included) and the time spent in its cells;
-* check: each question's verdict recomputed here (``lab.evaluate``) against the state the notebook left, p50/p95.
+* check: each question's verdict recomputed here (the question's function, as a grader runs it) against the state the notebook left, p50/p95.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import percentiles  # noqa: E402
 
 from graders.labdef import load_lab  # noqa: E402
-from graders.lab import Lab  # noqa: E402
+from graders.checks import Check  # noqa: E402
 from graders.services.registry import ServiceHandle  # noqa: E402
 from graders.testing import execute, lab_services, learner_notebook, prepare_dir, results  # noqa: E402
 
@@ -78,7 +78,6 @@ def main() -> int:
 
     lab = load_lab("aws")
     lab.checks
-    grader = Lab("aws", lang=args.lang)
     print(f"\n{'notebook':14} {'total s':>8} {'cells s':>8}  questions")
     latencies: dict[str, list[float]] = {}
     for notebook in lab.notebooks:
@@ -99,10 +98,12 @@ def main() -> int:
                     times = []
                     for _ in range(args.repeat):
                         t = time.perf_counter()
-                        verdict = grader.evaluate(question.id, namespace, context=context)
+                        # as a grader does (a Lab() here would start a practice cloud of its own)
+                        verdict = lab.checks.questions.run(question.id, Check(namespace, context=context,
+                                                                              lang=args.lang))
                         times.append(time.perf_counter() - t)
                     latencies[question.id + ("" if verdict.passed else " (failed!)")] = times
-    print(f"\n{'check':6} {'p50 ms':>8} {'p95 ms':>8}   (lab.evaluate in this process, {args.repeat} calls, "
+    print(f"\n{'check':6} {'p50 ms':>8} {'p95 ms':>8}   (verdict computed in this process, {args.repeat} calls, "
           "visible parts only)")
     for question, times in latencies.items():
         p50, p95 = percentiles(times)

@@ -376,15 +376,6 @@ def test_a_reset_empties_the_account_but_keeps_the_key(cloud, tmp_path):
 
 # --- the helper ----------------------------------------------------------------------------------------------------
 
-class _FakeLab:
-    def __init__(self, handle, workdir):
-        self.context = {"moto": handle, "workdir": workdir}
-        self.lang = "uk"
-
-    def service(self, name):
-        return self.context.get(name)
-
-
 def test_connect_aws_writes_profiles_keeps_the_learners_and_forgets_real_settings(cloud, tmp_path):
     script = textwrap.dedent('''
         import json, os, sys
@@ -460,14 +451,17 @@ def test_the_policy_reader():
                                                  "Resource": "arn:t"}]}, "dynamodb:") == ["arn:t"]
 
 
+def _evaluate(lab, question: str, namespace: dict, context: dict, lang: str = "en"):
+    """A verdict computed here, as a grader does (Lab(...) is not made here: it would start a practice cloud)."""
+    from graders.checks import Check
+    return lab.checks.questions.run(question, Check(namespace, context=context, lang=lang))
+
+
 def test_a_check_without_the_cloud_says_so_kindly():
     lab = _lab()
-    from graders.lab import Lab
-    learner = Lab(LAB, lang="ja")
-    verdict = learner.evaluate("2a", {}, context={"workdir": Path.cwd()})
+    verdict = _evaluate(lab, "2a", {}, {"workdir": Path.cwd()}, lang="ja")
     assert verdict.message_ids() == ["aws.no_cloud"]
     assert "練習用の AWS クラウド" in verdict.parts[0].message.render("ja")
-    assert lab.id == LAB
 
 
 @pytest.mark.slow
@@ -476,7 +470,6 @@ def test_outside_evidence_is_recomputed_by_a_grader_with_the_same_verdicts(noteb
     """Run the notebook against a cloud in this process, then recompute each outside question here, from the cloud
     and the notebook's folder only, as a grader would: the same verdicts as in the learner's kernel."""
     lab = _lab()
-    from graders.lab import Lab
     nb = learner_notebook(lab, notebook, "en", with_hidden=False)
     workdir = prepare_dir(lab, tmp_path / LAB)
     with lab_services(lab) as env:
@@ -484,11 +477,10 @@ def test_outside_evidence_is_recomputed_by_a_grader_with_the_same_verdicts(noteb
         seen = results(executed)
         cloud = json.loads(env["GRADERS_SERVICE_MOTO"])
         handle = ServiceHandle("moto", cloud.pop("url"), cloud)
-        grader = Lab(LAB, lang="en")
         outside = [q.id for q in lab.questions_in(notebook) if lab.checks.questions.evidence[q.id] == "outside"]
         assert outside
         for question in outside:
-            verdict = grader.evaluate(question, {}, context={"workdir": workdir, "moto": handle})
+            verdict = _evaluate(lab, question, {}, {"workdir": workdir, "moto": handle})
             assert verdict.passed == seen[question].passed is True, (question, verdict.to_json())
             assert verdict.message_ids() == seen[question].passed_ids
 
