@@ -207,8 +207,9 @@ def test_a_class_day_in_the_browser(hub, shots):
             page.keyboard.press("Escape")
             shots(page, "02-instructor-jupyterlab")
             page.goto(f"{hub.url}/user/{teacher.username}/formgrader")
-            page.wait_for_selector("td.release a", timeout=LONG)
-            assert "Successfully released" in _formgrader_action(page, "td.release a")
+            row = f"tr:has-text('{LAB}')"   # the course has other labs: act on this lab's row of the Formgrader
+            page.wait_for_selector(f"{row} td.release a", timeout=LONG)
+            assert "Successfully released" in _formgrader_action(page, f"{row} td.release a")
             shots(page, "03-instructor-released")
             instructor_page = page
 
@@ -234,8 +235,8 @@ def test_a_class_day_in_the_browser(hub, shots):
             # 3. The instructor collects, autogrades both, and generates and releases the feedback.
             page = instructor_page
             page.goto(f"{hub.url}/user/{teacher.username}/formgrader")
-            page.wait_for_selector("td.collect a", timeout=LONG)
-            assert "Successfully collected" in _formgrader_action(page, "td.collect a")
+            page.wait_for_selector(f"{row} td.collect a", timeout=LONG)
+            assert "Successfully collected" in _formgrader_action(page, f"{row} td.collect a")
             page.goto(f"{hub.url}/user/{teacher.username}/formgrader/manage_submissions/{LAB}")
             page.wait_for_selector("td.autograde a", timeout=LONG)
             assert page.locator("td.autograde a").count() == 2
@@ -250,11 +251,11 @@ def test_a_class_day_in_the_browser(hub, shots):
             page.wait_for_selector(f"td:has-text('{taro.username}')", timeout=SHORT)
             shots(page, "07-instructor-gradebook")
             page.goto(f"{hub.url}/user/{teacher.username}/formgrader")
-            page.wait_for_selector("td.generate-feedback a", timeout=LONG)
-            assert "Successfully generated feedback" in _formgrader_action(page, "td.generate-feedback a")
+            page.wait_for_selector(f"{row} td.generate-feedback a", timeout=LONG)
+            assert "Successfully generated feedback" in _formgrader_action(page, f"{row} td.generate-feedback a")
             page.reload()
-            page.wait_for_selector("td.release-feedback a", timeout=LONG)
-            assert "Successfully released feedback" in _formgrader_action(page, "td.release-feedback a")
+            page.wait_for_selector(f"{row} td.release-feedback a", timeout=LONG)
+            assert "Successfully released feedback" in _formgrader_action(page, f"{row} td.release-feedback a")
             shots(page, "08-instructor-feedback-released")
 
             # 4. The gradebook: one row per learner, with the expected scores.

@@ -19,19 +19,23 @@ LAB = "orientation"
 POINTS = {"q1": 1, "q2": 1, "q3": 1, "q4": 2, "q5": 2}
 
 
-def _release_copy(root: Path, lang: str) -> nbformat.NotebookNode:
-    return localize(nbformat.read(root / "release" / LAB / f"{LAB}.ipynb", as_version=4), lang)
+def _release_copy(root: Path, lang: str, lab: str = LAB, notebook: str | None = None) -> nbformat.NotebookNode:
+    return localize(nbformat.read(root / "release" / lab / f"{notebook or lab}.ipynb", as_version=4), lang)
 
 
-def _submit(root: Path, student: str, nb: nbformat.NotebookNode | str | None, with_data: bool = True) -> None:
-    folder = root / "submitted" / student / LAB
-    folder.mkdir(parents=True)
+def _submit(root: Path, student: str, nb: nbformat.NotebookNode | str | None, with_data: bool = True,
+            lab: str = LAB, notebook: str | None = None, data: tuple[str, ...] = ("sessions.csv",)) -> None:
+    """One notebook of a learner's submission (call once per notebook for a lab with several)."""
+    folder = root / "submitted" / student / lab
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{notebook or lab}.ipynb"
     if isinstance(nb, str):
-        (folder / f"{LAB}.ipynb").write_text(nb, encoding="utf-8")
+        (folder / name).write_text(nb, encoding="utf-8")
     elif nb is not None:
-        nbformat.write(nb, folder / f"{LAB}.ipynb")
+        nbformat.write(nb, folder / name)
     if with_data:
-        shutil.copy(root / "release" / LAB / "sessions.csv", folder / "sessions.csv")
+        for data_file in data:
+            shutil.copy(root / "release" / lab / data_file, folder / data_file)
     (folder / "timestamp.txt").write_text("2026-11-25 10:00:00.000000 UTC")
 
 

@@ -39,9 +39,14 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
     return False
 
 
+# Loopback requests never go through a proxy from the environment (HTTP_PROXY on a company laptop would send them
+# to the proxy, off this machine, and they would fail).
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def http_ok(url: str, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 (loopback only)
+        with _DIRECT.open(url, timeout=timeout) as r:  # noqa: S310 (loopback only)
             return 200 <= r.status < 400
     except (urllib.error.URLError, OSError):
         return False

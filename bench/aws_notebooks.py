@@ -1,0 +1,117 @@
+"""AWS lab figures: the practice cloud's start, each reference notebook end to end, and the latency of one check.
+
+    .venv/bin/python bench/aws_notebooks.py [--lang en] [--repeat 20]
+
+Prints plain numbers (no asserts). A shared machine makes them noisy: compare runs made on the same machine.
+
+* cloud start: a MotoService in a fresh process (import, preparation, first account) and a second one in the same
+  process;
+* notebook: each reference notebook (hidden tests included) executed with nbclient against a practice cloud in this
+  process, as the test harness does: total wall time (kernel start included) and the time spent in its cells;
+* check: each question's verdict recomputed here (the question's function, as a grader runs it) against the state the notebook left, p50/p95.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import percentiles  # noqa: E402
+
+from graders.labdef import load_lab  # noqa: E402
+from graders.checks import Check  # noqa: E402
+from graders.services.registry import ServiceHandle  # noqa: E402
+from graders.testing import execute, lab_services, learner_notebook, prepare_dir, results  # noqa: E402
+
+START_SCRIPT = """
+import time
+t = time.perf_counter()
+from graders.services.moto import MotoService
+first = MotoService().start()
+t1 = time.perf_counter()
+second = MotoService().start()
+t2 = time.perf_counter()
+first.stop(); second.stop()
+print(t1 - t, t2 - t1)
+"""
+
+
+def cell_seconds(nb) -> float:
+    total = 0.0
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in meta and "shell.execute_reply" in meta:
+            start = datetime.fromisoformat(meta["iopub.execute_input"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(meta["shell.execute_reply"].replace("Z", "+00:00"))
+            total += (end - start).total_seconds()
+    return total
+
+
+def kernel_namespace(context: dict) -> dict:
+    """The right answers to the questions whose evidence is the learner's variables (1a-1c)."""
+    from labs.aws.helper import PracticeAccount
+    aws = PracticeAccount.from_context(context)
+    zones = aws.client("ec2", "ap-northeast-3").describe_availability_zones()["AvailabilityZones"]
+    return {"my_account": aws.account_id, "my_arn": aws.admin_arn, "osaka_zones": [z["ZoneName"] for z in zones],
+            "found_region": aws.lost_instance_region()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+
+    done = subprocess.run([sys.executable, "-c", START_SCRIPT], capture_output=True, text=True, cwd=REPO,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
+    first, second = (float(x) for x in done.stdout.split())
+    print(f"cloud start: first in a fresh process {first:.2f} s, next in the same process {second:.2f} s")
+
+    lab = load_lab("aws")
+    lab.checks
+    print(f"\n{'notebook':14} {'total s':>8} {'cells s':>8}  questions")
+    latencies: dict[str, list[float]] = {}
+    for notebook in lab.notebooks:
+        nb = learner_notebook(lab, notebook, args.lang)
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = prepare_dir(lab, Path(tmp) / "aws")
+            with lab_services(lab) as env:
+                t = time.perf_counter()
+                executed = execute(nb, workdir, env=env, timeout=300)
+                total = time.perf_counter() - t
+                got = results(executed)
+                passed = " ".join(f"{q}{'✔' if r.passed else '✘'}" for q, r in got.items())
+                print(f"{notebook:14} {total:8.2f} {cell_seconds(executed):8.2f}  {passed}")
+                cloud = json.loads(env["GRADERS_SERVICE_MOTO"])
+                context = {"workdir": workdir, "moto": ServiceHandle("moto", cloud.pop("url"), cloud)}
+                namespace = kernel_namespace(context) if notebook == lab.notebooks[0] else {}
+                for question in lab.questions_in(notebook):
+                    times = []
+                    for _ in range(args.repeat):
+                        t = time.perf_counter()
+                        # as a grader does (a Lab() here would start a practice cloud of its own)
+                        verdict = lab.checks.questions.run(question.id, Check(namespace, context=context,
+                                                                              lang=args.lang))
+                        times.append(time.perf_counter() - t)
+                    latencies[question.id + ("" if verdict.passed else " (failed!)")] = times
+    print(f"\n{'check':6} {'p50 ms':>8} {'p95 ms':>8}   (verdict computed in this process, {args.repeat} calls, "
+          "visible parts only)")
+    for question, times in latencies.items():
+        p50, p95 = percentiles(times)
+        print(f"{question:6} {1000 * p50:8.1f} {1000 * p95:8.1f}")
+    p50, p95 = percentiles([t for times in latencies.values() for t in times])
+    print(f"{'all':6} {1000 * p50:8.1f} {1000 * p95:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
