@@ -34,7 +34,8 @@ ROLES = {"setup", "answer", "check", "readonly", None}
 CODE_STUB = M_("core.build.code_stub", "# Write your code here, then run the cell (Shift+Enter).")
 TEXT_STUB = M_("core.build.text_stub", "Write your answer here.")
 HIDDEN_PLACEHOLDER = re.compile(r"\bhidden\s*=\s*HIDDEN\b")
-SETUP_CALL = re.compile(r"""Lab\(\s*(["'])(?P<lab>[\w-]+)\1\s*(?:,\s*lang\s*=\s*["'][\w-]*["']\s*)?\)""")
+SETUP_CALL = re.compile(r"""Lab\(\s*(["'])(?P<lab>[\w-]+)\1\s*(?:,\s*lang\s*=\s*["'][\w-]*["']\s*)?"""
+                        r"""(?:,\s*notebook\s*=\s*["'](?P<notebook>[\w.-]+)["']\s*)?\)""")
 
 
 class BuildError(Exception):
@@ -49,10 +50,16 @@ def _grade_id(cell_md: dict, question: str | None, role: str, where: str) -> str
     return question if role == "check" else f"{question}_{role}"
 
 
-def set_setup_language(source: str, lang: str | None) -> str:
-    """``Lab("x")`` -> ``Lab("x", lang="uk")`` (``lang=None`` removes the choice)."""
+def set_setup_language(source: str, lang: str | None, notebook: str | None = None) -> str:
+    """``Lab("x")`` -> ``Lab("x", lang="uk")`` (``lang=None`` removes the choice); ``notebook`` names the notebook
+    of a lab that has several (its exercises are what the setup cell and ``lab.progress()`` show)."""
     def repl(m: re.Match) -> str:
-        return f'Lab("{m["lab"]}", lang="{lang}")' if lang else f'Lab("{m["lab"]}")'
+        args = [f'"{m["lab"]}"']
+        if lang:
+            args.append(f'lang="{lang}"')
+        if notebook or m["notebook"]:
+            args.append(f'notebook="{notebook or m["notebook"]}"')
+        return f"Lab({', '.join(args)})"
     return SETUP_CALL.sub(repl, source)
 
 
@@ -84,7 +91,7 @@ def source_notebook(lab: LabDef, notebook: str, langs: list[str]) -> nbformat.No
         source = cell.source
         meta: dict = {}
         if role == "setup":
-            source = set_setup_language(source, single)
+            source = set_setup_language(source, single, notebook if len(lab.notebooks) > 1 else None)
             meta["graders"] = {"role": "setup"}
         elif role in ("answer", "check", "readonly"):
             grade_id = _grade_id(md, question, role, where)
@@ -148,8 +155,9 @@ def localize(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
             continue
         if g.get("role") == "setup":
             cell.source = set_setup_language(cell.source, lang)
-        elif g.get("role") == "answer" and cell.source.strip() == english_stub:
-            cell.source = CODE_STUB.render(lang)
+        elif g.get("role") == "answer" and english_stub in cell.source:
+            # the stub may follow a line of the learner's scaffold, e.g. %%writefile robot.py
+            cell.source = cell.source.replace(english_stub, CODE_STUB.render(lang))
         cells.append(cell)
     nb.cells = cells
     nb.metadata.setdefault("graders", {})["languages"] = [lang]

@@ -57,9 +57,12 @@ def _short_traceback_for_check_failures() -> None:
 
 
 class Lab:
-    def __init__(self, lab_id: str, lang: str | None = None, *, progress: ProgressStore | None = None):
+    def __init__(self, lab_id: str, lang: str | None = None, notebook: str | None = None, *,
+                 progress: ProgressStore | None = None):
         self.definition = load_lab(lab_id)
         self.id = self.definition.id
+        # the notebook this object serves, in a lab of several (the build writes it into the setup cell)
+        self.notebook = notebook if notebook in self.definition.notebooks else None
         self.lang = resolve_language(lang)
         self.questions = self.definition.checks.questions
         self.hints: dict[str, list] = getattr(self.definition.checks, "HINTS", {})
@@ -82,6 +85,13 @@ class Lab:
             return None
         return self.context[name]
 
+    @property
+    def question_order(self) -> list[str]:
+        """The questions of this notebook (of the whole lab when the notebook is not known), in order."""
+        if self.notebook:
+            return [q.id for q in self.definition.questions_in(self.notebook)]
+        return list(self.definition.questions)
+
     def service(self, name: str):
         """The handle (``.url``, ``.info``) of a service this lab uses."""
         return self.context.get(name) or self.connect_service(name)
@@ -99,7 +109,7 @@ class Lab:
         """What the setup cell shows: the lab is ready, how many questions, how to check."""
         from .render import _inline
 
-        lines = [LAB_READY.render(self.lang, lab=self.definition.title_in(self.lang), count=len(self.questions.functions)),
+        lines = [LAB_READY.render(self.lang, lab=self.definition.title_in(self.lang), count=len(self.question_order)),
                  LAB_HOW.render(self.lang)]
         html = ('<div class="graders-lab" style="border-left:5px solid #1565c0;padding:6px 12px;background:#f5f8fc">'
                 + "<br>".join(_inline(line) for line in lines) + "</div>")
@@ -170,7 +180,7 @@ class Lab:
         from .render import _inline
 
         done = self.progress_store.questions(self.id)
-        order = list(self.definition.questions)
+        order = self.question_order
         finished = [q for q in order if done.get(q) and done[q].passed]
         lines = [PROGRESS_TITLE.render(self.lang, lab=self.definition.title_in(self.lang), done=len(finished),
                                        total=len(order))]

@@ -17,6 +17,10 @@ def _isolated_learner_state(tmp_path, monkeypatch):
     monkeypatch.delenv("GRADERS_LANG", raising=False)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     yield
+    # A Lab() made in the test process starts the lab's services for this workspace, detached (as for a learner):
+    # stop them, so no test leaves a server running.
+    from graders.services import stop_all
+    stop_all(ws)
 
 
 @pytest.fixture

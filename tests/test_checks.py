@@ -162,3 +162,31 @@ def test_the_setup_cell_tells_the_learner_the_lab_is_ready(tmp_path):
     bundle = Lab("orientation", lang="uk", progress=ProgressStore(tmp_path / "p.sqlite"))._repr_mimebundle_()
     assert "Готово: «Знайомство: ваш перший блокнот», вправ із перевіркою: 5." in bundle["text/plain"]
     assert "<code>lab.progress()</code>" in bundle["text/html"]
+
+
+def test_the_setup_cell_names_the_language_and_the_notebook():
+    from graders.build import set_setup_language
+    cell = 'lab = Lab("aws")'
+    built = set_setup_language(cell, None, "aws2_iam")
+    assert built == 'lab = Lab("aws", notebook="aws2_iam")'
+    assert set_setup_language(built, "ja") == 'lab = Lab("aws", lang="ja", notebook="aws2_iam")'  # localize keeps it
+    assert set_setup_language('Lab("orientation", lang="en")', "uk") == 'Lab("orientation", lang="uk")'
+
+
+def test_a_notebook_of_a_larger_lab_counts_its_own_exercises(tmp_path):
+    from graders.labdef import load_lab
+    lab_def = load_lab("aws")
+    first = lab_def.notebooks[0]
+    lab = Lab("aws", lang="en", notebook=first, progress=ProgressStore(tmp_path / "p.sqlite"))
+    own = len(lab_def.questions_in(first))
+    assert own < len(lab_def.questions)
+    assert f"{own} exercises with checks" in lab._repr_mimebundle_()["text/plain"]
+
+
+def test_answer_stubs_are_localized_inside_a_scaffold():
+    import nbformat
+    from graders.build import CODE_STUB, localize
+    stub = CODE_STUB.render("en")
+    cell = nbformat.v4.new_code_cell(f"%%writefile robot.py\n{stub}\n", metadata={"graders": {"role": "answer"}})
+    nb = localize(nbformat.v4.new_notebook(cells=[cell]), "uk")
+    assert nb.cells[0].source == f"%%writefile robot.py\n{CODE_STUB.render('uk')}\n"

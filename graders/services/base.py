@@ -63,6 +63,7 @@ class Service:
         if host != LOOPBACK:
             raise ValueError("services listen on 127.0.0.1 only")
         self.host = host
+        self._port_given = port is not None
         self.port = port or free_port(host)
         self.running = False
 
@@ -122,11 +123,21 @@ class ThreadService(Service):
     def make_app(self):
         raise NotImplementedError
 
+    def request_handler(self):
+        """werkzeug's request handler class to use (None: its default, which logs every request)."""
+        return None
+
     def _start(self) -> None:
         from werkzeug.serving import make_server
 
-        self._server = make_server(self.host, self.port, self.make_app(), threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=self.name, daemon=True)
+        # Unless a port was asked for, bind to one the system picks now: one chosen earlier (in __init__) could have
+        # been taken meanwhile by another process starting next door.
+        port = self.port if self._port_given else 0
+        self._server = make_server(self.host, port, self.make_app(), threaded=True,
+                                   request_handler=self.request_handler())
+        self.port = self._server.socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-{self.port}",
+                                        daemon=True)
         self._thread.start()
 
     def _stop(self) -> None:

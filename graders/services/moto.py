@@ -319,7 +319,6 @@ class MotoService(ThreadService):
 
     def __init__(self, port: int | None = None, host: str = LOOPBACK, account_id: str | None = None):
         super().__init__(port, host)
-        self._port_given = port is not None
         # MOTO_ACCOUNT_ID (moto's own switch) outranks the per-request account, so honour it when it is set
         self.account_id = os.environ.get("MOTO_ACCOUNT_ID") or account_id or new_account_id()
         self.admin_key: tuple[str, str] | None = None
@@ -431,10 +430,8 @@ class MotoService(ThreadService):
                                                 "SessionToken": assumed.session_token})
 
     # --- start / stop ---
-    def _start(self) -> None:
-        from moto.core.config import default_user_config
+    def request_handler(self):
         from moto.moto_server.werkzeug_app import MotoRequestHandler
-        from werkzeug.serving import make_server
 
         class QuietHandler(MotoRequestHandler):
             def log_request(self, *args, **kwargs) -> None:  # werkzeug logs every request otherwise
@@ -444,6 +441,11 @@ class MotoService(ThreadService):
                 if type == "error":
                     super().log(type, message, *args)
 
+        return QuietHandler
+
+    def _start(self) -> None:
+        from moto.core.config import default_user_config
+
         with _lock:
             _prime_moto()
             _patch_moto()
@@ -452,13 +454,7 @@ class MotoService(ThreadService):
             self._create_admin()
             _enforce_iam(True)
             _running.append(self)
-        # Bind now, to a port the system picks at this moment: moto's preparation above takes seconds, and a port
-        # chosen before it (in __init__) could meanwhile be taken by someone else (a kernel starting next door).
-        self._server = make_server(self.host, self.port if self._port_given else 0, self.make_app(), threaded=True,
-                                   request_handler=QuietHandler)
-        self.port = self._server.socket.getsockname()[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"moto-{self.port}", daemon=True)
-        self._thread.start()
+        super()._start()   # binds only now, to a port the system picks (moto's preparation above takes seconds)
 
     def _stop(self) -> None:
         super()._stop()
