@@ -393,6 +393,15 @@ def test_the_hub_listens_on_loopback_only(hub):
     assert all(" 127.0.0.1:" in line for line in ours), ours
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        status = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":\t" in line)
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        return f"{status.get('Name')} {status.get('State')} ppid={status.get('PPid')} {cmd}"
+    except OSError:
+        return f"{pid} (gone)"
+
+
 def _ensure_running(hub: LocalHub, names: list[str]) -> None:
     """Start these people's JupyterLab through the hub's API unless it runs (the browser test started them, unless
     this test runs on its own)."""
@@ -432,7 +441,8 @@ def test_the_hub_stops_cleanly_and_its_people_are_removed(hub):
     assert set(hub.people_pids()) == {p.username for p in hub.people}   # everyone's JupyterLab runs
     assert hub.stop() == 0
     assert hub.hub_pids() == []                                   # no hub, proxy or culler left
-    assert hub.people_pids() == {}                                # no JupyterLab, kernel or lab service left
+    left = hub.people_pids()
+    assert left == {}, {name: [_cmdline(pid) for pid in pids] for name, pids in left.items()}   # no JupyterLab, kernel or lab service left
     assert not (hub.state.hub_dir / "jupyterhub.pid").exists()
     homes = [hub.home(p.username) for p in hub.people]
     _keep_log(hub)

@@ -60,9 +60,9 @@ def order_form(order: company.Order, **changes) -> dict:
 def test_app_and_mail_start_and_stop_cleanly_on_loopback(tmp_path):
     app = RpaAppService(data_dir=tmp_path / "app")
     mail = RpaMailService(data_dir=tmp_path / "mail")
-    ports = {app.port, mail.port, mail.smtp_port}
-    assert len(ports) == 3
     with app, mail:
+        ports = {app.port, mail.port, mail.smtp_port}   # the ports they bound when they started
+        assert len(ports) == 3
         assert app.url.startswith("http://127.0.0.1:") and mail.url.startswith("http://127.0.0.1:")
         assert app.healthy() and mail.healthy()
         with socket.create_connection((LOOPBACK, mail.smtp_port), timeout=5) as s:

@@ -318,14 +318,20 @@ def ensure_unix_user(username: str, home_base: Path) -> bool:
 
 
 def user_pids(uid: int) -> list[int]:
+    """The processes of this user that still run. A zombie (ended, waiting for its parent to collect its exit
+    status) holds no memory, file or port; it is left out, as an orphaned one waits for init, and some container
+    inits never collect them."""
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid == uid:
-                    pids.append(int(entry.name))
-            except FileNotFoundError:
+                if entry.stat().st_uid != uid:
+                    continue
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (FileNotFoundError, ProcessLookupError, IndexError):
                 continue
+            if state not in ("Z", "X"):
+                pids.append(int(entry.name))
     return pids
 
 
