@@ -14,7 +14,7 @@ MATCH_IOU = 0.7      # a box this close to an object is meant for it
 TIGHT_IOU = 0.9      # ... and from here on it is tight, as the guideline asks
 OVERLAP_IOU = 0.3    # below this, a box is not about that object at all
 MASK_GOOD_IOU = 0.85  # a traced outline this close to the visible shape is good
-MASK_MATCH_IOU = 0.5
+MASK_MATCH_IOU = 0.3   # below this, an outline is not about that sign at all
 
 
 def box_iou(a: list[list[float]], b: list[list[float]]) -> np.ndarray:
