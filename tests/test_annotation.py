@@ -153,6 +153,20 @@ def test_unreadable_work_is_kept_not_overwritten(lab_dir, capsys):
     assert kit.read_tasks(target)[0]["annotations"][0]["result"][0]["value"]["rectanglelabels"] == ["person"]
 
 
+def test_running_an_answer_cell_twice_adds_nothing(lab_dir):
+    """A learner runs a cell twice; nbgrader re-runs the whole notebook on the saved files when it grades."""
+    reference_work(lab_dir)
+    before = {job.name: (lab_dir / job.file).read_text() for job in JOBS.values()}
+    reference_work(lab_dir)
+    review = kit.ReviewSheet(lab_dir, quiet=True)
+    for _ in range(2):
+        review.missed("street_02.png", "person")
+    assert review.missing == [{"image": "street_02.png", "label": "person"}]
+    for job in JOBS.values():
+        counts = [len(t["annotations"][0]["result"]) for t in kit.read_tasks(lab_dir / job.file)]
+        assert counts == [len(t["annotations"][0]["result"]) for t in json.loads(before[job.name])], job.name
+
+
 def test_a_tool_mistake_is_one_kind_sentence(lab_dir):
     boxes = kit.BoxJob(lab_dir, lang="ja", quiet=True)
     with pytest.raises(kit.AnnotationError) as info:

@@ -163,6 +163,10 @@ def make_template(dest: Path) -> float:
     seconds = time.monotonic() - started
     (work / "account.json").unlink(missing_ok=True)
     (work / "labelstudio.log").unlink(missing_ok=True)
+    # Every learner's server copies it (on a hub, as their own Unix user): readable by all. Its token, password
+    # and secret key are replaced in each copy.
+    for path in [work, *work.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     if dest.exists():
         shutil.rmtree(dest)
     work.replace(dest)
