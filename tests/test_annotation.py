@@ -454,3 +454,94 @@ def test_label_studio_shows_a_picture_with_its_boxes_offline(label_studio, lab_d
         browser.close()
         pw.stop()
     assert outside == []
+
+
+@pytest.mark.slow
+def test_a_box_drawn_in_jupyterlab_lands_in_the_label_studio_file(tmp_path, artifacts):
+    """The path for a weak laptop with no Label Studio: JupyterLab (as `graders start` runs it, in Ukrainian),
+    the box widget in a notebook, a box dragged with the mouse in chromium, and the kernel saving it in
+    annotations/boxes.json in Label Studio's format. A box typed in a cell shows up in the open widget."""
+    import secrets
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import nbformat
+
+    from graders.services import free_port
+    from graders.start import jupyter_command, jupyterlab_environment
+    from graders.testing import prepare_dir
+
+    workspace = tmp_path / "workspace"
+    (workspace / ".graders").mkdir(parents=True)
+    work = prepare_dir(LAB, workspace / "annotation")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('from labs.annotation import kit\nboxes = kit.BoxJob(lang="uk")\nboxes.widget()'),
+        nbformat.v4.new_code_cell('boxes.add("street_01.png", "car", x=220, y=250, width=210, height=122)')])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, work / "draw.ipynb")
+    port, token = free_port(), secrets.token_hex(12)
+    env = jupyterlab_environment(workspace, "uk", True)
+    log = open(tmp_path / "jupyterlab.log", "wb")
+    server = subprocess.Popen(jupyter_command(workspace, port, False, token), env=env, cwd=workspace, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    saved = work / "annotations" / "boxes.json"
+
+    def boxes_saved() -> list[dict]:
+        try:
+            return kit.read_tasks(saved)[0]["annotations"][0]["result"]
+        except (OSError, ValueError, IndexError, KeyError):
+            return []
+
+    pw, browser = _browser()
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "jupyterlab.log").read_text()
+                time.sleep(0.3)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}/lab/tree/annotation/draw.ipynb?token={token}")
+        choose = page.locator(".jp-Dialog .jp-mod-accept")      # "choose a kernel", when JupyterLab asks
+        try:
+            choose.wait_for(timeout=15000)
+            choose.click()
+        except Exception:  # it did not ask
+            pass
+        page.locator(".jp-Notebook .jp-Cell").first.click()
+        page.keyboard.press("Shift+Enter")                       # run the first cell: the widget
+        picture = page.locator(".jp-OutputArea-output img").first
+        picture.wait_for(timeout=120000)
+        page.wait_for_function("document.querySelector('.jp-OutputArea-output img').naturalWidth === 640")
+        area = picture.bounding_box()
+        scale = area["width"] / 640
+        x0, y0, x1, y1 = 62, 72, 128, 212                       # the first person of street_01.png
+        page.mouse.move(area["x"] + x0 * scale, area["y"] + y0 * scale)
+        page.mouse.down()
+        page.mouse.move(area["x"] + x1 * scale, area["y"] + y1 * scale, steps=8)
+        page.mouse.up()
+        deadline = time.monotonic() + 60
+        while not boxes_saved() and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        drawn = boxes_saved()
+        page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")                       # run the second cell: a typed box
+        page.get_by_text("Збережено рамок: 2").wait_for(timeout=60000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "annotation-box-widget-jupyterlab.png"))
+    except Exception:
+        page.screenshot(path=str(artifacts / "annotation-box-widget-jupyterlab-failed.png"))
+        raise
+    finally:
+        browser.close()
+        pw.stop()
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    assert len(drawn) == 1 and drawn[0]["value"]["rectanglelabels"] == ["person"]
+    box = kit.to_pixels(drawn[0])
+    assert scoring.box_iou([box], [[62, 72, 66, 140]])[0, 0] >= 0.9, box
+    assert [r["value"]["rectanglelabels"] for r in boxes_saved()] == [["person"], ["car"]]

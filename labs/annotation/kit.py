@@ -155,7 +155,10 @@ class Job:
         self.config = (self.root / self.job.config).read_text(encoding="utf-8")
         self.path = self.root / self.job.file
         self.results: dict[str, list[dict]] = {item: [] for item in self.job.items}
+        self.listeners: list = []        # open widgets, told when typed commands change an item
+        self.from_widget = False         # set while a widget itself writes (it needs no telling)
         self._load()
+        label_interface(self.config)     # load label-studio-sdk now, so the first drawn box saves at once
 
     # --- the file ------------------------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -192,6 +195,9 @@ class Job:
 
     def _saved(self, item: str | None = None) -> None:
         self.save()
+        if not self.from_widget and item is not None:
+            for listener in list(self.listeners):
+                listener(item)
         if not self.quiet and item is not None:
             print(SAVED.render(self.lang, path=self.job.file, item=item, count=len(self.results[item])))
 

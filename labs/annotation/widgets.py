@@ -105,11 +105,14 @@ def _status(job, items, item, count) -> str:
 
 
 def _quietly(job, fn, *args) -> None:
+    """A widget's own change: saved without a message, and not echoed back to the widget."""
     job.quiet, quiet = True, job.quiet
+    job.from_widget = True
     try:
         fn(*args)
     finally:
         job.quiet = quiet
+        job.from_widget = False
 
 
 def box_widget(job, start=None):
@@ -139,6 +142,7 @@ def box_widget(job, start=None):
             status.value = _status(job, items, state["item"], len(job.boxes(state["item"])))
 
     bbox.observe(on_change, names=["bboxes"])
+    job.listeners.append(lambda item: show_item(item) if item == state["item"] else None)
     show_item(items[state["index"]])
     return w.VBox([w.HTML(f"<p>{html.escape(WIDGET_HELP.render(job.lang))}</p>"), nav, bbox])
 
@@ -148,7 +152,7 @@ def photo_widget(job):
     import ipywidgets as w
     from .kit import CLASS_SAVED
 
-    rows = []
+    rows, controls = [], {}
     for item in job.job.items:
         image = w.Image(value=job.image_path(item).read_bytes(), format="jpg",
                         layout=w.Layout(max_width="200px", max_height="160px"))
@@ -157,15 +161,24 @@ def photo_widget(job):
                                   style={"button_width": "88px"})
         note = w.HTML(html.escape(CLASS_SAVED.render(job.lang, item=item, label=chosen[0])) if chosen else
                       html.escape(item))
+        controls[item] = buttons
 
         def on_change(change, item=item, note=note):
             if change["new"] is None:
                 return
-            _quietly(job, job.label, item, change["new"])
+            if job.chosen(item) != [change["new"]]:
+                _quietly(job, job.label, item, change["new"])
             note.value = html.escape(CLASS_SAVED.render(job.lang, item=item, label=change["new"]))
 
         buttons.observe(on_change, names=["value"])
         rows.append(w.HBox([image, w.VBox([note, buttons])], layout=w.Layout(margin="4px 0")))
+
+    def typed(item):   # photos.label(...) typed in a cell: show it on the buttons too
+        chosen = job.chosen(item)
+        if item in controls and chosen:
+            controls[item].value = chosen[0]
+
+    job.listeners.append(typed)
     return w.VBox(rows)
 
 
@@ -349,6 +362,7 @@ def polygon_widget(job, start=None):
             status.value = _status(job, items, state["item"], len(job.polygons(state["item"])))
 
     poly.observe(on_change, names=["polygons"])
+    job.listeners.append(lambda item: show_item(item) if item == state["item"] else None)
     show_item(items[state["index"]])
     return w.VBox([w.HTML(f"<p>{html.escape(POLY_HELP.render(job.lang))}</p>"), nav, poly])
 
