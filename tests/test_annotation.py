@@ -214,6 +214,22 @@ def test_outside_questions_are_recomputed_from_the_files_alone(lab_dir):
     assert not verdict.passed and all(p.hidden for p in verdict.failures)
 
 
+def test_while_grading_the_label_studio_cells_start_nothing_and_change_nothing(lab_dir, monkeypatch, capsys):
+    """A submission saved with USE_LABEL_STUDIO = True: nbgrader re-runs those cells; they must not start a server
+    or replace the learner's saved file."""
+    from graders.services.registry import ServiceHandle
+
+    boxes = kit.BoxJob(lab_dir, lang="uk", quiet=True)
+    boxes.add("street_01.png", "person", x=62, y=72, width=66, height=140)
+    before = (lab_dir / "annotations" / "boxes.json").read_text()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    unreachable = ServiceHandle("labelstudio", "http://127.0.0.1:9", {"token": "x", "username": "u", "password": "p"})
+    assert boxes.to_label_studio(unreachable) == ""
+    boxes.from_label_studio(unreachable)
+    assert (lab_dir / "annotations" / "boxes.json").read_text() == before
+    assert "annotations/boxes.json" in capsys.readouterr().out
+
+
 # --- a real Label Studio ---------------------------------------------------------------------------------------------
 
 def _listening(port: int) -> list[str]:
@@ -463,7 +479,6 @@ def test_a_box_drawn_in_jupyterlab_lands_in_the_label_studio_file(tmp_path, arti
     annotations/boxes.json in Label Studio's format. A box typed in a cell shows up in the open widget."""
     import secrets
     import subprocess
-    import sys
     import time
     import urllib.request
 

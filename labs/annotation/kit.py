@@ -259,8 +259,8 @@ class Job:
     def from_label_studio(self, lab_or_service) -> None:
         """Bring the annotations made in Label Studio back into ``annotations/<job>.json``."""
         from .studio import pull
-        pull(self, lab_or_service)
-        self._saved()
+        if pull(self, lab_or_service):
+            self._saved()
 
 
 # --- photo classes ------------------------------------------------------------------------------------------------
