@@ -40,7 +40,8 @@ def line(name: str, values: list[float], unit: str = "ms") -> None:
 def checks(repeat: int) -> None:
     from graders import Lab
     from graders.labdef import load_lab
-    from labs.annotation import kit, make_data
+    from labs.annotation import kit
+    from labs.annotation.solutions import make_data
 
     lab_def = load_lab("annotation")
     work = Path(tempfile.mkdtemp(prefix="bench-annotation-")) / "annotation"
@@ -71,7 +72,7 @@ def checks(repeat: int) -> None:
          timed(lambda: lab.evaluate("q5", {}, hidden=hidden5, context=context), repeat))
     hidden4 = json.loads((lab_def.hidden_dir / "q4.json").read_text())
     signs = kit.PolygonJob(work, quiet=True)
-    from labs.annotation import scenes
+    from labs.annotation.solutions import scenes
     for name, polys in make_data.sign_reference(scenes.draw(scenes.sign_scenes(), scenes.sign_background)).items():
         for label, points in polys:
             signs.add(name, label, points)

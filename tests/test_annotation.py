@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from graders.labdef import load_lab
-from labs.annotation import kit, make_data, scenes, scoring
+from labs.annotation import kit, scoring
+from labs.annotation.solutions import make_data, scenes
 from labs.annotation.sets import JOBS
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")   # pydantic v1 calls inside label-studio-sdk

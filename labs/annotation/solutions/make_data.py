@@ -1,4 +1,4 @@
-"""Make the annotation lab's data, gold and hidden gold: ``python -m labs.annotation.make_data [--reference]``.
+"""Make the annotation lab's data, gold and hidden gold: ``python -m labs.annotation.solutions.make_data [--reference]``.
 
 Everything is drawn or computed here, deterministically, so the gold geometry is exact:
 
@@ -6,9 +6,10 @@ Everything is drawn or computed here, deterministically, so the gold geometry is
 * ``gold/``   gold for the practice items (the checks use it while learners practise).
 * ``hidden/`` gold for the review items, used only when work is graded (inlined into the hidden test blocks).
 
-``--reference`` prints the reference answers in the form the notebooks use (paste them between the
-``### BEGIN SOLUTION`` markers after changing a scene). ``tests/test_annotation.py`` checks that the committed gold
-is what this script computes.
+``--reference`` prints the reference answers in the form the notebooks use (paste them into the notebooks' answer
+cells after changing a scene). ``tests/test_annotation.py`` checks that the committed gold is what this script
+computes. This module knows every answer, the review items' too: it lives in ``solutions/``, which never reaches a
+learner's environment.
 """
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from . import scenes
-from .sets import (BOX_LABELS, ENTITY_LABELS, PHOTO_CLASSES, PHOTO_REVIEW, SIGN_LABELS, SIGN_PRACTICE, SIGN_REVIEW,
+from ..sets import (BOX_LABELS, ENTITY_LABELS, PHOTO_CLASSES, PHOTO_REVIEW, SIGN_LABELS, SIGN_PRACTICE, SIGN_REVIEW,
                    STREET_PRACTICE, STREET_REVIEW, TEXT_PRACTICE, TEXT_REVIEW, TOPICS)
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent   # labs/annotation
 DATA, GOLD, HIDDEN = HERE / "data", HERE / "gold", HERE / "hidden"
 
 # Photos from scikit-image's bundled data (public domain or CC0, see skimage.data's documentation).
