@@ -1,0 +1,773 @@
+"""Annotation lab: the checks compare the learner's saved annotation files with gold, as a team lead's QA would.
+
+Evidence: the files in the lab folder (``annotations/*.json`` in Label Studio's JSON format, ``delivery/``),
+read from ``check.context["workdir"]`` (``evidence="outside"``), so a grader recomputes every verdict from the files
+alone. Only the guideline quiz and the two agreement numbers are the learner's variables.
+
+Practice items are scored against ``gold/`` with full feedback; review items (one per job) are scored only when
+work is graded, against gold that exists only in ``hidden/``, the way a team mixes gold tasks into the queue.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import math
+from pathlib import Path
+
+from graders.checks import Check, Questions
+from graders.i18n import Domain
+
+from . import scoring
+from .sets import JOBS, PROBLEMS
+
+M_ = Domain.beside(__file__)
+questions = Questions("annotation")
+
+HERE = Path(__file__).resolve().parent
+MAX_FAILURES = 8   # beyond this, one line says how many more (a learner fixes the first ones first)
+
+
+@functools.cache
+def gold(name: str) -> dict:
+    return json.loads((HERE / "gold" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def config(job: str) -> str:
+    return (HERE / "data" / JOBS[job].config).read_text(encoding="utf-8")
+
+
+def workdir(check: Check) -> Path:
+    return Path(check.context.get("workdir") or Path.cwd())
+
+
+# --- shared messages ------------------------------------------------------------------------------------------------
+NO_FILE = M_("annotation.file.missing", "I can't find {path} yet. Annotate at least one item above (every change is saved by itself), then run this check again.")
+NOT_JSON = M_("annotation.file.not_json", "{path} is not a readable JSON file ({error}). If you edited it by hand, undo that edit, or delete the file and annotate again.")
+NOT_TASKS = M_("annotation.file.not_tasks", "{path} is not in Label Studio's format ({error}). Save it with the tools in this notebook, or export it from Label Studio as JSON.")
+INVALID = M_("annotation.file.invalid", "Label Studio would not accept your annotation of {item}: {error}")
+MORE = M_("annotation.more", "…and {count} more problems like these. Fix the ones above first, then run the check again.")
+REVIEW_SAVED = M_("annotation.review.saved", "{item} is a review item: your work on it is saved (annotations: {count}) and is scored when your work is graded.")
+REVIEW_EMPTY = M_("annotation.review.empty", "{item} is a review item and has no annotations yet. Annotate it like the others: it is scored when your work is graded.")
+
+PLACE = {(0, 0): M_("annotation.place.top_left", "at the top left"), (1, 0): M_("annotation.place.top", "at the top"),
+         (2, 0): M_("annotation.place.top_right", "at the top right"), (0, 1): M_("annotation.place.left", "on the left"),
+         (1, 1): M_("annotation.place.centre", "in the middle"), (2, 1): M_("annotation.place.right", "on the right"),
+         (0, 2): M_("annotation.place.bottom_left", "at the bottom left"),
+         (1, 2): M_("annotation.place.bottom", "at the bottom"),
+         (2, 2): M_("annotation.place.bottom_right", "at the bottom right")}
+WHERE = M_("annotation.where", "{place} (around x={x}, y={y})")
+EDGES = {"left": M_("annotation.edge.left", "left"), "right": M_("annotation.edge.right", "right"),
+         "top": M_("annotation.edge.top", "top"), "bottom": M_("annotation.edge.bottom", "bottom")}
+
+
+def where(check: Check, box, width: int, height: int) -> str:
+    x, y, w, h = box
+    cx, cy = x + w / 2, y + h / 2
+    col = min(2, int(3 * cx / width))
+    row = min(2, int(3 * cy / height))
+    return WHERE.render(check.lang, place=PLACE[(col, row)].render(check.lang), x=round(x), y=round(y))
+
+
+class Limited:
+    """Records failures up to MAX_FAILURES, then counts the rest."""
+
+    def __init__(self, check: Check):
+        self.check, self.count = check, 0
+
+    def fail(self, message, **params) -> None:
+        self.count += 1
+        if self.count <= MAX_FAILURES:
+            self.check.fail(message, **params)
+
+    def finish(self) -> None:
+        if self.count > MAX_FAILURES:
+            self.check.fail(MORE, count=self.count - MAX_FAILURES)
+
+
+def load_results(check: Check, job_name: str, relative: str | None = None) -> dict[str, list[dict]]:
+    """{item: result regions} from the learner's file; stops with a kind message when there is nothing usable."""
+    from .kit import item_key, latest_annotation, read_tasks
+
+    job = JOBS[job_name]
+    relative = relative or job.file
+    path = workdir(check) / relative
+    if not path.exists():
+        check.stop(NO_FILE, path=relative)
+    try:
+        tasks = read_tasks(path)
+    except json.JSONDecodeError as exc:
+        check.stop(NOT_JSON, path=relative, error=f"line {exc.lineno}, column {exc.colno}: {exc.msg}")
+    except (ValueError, OSError) as exc:
+        check.stop(NOT_TASKS, path=relative, error=str(exc))
+    from .kit import label_interface
+
+    interface = label_interface(config(job_name))
+    results: dict[str, list[dict]] = {}
+    for task in tasks:
+        key = item_key(task)
+        annotation = latest_annotation(task)
+        if key not in job.items or annotation is None:
+            continue
+        errors = interface.validate_prediction({"result": annotation.get("result") or []}, return_errors=True)
+        if errors:
+            check.stop(INVALID, item=key, error=errors[0])
+        results[key] = list(annotation.get("result") or [])
+    return results
+
+
+def review_items(check: Check, job_name: str, results: dict, counter) -> None:
+    """Learner mode: the review items are saved, or not yet annotated (their gold is not here)."""
+    job = JOBS[job_name]
+    for item in job.items:
+        if item in job.practice:
+            continue
+        count = counter(results.get(item, []))
+        if count:
+            check.ok(REVIEW_SAVED, item=item, count=count)
+        else:
+            check.fail(REVIEW_EMPTY, item=item)
+
+
+def own(regions: list[dict], control: str) -> list[dict]:
+    return [r for r in regions if r.get("from_name") == control]
+
+
+# --- q1: the guideline quiz (notebook guidelines) ----------------------------------------------------------------------
+Q1_OK = M_("annotation.q1.ok", "All six cases judged the way the guideline says.")
+Q1_NOT_DICT = M_("annotation.q1.not_dict", "`answers` should be a dictionary like {{\"A\": \"ok\", \"B\": \"loose\"}}, one entry per picture A to F.")
+Q1_MISSING = M_("annotation.q1.missing", "Picture {case} has no answer yet. Add \"{case}\": \"...\" to `answers`.")
+Q1_UNKNOWN = M_("annotation.q1.unknown", "Picture {case}: “{value}” is not one of the answers. Use one of: {known}.")
+Q1_CASES = {
+    "A": M_("annotation.q1.case_a", "Picture A: the box touches the person's head, feet and hands on every side: that is a tight box, so the answer is \"ok\"."),
+    "B": M_("annotation.q1.case_b", "Picture B: there is road visible between the box and the car on every side. Rule 1: the edges must touch the object, so this box is \"loose\"."),
+    "C": M_("annotation.q1.case_c", "Picture C: this is a picture of a person printed on a poster, not a person. Rule 4: only real people are persons, so the box is \"not_an_object\"."),
+    "D": M_("annotation.q1.case_d", "Picture D: the person stands behind the car, but their head, arms and body are visible. Rule 2: box everything you can see, not just the head: the box is \"cut\"."),
+    "E": M_("annotation.q1.case_e", "Picture E: the car runs off the edge of the picture and the box goes right up to that edge. Rule 3 says exactly this, so the answer is \"ok\"."),
+    "F": M_("annotation.q1.case_f", "Picture F: the box is tight, but it holds a bicycle and its label says car: \"wrong_class\"."),
+}
+
+
+@questions("q1")
+def q1(check: Check) -> None:
+    from .sets import GUIDELINE_VERDICTS
+
+    answers = check.value("answers")
+    if not isinstance(answers, dict):
+        check.stop(Q1_NOT_DICT)
+    answers = {str(k).strip().upper(): v for k, v in answers.items()}
+    expected = gold("guidelines")
+    for case, right in expected.items():
+        given = answers.get(case)
+        if given is None:
+            check.fail(Q1_MISSING, case=case)
+        elif str(given).strip().lower() not in GUIDELINE_VERDICTS:
+            check.fail(Q1_UNKNOWN, case=case, value=given, known=", ".join(GUIDELINE_VERDICTS))
+        elif str(given).strip().lower() != right:
+            check.fail(Q1_CASES[case])
+    if not check.parts:
+        check.ok(Q1_OK)
+
+
+# --- q2: photo classes (notebook classification) ----------------------------------------------------------------------
+Q2_OK = M_("annotation.q2.ok", "All {count} practice photos have the right class.")
+Q2_OK_REVIEW = M_("annotation.q2.ok_review", "The review photos have the right class.")
+Q2_WRONG = M_("annotation.q2.wrong", "{item}: you chose `{label}`, but the guideline's class is `{gold}`. {rule}")
+Q2_UNLABELLED = M_("annotation.q2.unlabelled", "{item} has no class yet. Pick one of the buttons under it.")
+Q2_TWO = M_("annotation.q2.two", "{item} has {count} classes ({labels}); each photo gets exactly one: the main subject.")
+CLASS_RULES = {
+    "person": M_("annotation.rule.class.person", "`person`: a photo whose main subject is one or more people."),
+    "animal": M_("annotation.rule.class.animal", "`animal`: the main subject is an animal, also when it is drawn or only a silhouette."),
+    "vehicle": M_("annotation.rule.class.vehicle", "`vehicle`: the main subject is made to carry people or goods: cars, bicycles, boats, rockets."),
+    "document": M_("annotation.rule.class.document", "`document`: the main subject is written or printed text: a page, a letter, a sign full of text."),
+    "other": M_("annotation.rule.class.other", "`other`: the main subject is none of the above: an object, food, a landscape, a pattern."),
+}
+
+
+def _classes(check: Check, results: dict, expected: dict, review: bool = False) -> None:
+    bad = Limited(check)
+    for item, right in expected.items():
+        chosen = [c for r in own(results.get(item, []), "class") for c in r["value"].get("choices", [])]
+        if not chosen:
+            bad.fail(Q2_UNLABELLED, item=item)
+        elif len(chosen) > 1:
+            bad.fail(Q2_TWO, item=item, count=len(chosen), labels=", ".join(chosen))
+        elif chosen[0] != right:
+            bad.fail(Q2_WRONG, item=item, label=chosen[0], gold=right, rule=CLASS_RULES[right].render(check.lang))
+    bad.finish()
+    if not bad.count:
+        check.ok(Q2_OK_REVIEW) if review else check.ok(Q2_OK, count=len(expected))
+
+
+@questions("q2", evidence="outside")
+def q2(check: Check) -> None:
+    results = load_results(check, "classes")
+    _classes(check, results, gold("classes"))
+    review_items(check, "classes", results, lambda regions: len(own(regions, "class")))
+    if check.hidden:
+        with check.hidden_part():
+            _classes(check, results, check.hidden["images"], review=True)
+
+
+# --- q3: boxes (notebook boxes) --------------------------------------------------------------------------------------
+Q3_OK = M_("annotation.q3.ok", "{item}: all {count} objects have a tight box with the right class (average IoU {iou}).")
+Q3_LOOSE = M_("annotation.q3.loose", "{item}: the box around the {label} {where} is loose (IoU {iou}): its {edge} edge is {px} px away from the {label}. Rule 1: move every edge in until it touches the object.")
+Q3_CUT = M_("annotation.q3.cut", "{item}: the box around the {label} {where} cuts part of it off (IoU {iou}): its {edge} edge stops {px} px short. Rule 1: every visible pixel of the object goes inside the box.")
+Q3_CUT_OCCLUDED = M_("annotation.q3.cut_occluded", "{item}: the {label} {where} is partly hidden behind something, and your box covers only part of what you can see (IoU {iou}). Rule 2: one box around every visible part, even when something in front splits it.")
+Q3_CUT_EDGE = M_("annotation.q3.cut_edge", "{item}: the {label} {where} runs off the edge of the picture, and your box stops {px} px before that edge (IoU {iou}). Rule 3: box it right up to the edge of the picture.")
+Q3_SHIFTED = M_("annotation.q3.shifted", "{item}: the box for the {label} {where} is shifted (IoU {iou}): its {edge} edge is {px} px off. Draw it again so that all four edges touch the object.")
+Q3_WRONG_CLASS = M_("annotation.q3.wrong_class", "{item}: the object {where} is a `{gold}`, but your box says `{label}`. Select the box and choose `{gold}`.")
+Q3_MISSED = M_("annotation.q3.missed", "{item}: the {label} {where} has no box. Rule 5: every person, car and bicycle gets one.")
+Q3_MISSED_OCCLUDED = M_("annotation.q3.missed_occluded", "{item}: the {label} {where} has no box. It is partly hidden behind something in front of it, but rule 2 says: if you can recognise it, box the part you can see.")
+Q3_MISSED_TRUNCATED = M_("annotation.q3.missed_truncated", "{item}: the {label} {where} has no box. It is cut off by the edge of the picture, but rule 3 says it still counts: box the part inside the picture.")
+Q3_NOT_AN_OBJECT = M_("annotation.q3.not_an_object", "{item}: your `{label}` box {where} is around a picture of a person on a poster. Rule 4: only real people are persons. Delete this box.")
+Q3_DUPLICATE = M_("annotation.q3.duplicate", "{item}: the {label} {where} has two boxes. Keep one and delete the other.")
+Q3_EXTRA = M_("annotation.q3.extra", "{item}: your `{label}` box {where} is not around any person, car or bicycle. Delete it, or move it onto the object you meant.")
+
+
+def _boxes(check: Check, job, results: dict, expected: dict) -> None:
+    from .kit import to_pixels
+
+    bad = Limited(check)
+    for item, g in expected.items():
+        W, H = g["width"], g["height"]
+        boxes = [(r["value"]["rectanglelabels"][0], to_pixels(r, (W, H))) for r in own(results.get(item, []), "label")]
+        findings = scoring.score_boxes(boxes, g)
+        ious = []
+        for f in findings:
+            ref = f.gold["box"] if f.gold and f.kind not in ("extra", "not_an_object") else f.box
+            params = {"item": item, "where": where(check, ref, W, H), "iou": f"{f.iou:.2f}",
+                      "label": f.gold["label"] if f.gold and f.kind not in ("not_an_object",) else f.label}
+            if f.edge:
+                params.update(edge=EDGES[f.edge[0]].render(check.lang), px=f"{abs(f.edge[1]):.0f}")
+            if f.kind == "tight":
+                ious.append(f.iou)
+            elif f.kind == "loose":
+                bad.fail(Q3_LOOSE, **params)
+            elif f.kind == "cut":
+                if f.gold.get("truncated") and _edge_at_border(f.gold, f.edge[0], W, H):
+                    bad.fail(Q3_CUT_EDGE, **params)
+                elif f.gold.get("occluded"):
+                    bad.fail(Q3_CUT_OCCLUDED, **params)
+                else:
+                    bad.fail(Q3_CUT, **params)
+            elif f.kind == "shifted":
+                bad.fail(Q3_SHIFTED, **params)
+            elif f.kind == "wrong_class":
+                bad.fail(Q3_WRONG_CLASS, **{**params, "gold": f.gold["label"], "label": f.label})
+            elif f.kind == "missed":
+                message = (Q3_MISSED_OCCLUDED if f.gold.get("occluded") else
+                           Q3_MISSED_TRUNCATED if f.gold.get("truncated") else Q3_MISSED)
+                bad.fail(message, **params)
+            elif f.kind == "not_an_object":
+                bad.fail(Q3_NOT_AN_OBJECT, **{**params, "label": f.label})
+            elif f.kind == "duplicate":
+                bad.fail(Q3_DUPLICATE, **params)
+            else:
+                bad.fail(Q3_EXTRA, **params)
+        if len(ious) == len(findings) and ious:
+            check.ok(Q3_OK, item=item, count=len(ious), iou=f"{sum(ious) / len(ious):.2f}")
+    bad.finish()
+
+
+def _edge_at_border(gold_obj: dict, edge: str, W: int, H: int) -> bool:
+    x, y, w, h = gold_obj["box"]
+    return {"left": x <= 0, "top": y <= 0, "right": x + w >= W, "bottom": y + h >= H}[edge]
+
+
+@questions("q3", evidence="outside")
+def q3(check: Check) -> None:
+    results = load_results(check, "boxes")
+    _boxes(check, JOBS["boxes"], results, gold("boxes"))
+    review_items(check, "boxes", results, lambda regions: len(own(regions, "label")))
+    if check.hidden:
+        with check.hidden_part():
+            _boxes(check, JOBS["boxes"], results, check.hidden["images"])
+
+
+# --- q4: outlines (notebook polygons) ----------------------------------------------------------------------------------
+Q4_OK = M_("annotation.q4.ok", "{item}: every sign is traced closely with the right class (mask IoU {iou}).")
+Q4_ROUGH = M_("annotation.q4.rough", "{item}: your outline of the {label} sign {where} is rough (mask IoU {iou}, at least 0.85 needed). Put a point on every corner and follow the edge closely; a round sign needs about 16 points.")
+Q4_BOX = M_("annotation.q4.box_shaped", "{item}: your outline of the {label} sign {where} is a box (the four corners of a rectangle), not the sign's shape (mask IoU {iou}). Click along the sign's own edge: a triangle has 3 corners, a stop sign 8.")
+Q4_TOO_BIG = M_("annotation.q4.too_big", "{item}: your outline of the {label} sign {where} also covers the leaves in front of it (mask IoU {iou}). Rule 2: trace only the part of the sign you can see.")
+Q4_WRONG_CLASS = M_("annotation.q4.wrong_class", "{item}: the sign {where} is `{gold}`, but your outline says `{label}`.")
+Q4_MISSED = M_("annotation.q4.missed", "{item}: the {label} sign {where} has no outline.")
+Q4_EXTRA = M_("annotation.q4.extra", "{item}: your `{label}` outline {where} is not on a sign (or a sign has two outlines). Delete it.")
+
+
+def _polygons(check: Check, results: dict, expected: dict) -> None:
+    bad = Limited(check)
+    for item, g in expected.items():
+        W, H = g["width"], g["height"]
+        polys = [(r["value"]["polygonlabels"][0], [(x * W / 100, y * H / 100) for x, y in r["value"]["points"]])
+                 for r in own(results.get(item, []), "label")]
+        findings = scoring.score_polygons(polys, g)
+        ious = []
+        for f in findings:
+            if f.gold is not None:
+                ref = f.gold["box"]
+            else:
+                xs, ys = [p[0] for p in f.points], [p[1] for p in f.points]
+                ref = [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+            params = {"item": item, "where": where(check, ref, W, H), "iou": f"{f.iou:.2f}",
+                      "label": f.gold["label"] if f.gold else f.label}
+            if f.kind == "good":
+                ious.append(f.iou)
+            elif f.kind == "rough":
+                bad.fail(Q4_ROUGH, **params)
+            elif f.kind == "box_shaped":
+                bad.fail(Q4_BOX, **params)
+            elif f.kind == "too_big":
+                bad.fail(Q4_TOO_BIG, **params)
+            elif f.kind == "wrong_class":
+                bad.fail(Q4_WRONG_CLASS, **{**params, "gold": f.gold["label"], "label": f.label})
+            elif f.kind == "missed":
+                bad.fail(Q4_MISSED, **params)
+            else:
+                bad.fail(Q4_EXTRA, **params)
+        if ious and len(ious) == len(findings):
+            check.ok(Q4_OK, item=item, iou=f"{sum(ious) / len(ious):.2f}")
+    bad.finish()
+
+
+@questions("q4", evidence="outside")
+def q4(check: Check) -> None:
+    results = load_results(check, "polygons")
+    _polygons(check, results, gold("polygons"))
+    review_items(check, "polygons", results, lambda regions: len(own(regions, "label")))
+    if check.hidden:
+        with check.hidden_part():
+            _polygons(check, results, check.hidden["images"])
+
+
+# --- q5: entities, q6: topics (notebook text) ----------------------------------------------------------------------------
+Q5_OK = M_("annotation.q5.ok", "Precision {p}, recall {r}, F1 {f1}: every entity is marked, with the right edges and label.")
+Q5_SCORE = M_("annotation.q5.score", "On these texts: precision {p}, recall {r}, F1 {f1}. A span counts only with exactly the right edges and label; all three must reach 1.00.")
+Q5_MISSING = M_("annotation.q5.missing", "{item}: “{words}” ({label}) is not marked.")
+Q5_MISPLACED = M_("annotation.q5.misplaced", "{item}: you marked “{yours}”, but the {label} is “{words}”: {fix}.")
+Q5_WRONG_LABEL = M_("annotation.q5.wrong_label", "{item}: “{words}” is marked {label}, but it is {gold}. {rule}")
+Q5_EXTRA = M_("annotation.q5.extra", "{item}: “{words}” is marked {label}, but the guideline does not count it as an entity. Unmark it: texts.unmark(\"{item}\", \"{words}\").")
+FIX_DROP_START = M_("annotation.q5.fix_drop_start", "leave out “{part}” at the start")
+FIX_ADD_START = M_("annotation.q5.fix_add_start", "add “{part}” at the start")
+FIX_DROP_END = M_("annotation.q5.fix_drop_end", "leave out “{part}” at the end")
+FIX_ADD_END = M_("annotation.q5.fix_add_end", "add “{part}” at the end")
+FIX_JOIN = M_("annotation.q5.fix_join", "{first}, and {second}")
+ENTITY_RULES = {
+    "PER": M_("annotation.rule.entity.per", "PER is a person's name, without titles such as Ms., пані or さん."),
+    "ORG": M_("annotation.rule.entity.org", "ORG is a company, club or organisation, with legal words like Ltd or 株式会社, without quotation marks."),
+    "LOC": M_("annotation.rule.entity.loc", "LOC is a place: a city, a country, a station."),
+    "DATE": M_("annotation.rule.entity.date", "DATE is a calendar date, written out in full (day, month, year)."),
+}
+Q6_OK = M_("annotation.q6.ok", "All {count} practice texts have the right topic.")
+Q6_OK_REVIEW = M_("annotation.q6.ok_review", "The review texts have the right topic.")
+Q6_WRONG = M_("annotation.q6.wrong", "{item}: you chose `{label}`, but the topic is `{gold}`. {rule}")
+Q6_MISSING = M_("annotation.q6.missing", "{item} has no topic yet: texts.classify(\"{item}\", \"...\").")
+TOPIC_RULES = {
+    "job": M_("annotation.rule.topic.job", "`job`: the text offers work or invites people to apply."),
+    "event": M_("annotation.rule.topic.event", "`event`: the text invites people to come somewhere at a set time."),
+    "housing": M_("annotation.rule.topic.housing", "`housing`: the text is about a flat, a room or a house to rent or buy."),
+}
+
+
+def _text_of(check: Check) -> dict[str, str]:
+    from .kit import read_tasks
+    tasks = read_tasks(HERE / "data" / "texts" / "texts.json")
+    return {t["data"]["name"]: t["data"]["text"] for t in tasks}
+
+
+def _fix(check: Check, text: str, mine: dict, gold_span: dict) -> str:
+    parts = []
+    if mine["start"] < gold_span["start"]:
+        parts.append(FIX_DROP_START.render(check.lang, part=text[mine["start"]:gold_span["start"]]))
+    elif mine["start"] > gold_span["start"]:
+        parts.append(FIX_ADD_START.render(check.lang, part=text[gold_span["start"]:mine["start"]]))
+    if mine["end"] > gold_span["end"]:
+        parts.append(FIX_DROP_END.render(check.lang, part=text[gold_span["end"]:mine["end"]]))
+    elif mine["end"] < gold_span["end"]:
+        parts.append(FIX_ADD_END.render(check.lang, part=text[mine["end"]:gold_span["end"]]))
+    if len(parts) == 2:
+        return FIX_JOIN.render(check.lang, first=parts[0], second=parts[1])
+    return parts[0] if parts else ""
+
+
+def _spans(check: Check, results: dict, expected: dict) -> scoring.SpanScore:
+    texts = _text_of(check)
+    total = scoring.SpanScore()
+    bad = Limited(check)
+    for item, g in expected.items():
+        text = texts[item]
+        spans = [{"start": r["value"]["start"], "end": r["value"]["end"], "label": r["value"]["labels"][0]}
+                 for r in own(results.get(item, []), "entity")]
+        score = scoring.score_spans(spans, g["spans"])
+        total.add(score)
+        for f in score.findings:
+            if f.kind == "missing":
+                bad.fail(Q5_MISSING, item=item, words=f.gold["text"], label=f.gold["label"])
+            elif f.kind == "misplaced":
+                bad.fail(Q5_MISPLACED, item=item, yours=text[f.span["start"]:f.span["end"]], words=f.gold["text"],
+                         label=f.gold["label"], fix=_fix(check, text, f.span, f.gold))
+            elif f.kind == "wrong_label":
+                bad.fail(Q5_WRONG_LABEL, item=item, words=f.gold["text"], label=f.span["label"], gold=f.gold["label"],
+                         rule=ENTITY_RULES[f.gold["label"]].render(check.lang))
+            elif f.kind == "extra":
+                bad.fail(Q5_EXTRA, item=item, words=text[f.span["start"]:f.span["end"]], label=f.span["label"])
+    bad.finish()
+    numbers = {"p": f"{total.precision:.2f}", "r": f"{total.recall:.2f}", "f1": f"{total.f1:.2f}"}
+    if bad.count:
+        check.fail(Q5_SCORE, **numbers)
+    else:
+        check.ok(Q5_OK, **numbers)
+    return total
+
+
+@questions("q5", evidence="outside")
+def q5(check: Check) -> None:
+    results = load_results(check, "texts")
+    _spans(check, results, gold("texts"))
+    review_items(check, "texts", results, lambda regions: len(own(regions, "entity")))
+    if check.hidden:
+        with check.hidden_part():
+            _spans(check, results, check.hidden["texts"])
+
+
+def _topics(check: Check, results: dict, expected: dict, review: bool = False) -> None:
+    bad = Limited(check)
+    for item, right in expected.items():
+        chosen = [c for r in own(results.get(item, []), "topic") for c in r["value"].get("choices", [])]
+        if not chosen:
+            bad.fail(Q6_MISSING, item=item)
+        elif chosen[0] != right:
+            bad.fail(Q6_WRONG, item=item, label=chosen[0], gold=right, rule=TOPIC_RULES[right].render(check.lang))
+    bad.finish()
+    if not bad.count:
+        check.ok(Q6_OK_REVIEW) if review else check.ok(Q6_OK, count=len(expected))
+
+
+@questions("q6", evidence="outside")
+def q6(check: Check) -> None:
+    results = load_results(check, "texts")
+    _topics(check, results, {item: g["topic"] for item, g in gold("texts").items()})
+    review_items(check, "texts", results, lambda regions: len(own(regions, "topic")))
+    if check.hidden:
+        with check.hidden_part():
+            _topics(check, results, check.hidden["texts"], review=True)
+
+
+# --- q7: the review, q8: kappa, q9: mean IoU (notebook quality) ---------------------------------------------------------
+Q7_OK = M_("annotation.q7.ok", "You found all {count} problems in the practice pictures and named each one right.")
+Q7_OK_REVIEW = M_("annotation.q7.ok_review", "You found every problem in the review picture and named each one right.")
+Q7_NO_FILE = M_("annotation.q7.no_file", "I can't find annotations/review.json yet. Flag a box with review.flag(\"b1\", \"loose\") (it saves by itself), then run this check again.")
+Q7_NOT_FLAGGED = M_("annotation.q7.not_flagged", "Box {region} on {item} breaks a rule, but you have not flagged it. Look at it again with the five problem names in mind.")
+Q7_WRONG_PROBLEM = M_("annotation.q7.wrong_problem", "Box {region}: you flagged it as `{yours}`, but its problem is `{problem}`. {rule}")
+Q7_FALSE_ALARM = M_("annotation.q7.false_alarm", "Box {region} follows the guideline: it is a good box. Remove the flag: review.unflag(\"{region}\").")
+Q7_MISSED = M_("annotation.q7.missed", "On {item} the annotator left out a {label}. Record it: review.missed(\"{item}\", \"{label}\").")
+Q7_NOT_MISSED = M_("annotation.q7.not_missed", "You noted a missing {label} on {item}, but every {label} there has a box.")
+PROBLEM_RULES = {
+    "loose": M_("annotation.rule.problem.loose", "`loose`: there is space between the box and the object."),
+    "cut": M_("annotation.rule.problem.cut", "`cut`: part of the visible object is outside the box (also: a box that stops before the picture's edge, or covers only part of a hidden object)."),
+    "wrong_class": M_("annotation.rule.problem.wrong_class", "`wrong_class`: the box fits, but its label names the wrong class."),
+    "not_an_object": M_("annotation.rule.problem.not_an_object", "`not_an_object`: the box is around something the guideline does not count, like a person on a poster."),
+}
+
+
+def _review(check: Check, sheet: dict, expected: dict, review: bool = False) -> None:
+    from .kit import item_key, latest_annotation, read_tasks
+
+    region_items = {}
+    for task in read_tasks(HERE / "data" / "qc" / "annotator_b.json"):
+        for r in (latest_annotation(task) or {}).get("result", []):
+            region_items[r["id"]] = item_key(task)
+    items = set(expected["images"])
+    flags = {k: v for k, v in (sheet.get("flags") or {}).items() if region_items.get(k) in items}
+    bad = Limited(check)
+    for region, problem in expected["flags"].items():
+        if region not in flags:
+            bad.fail(Q7_NOT_FLAGGED, region=region, item=region_items[region])
+        elif flags[region] != problem:
+            bad.fail(Q7_WRONG_PROBLEM, region=region, yours=flags[region], problem=problem,
+                     rule=PROBLEM_RULES[problem].render(check.lang))
+    for region in flags:
+        if region not in expected["flags"]:
+            bad.fail(Q7_FALSE_ALARM, region=region)
+    noted = [(m.get("image"), m.get("label")) for m in (sheet.get("missed") or []) if m.get("image") in items]
+    wanted = [(m["image"], m["label"]) for m in expected["missed"]]
+    for image, label in wanted:
+        if (image, label) in noted:
+            noted.remove((image, label))
+        else:
+            bad.fail(Q7_MISSED, item=image, label=label)
+    for image, label in noted:
+        bad.fail(Q7_NOT_MISSED, item=image, label=label)
+    bad.finish()
+    if not bad.count:
+        check.ok(Q7_OK_REVIEW) if review else check.ok(Q7_OK, count=len(expected["flags"]) + len(expected["missed"]))
+
+
+@questions("q7", evidence="outside")
+def q7(check: Check) -> None:
+    path = workdir(check) / "annotations" / "review.json"
+    if not path.exists():
+        check.stop(Q7_NO_FILE)
+    try:
+        sheet = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(sheet, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as exc:
+        check.stop(NOT_JSON, path="annotations/review.json", error=str(exc))
+    _review(check, sheet, gold("review"))
+    if check.hidden:
+        with check.hidden_part():
+            _review(check, sheet, check.hidden, review=True)
+    else:
+        from .kit import item_key, latest_annotation, read_tasks
+        from .sets import STREET_REVIEW
+        reviewed = {}
+        for task in read_tasks(HERE / "data" / "qc" / "annotator_b.json"):
+            for r in (latest_annotation(task) or {}).get("result", []):
+                reviewed[r["id"]] = item_key(task)
+        for item in STREET_REVIEW:
+            count = sum(1 for region in (sheet.get("flags") or {}) if reviewed.get(region) == item)
+            count += sum(1 for m in (sheet.get("missed") or []) if m.get("image") == item)
+            if count:
+                check.ok(REVIEW_SAVED, item=item, count=count)
+            else:
+                check.fail(REVIEW_EMPTY, item=item)
+
+
+Q8_OK = M_("annotation.q8.ok", "Raw agreement {agreement} and Cohen's kappa {kappa}: right.")
+Q8_RAW = M_("annotation.q8.raw", "`kappa` is {value}: that is the raw agreement (the share of photos with the same label). Cohen's kappa also takes away the agreement two people reach by chance: use cohen_kappa_score.")
+Q8_WRONG = M_("annotation.q8.wrong", "`kappa` is {value}, but Cohen's kappa of the two columns is {expected}. Give cohen_kappa_score the two columns annotator_a and annotator_b.")
+Q8_AGREEMENT = M_("annotation.q8.agreement", "`agreement` is {value}, but the two annotators chose the same label for {expected} of the photos (a share between 0 and 1).")
+
+
+def _agreement_data(check: Check) -> tuple[list[str], list[str]]:
+    with (HERE / "data" / "qc" / "two_annotators.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [r["annotator_a"] for r in rows], [r["annotator_b"] for r in rows]
+
+
+@questions("q8")
+def q8(check: Check) -> None:
+    from sklearn.metrics import cohen_kappa_score
+
+    a, b = _agreement_data(check)
+    expected_kappa = float(cohen_kappa_score(a, b))
+    expected_agreement = sum(x == y for x, y in zip(a, b)) / len(a)
+    agreement = check.value("agreement", float)
+    check.expect(math.isclose(float(agreement), expected_agreement, abs_tol=0.005) or
+                 math.isclose(float(agreement), 100 * expected_agreement, abs_tol=0.5),
+                 Q8_AGREEMENT, value=f"{float(agreement):.3f}", expected=f"{expected_agreement:.3f}")
+    kappa = check.value("kappa", float)
+    if math.isclose(float(kappa), expected_kappa, abs_tol=0.005):
+        if all(p.ok for p in check.parts):
+            check.ok(Q8_OK, agreement=f"{expected_agreement:.2f}", kappa=f"{expected_kappa:.2f}")
+    elif math.isclose(float(kappa), expected_agreement, abs_tol=0.005):
+        check.fail(Q8_RAW, value=f"{float(kappa):.3f}")
+    else:
+        check.fail(Q8_WRONG, value=f"{float(kappa):.3f}", expected=f"{expected_kappa:.3f}")
+
+
+Q9_OK = M_("annotation.q9.ok", "Mean IoU {value}: right, with the missed objects counted as 0.")
+Q9_DROPPED = M_("annotation.q9.dropped", "`mean_iou` is {value}: that leaves out the {count} objects one annotator missed. A missed object is complete disagreement: count its IoU as 0 and keep it in the average ({expected}).")
+Q9_WRONG = M_("annotation.q9.wrong", "`mean_iou` is {value}, but the mean IoU of the two annotators' boxes is {expected}. The boxes are x, y, width, height; check your intersection.")
+
+
+def box_pair_ious() -> tuple[list[float], int]:
+    with (HERE / "data" / "qc" / "box_pairs.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    ious, missed = [], 0
+    for r in rows:
+        if not r["b_x"]:
+            ious.append(0.0)
+            missed += 1
+            continue
+        a = [float(r[k]) for k in ("a_x", "a_y", "a_w", "a_h")]
+        b = [float(r[k]) for k in ("b_x", "b_y", "b_w", "b_h")]
+        ious.append(float(scoring.box_iou([a], [b])[0, 0]))
+    return ious, missed
+
+
+@questions("q9")
+def q9(check: Check) -> None:
+    ious, missed = box_pair_ious()
+    expected = sum(ious) / len(ious)
+    dropped = sum(ious) / (len(ious) - missed)
+    value = float(check.value("mean_iou", float))
+    if math.isclose(value, expected, abs_tol=0.005):
+        check.ok(Q9_OK, value=f"{expected:.2f}")
+    elif math.isclose(value, dropped, abs_tol=0.005):
+        check.fail(Q9_DROPPED, value=f"{value:.3f}", count=missed, expected=f"{expected:.3f}")
+    else:
+        check.fail(Q9_WRONG, value=f"{value:.3f}", expected=f"{expected:.3f}")
+
+
+# --- q10: COCO, q11: YOLO (notebook delivery) -------------------------------------------------------------------------
+Q10_OK = M_("annotation.q10.ok", "pycocotools loads delivery/coco/result.json: {images} images, {annotations} boxes, classes {categories}; every box matches your Label Studio file.")
+Q10_NO_FILE = M_("annotation.q10.no_file", "I can't find delivery/coco/result.json. Run the converter with the output folder \"delivery/coco\".")
+Q10_NOT_COCO = M_("annotation.q10.not_coco", "pycocotools cannot load delivery/coco/result.json ({error}). Make it with the converter's convert_to_coco, not by hand.")
+Q10_IMAGES = M_("annotation.q10.images", "The COCO file lists {count} images, but {source} has {expected}. Convert the whole file.")
+Q10_COUNT = M_("annotation.q10.count", "The COCO file has {count} boxes, but {source} has {expected}. Convert again from {source}.")
+Q10_PERCENT = M_("annotation.q10.percent", "The COCO boxes are in percent of the picture, as Label Studio stores them. COCO wants pixels: x and width times the picture's width / 100, y and height times its height / 100. The converter does this for you.")
+Q10_BOX = M_("annotation.q10.box", "In the COCO file, the `{label}` box on {item} is [{got}], but in {source} it is [{expected}] (x, y, width, height in pixels).")
+Q10_CATEGORY = M_("annotation.q10.category", "The COCO file's classes are {got}, but the boxes use {expected}.")
+Q11_OK = M_("annotation.q11.ok", "The YOLO files match: {files} label files, {lines} boxes, classes.txt = {classes}.")
+Q11_NO_FILES = M_("annotation.q11.no_files", "I can't find delivery/yolo/classes.txt and delivery/yolo/labels/. Run the converter with the output folder \"delivery/yolo\".")
+Q11_MISSING_FILE = M_("annotation.q11.missing_file", "There is no delivery/yolo/labels/{name}: every picture needs its own label file (an empty one if it has no boxes).")
+Q11_BAD_LINE = M_("annotation.q11.bad_line", "{name}, line {line}: “{text}” is not a YOLO line. Each line is: class number, then x centre, y centre, width, height, all between 0 and 1.")
+Q11_COUNT = M_("annotation.q11.count", "{name} has {count} boxes, but {item} has {expected} in {source}.")
+Q11_CORNER = M_("annotation.q11.corner", "In {name}, the boxes start at their top-left corner. YOLO wants the centre of the box: x + width / 2 and y + height / 2 (divided by the picture's size).")
+Q11_BOX = M_("annotation.q11.box", "In {name}, the `{label}` box is [{got}], but from {source} it should be [{expected}] (x centre, y centre, width, height, as shares of the picture).")
+Q11_CLASSES = M_("annotation.q11.classes", "classes.txt lists {got}, but the boxes use {expected}.")
+
+
+def delivery_source(check: Check) -> tuple[str, dict[str, list[tuple[str, list[float]]]]]:
+    """The Label Studio file the learner delivers (``kit.delivery_file``) as {item: [(label, box in pixels)]}."""
+    from .kit import delivery_file, item_key, latest_annotation, read_tasks, to_pixels
+
+    relative = delivery_file(workdir(check))
+    boxes = {}
+    for task in read_tasks(workdir(check) / relative):
+        regions = [r for r in (latest_annotation(task) or {}).get("result", []) if r.get("type") == "rectanglelabels"]
+        boxes[item_key(task)] = [(r["value"]["rectanglelabels"][0], to_pixels(r)) for r in regions]
+    return relative, boxes
+
+
+def _close(a, b, tol) -> bool:
+    return all(abs(x - y) <= tol for x, y in zip(a, b))
+
+
+def _fmt(values) -> str:
+    return ", ".join(f"{v:.4g}" for v in values)
+
+
+@questions("q10", evidence="outside")
+def q10(check: Check) -> None:
+    import contextlib
+    import io
+
+    from .kit import image_size
+
+    path = workdir(check) / "delivery" / "coco" / "result.json"
+    if not path.exists():
+        check.stop(Q10_NO_FILE)
+    try:
+        from pycocotools.coco import COCO
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco = COCO(str(path))
+        images = coco.loadImgs(coco.getImgIds())
+        annotations = coco.loadAnns(coco.getAnnIds())
+        categories = {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())}
+        for a in annotations:
+            if a["category_id"] not in categories or a["image_id"] not in coco.imgs or len(a["bbox"]) != 4:
+                raise ValueError(f"annotation {a.get('id')} names an unknown image or class, or has no 4-number bbox")
+    except Exception as exc:  # a file pycocotools cannot read, whatever the reason
+        check.stop(Q10_NOT_COCO, error=f"{type(exc).__name__}: {exc}")
+    source, boxes = delivery_source(check)
+    check.require(len(images) == len(boxes), Q10_IMAGES, count=len(images), expected=len(boxes), source=source)
+    expected_count = sum(len(b) for b in boxes.values())
+    check.require(len(annotations) == expected_count, Q10_COUNT, count=len(annotations), expected=expected_count,
+                  source=source)
+    used = sorted({label for bs in boxes.values() for label, _ in bs})
+    named = sorted({categories[a["category_id"]] for a in annotations})
+    check.require(named == used, Q10_CATEGORY, got=", ".join(named), expected=", ".join(used))
+    by_file = {Path(img["file_name"].split("?d=")[-1]).name: img for img in images}
+    percent = 0
+    bad = Limited(check)
+    for item, item_boxes in boxes.items():
+        img = by_file.get(item)
+        mine = [(categories[a["category_id"]], a["bbox"]) for a in annotations if img and a["image_id"] == img["id"]]
+        for label, box in item_boxes:
+            same = [b for lab, b in mine if lab == label and _close(b, box, 1.0)]
+            if same:
+                mine.remove((label, same[0]))
+                continue
+            W, H = image_size(str(HERE / "data" / "images" / item))
+            as_percent = [box[0] * 100 / W, box[1] * 100 / H, box[2] * 100 / W, box[3] * 100 / H]
+            if any(lab == label and _close(b, as_percent, 0.5) for lab, b in mine):
+                percent += 1
+                continue
+            bad.fail(Q10_BOX, label=label, item=item, got=_fmt(mine[0][1]) if mine else "", expected=_fmt(box),
+                     source=source)
+    if percent:
+        check.fail(Q10_PERCENT)
+    bad.finish()
+    if not check.parts or all(p.ok for p in check.parts):
+        check.ok(Q10_OK, images=len(images), annotations=len(annotations), categories=", ".join(named))
+
+
+@questions("q11", evidence="outside")
+def q11(check: Check) -> None:
+    from .kit import image_size
+
+    base = workdir(check) / "delivery" / "yolo"
+    if not (base / "classes.txt").exists() or not (base / "labels").is_dir():
+        check.stop(Q11_NO_FILES)
+    classes = [c.strip() for c in (base / "classes.txt").read_text(encoding="utf-8").splitlines() if c.strip()]
+    source, boxes = delivery_source(check)
+    used = sorted({label for bs in boxes.values() for label, _ in bs})
+    check.require(set(used) <= set(classes), Q11_CLASSES, got=", ".join(classes), expected=", ".join(used))
+    bad = Limited(check)
+    lines_total = 0
+    corner_in = None
+    for item, item_boxes in boxes.items():
+        name = Path(item).stem + ".txt"
+        path = base / "labels" / name
+        if not path.exists():
+            bad.fail(Q11_MISSING_FILE, name=name)
+            continue
+        W, H = image_size(str(HERE / "data" / "images" / item))
+        rows = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                parts = line.split()
+                cls, values = int(parts[0]), [float(v) for v in parts[1:5]]
+                if len(parts) != 5 or not all(0 <= v <= 1 for v in values) or not 0 <= cls < len(classes):
+                    raise ValueError
+            except (ValueError, IndexError):
+                bad.fail(Q11_BAD_LINE, name=name, line=number, text=line.strip()[:60])
+                continue
+            rows.append((classes[cls], values))
+        lines_total += len(rows)
+        if len(rows) != len(item_boxes):
+            bad.fail(Q11_COUNT, name=name, count=len(rows), item=item, expected=len(item_boxes), source=source)
+            continue
+        for label, (x, y, w, h) in item_boxes:
+            want = [(x + w / 2) / W, (y + h / 2) / H, w / W, h / H]
+            same = [r for r in rows if r[0] == label and _close(r[1], want, 0.003)]
+            if same:
+                rows.remove(same[0])
+                continue
+            top_left = [x / W, y / H, w / W, h / H]
+            if any(r[0] == label and _close(r[1], top_left, 0.003) for r in rows):
+                corner_in = corner_in or name
+                continue
+            got = [r[1] for r in rows if r[0] == label]
+            bad.fail(Q11_BOX, name=name, label=label, got=_fmt(got[0]) if got else "", expected=_fmt(want),
+                     source=source)
+    if corner_in:
+        check.fail(Q11_CORNER, name=corner_in)
+    bad.finish()
+    if all(p.ok for p in check.parts):
+        check.ok(Q11_OK, files=len(boxes), lines=lines_total, classes=", ".join(classes))
+
+
+HINTS = {
+    "q1": [M_("annotation.q1.hint1", "Go through the five rules one by one for each picture: is every edge touching? Is it a real object? Is the label right?"),
+           M_("annotation.q1.hint2", "Two pictures are fine as they are (\"ok\"); each of the other four breaks a different rule.")],
+    "q2": [M_("annotation.q2.hint1", "Decide by the main subject: what fills most of the photo, or what the photo is clearly about?")],
+    "q3": [M_("annotation.q3.hint1", "Open each picture with boxes.show(\"street_01.png\") and compare your boxes with the objects, edge by edge."),
+           M_("annotation.q3.hint2", "Look for the objects that are easy to miss: one hidden behind a car, one cut by the picture's edge, one behind a tree. And skip the poster.")],
+    "q4": [M_("annotation.q4.hint1", "Click exactly on the corners. For the round sign, go around the edge with about 16 points.")],
+    "q5": [M_("annotation.q5.hint1", "Copy each entity exactly as it stands in the text, and leave titles (Ms., пані, さん) and quotation marks outside.")],
+    "q6": [M_("annotation.q6.hint1", "Ask: what does the writer want the reader to do? Apply for work, come to something, or rent a place?")],
+    "q7": [M_("annotation.q7.hint1", "Show each picture with review.show(...) and check every box against the five rules; also count the objects without a box.")],
+    "q8": [M_("annotation.q8.hint1", "from sklearn.metrics import cohen_kappa_score, then cohen_kappa_score(table[\"annotator_a\"], table[\"annotator_b\"]).")],
+    "q9": [M_("annotation.q9.hint1", "Give every row an IoU: 0 when one annotator has no box, else intersection area / union area. Then take the mean of all rows.")],
+    "q10": [M_("annotation.q10.hint1", "Converter(config=..., project_dir=\".\", download_resources=False).convert_to_coco(source, \"delivery/coco\", is_dir=False)")],
+    "q11": [M_("annotation.q11.hint1", "The same converter has convert_to_yolo(source, \"delivery/yolo\", is_dir=False).")],
+}
+
+__all__ = ["questions", "HINTS", "PROBLEMS"]
