@@ -5,6 +5,8 @@ PYTHON    ?= python3
 VENV      ?= .venv
 lang      ?=
 port      ?= 8888
+# browser=no: do not try to open a browser window (a server, a test)
+browser   ?= yes
 workspace ?= workspace
 course    ?= digital-skills-day
 # pytest's parallel workers; CI machines have 2 cores
@@ -17,7 +19,7 @@ STAMP := $(VENV)/.installed
 
 start: install
 	@scripts/install-system-deps.sh || true
-	$(BIN)/graders start --course $(course) --workspace $(workspace) --port $(port) $(if $(lang),--lang $(lang))
+	$(BIN)/graders start --course $(course) --workspace $(workspace) --port $(port) $(if $(lang),--lang $(lang)) $(if $(filter no,$(browser)),--no-browser)
 
 test: install
 	scripts/install-system-deps.sh --required
@@ -36,4 +38,4 @@ build: install
 	$(BIN)/graders build --course $(course) --out build/$(course) --lang $(or $(lang),en)
 
 bench: install
-	for script in bench/*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+	for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done

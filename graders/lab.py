@@ -23,6 +23,8 @@ UNKNOWN_QUESTION = M_("core.unknown_question", "There is no question {question} 
 PROGRESS_TITLE = M_("core.progress.title", "Your progress in {lab}: {done} of {total} questions done.")
 PROGRESS_NEXT = M_("core.progress.next", "Next: question {question}.")
 PROGRESS_ALL_DONE = M_("core.progress.all_done", "You have finished this lab. Well done!")
+LAB_READY = M_("core.lab.ready", "Ready: “{lab}”, {count} exercises with checks.")
+LAB_HOW = M_("core.lab.how", "After each exercise, run the check cell below it, e.g. `lab.check(\"q1\")`. `lab.progress()` shows how far you are.")
 SERVICE_UNAVAILABLE = M_("core.service_unavailable", "The local server “{service}” that this lab needs could not start: {error}. Restart the kernel and run the notebook from the top; if it happens again, tell your instructor.")
 
 
@@ -92,6 +94,16 @@ class Lab:
 
     def __repr__(self) -> str:
         return f"Lab({self.id!r}, lang={self.lang!r})"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """What the setup cell shows: the lab is ready, how many questions, how to check."""
+        from .render import _inline
+
+        lines = [LAB_READY.render(self.lang, lab=self.definition.title_in(self.lang), count=len(self.questions.functions)),
+                 LAB_HOW.render(self.lang)]
+        html = ('<div class="graders-lab" style="border-left:5px solid #1565c0;padding:6px 12px;background:#f5f8fc">'
+                + "<br>".join(_inline(line) for line in lines) + "</div>")
+        return {"text/plain": "\n".join(lines), "text/html": html}
 
     # --- the check -----------------------------------------------------------------------------------------------
     def evaluate(self, question: str, namespace: dict[str, Any], hidden: Any = None,

@@ -11,7 +11,7 @@ from .i18n import M_, Message
 VERDICT_MIME = "application/vnd.graders.verdict+json"
 
 TITLE_PASSED = M_("core.render.passed", "Question {question}: well done, everything is right.")
-TITLE_FAILED = M_("core.render.failed", "Question {question}: not yet. {failed} of {total} things to fix.")
+TITLE_FAILED = M_("core.render.failed", "Question {question}: not yet. To fix: {failed} of {total}.")
 HINT_LABEL = M_("core.render.hint", "Hint")
 HIDDEN_NOTE = M_("core.render.hidden", "(checked only when your work is graded)")
 NEXT_STEP = M_("core.render.next", "Change your answer above, run that cell, then run this check again.")

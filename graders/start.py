@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .i18n import JUPYTERLAB_LOCALES, M_, resolve_language
 from .labdef import CourseDef, load_course, load_lab
-from .settings import MARKER, save_settings
+from .settings import MARKER, load_settings, save_settings
 from .workspace import sync
 
 MSG_PREPARING = M_("core.start.preparing", "Preparing your copy of the course “{course}” in {workspace} ...")
@@ -106,7 +106,8 @@ def start(course_name: str, workspace: Path, lang: str | None, port: int, open_b
     workspace = Path(workspace).resolve()
     (workspace / MARKER).mkdir(parents=True, exist_ok=True)
     chosen = lang is not None
-    lang = resolve_language(lang)
+    # An explicit choice, then $GRADERS_LANG, then what this workspace's learner chose last time, then English.
+    lang = resolve_language(lang or os.environ.get("GRADERS_LANG") or load_settings(workspace).get("lang"))
     save_settings({"lang": lang, "course": course.id}, workspace)
     print(MSG_PREPARING.render(lang, course=course.title_in(lang), workspace=workspace), flush=True)
     for line in sync(course, workspace, lang).lines(lang):

@@ -156,3 +156,9 @@ def test_check_reads_the_callers_globals_like_a_notebook_cell(lab, capsys):
     finally:
         del city
     assert "well done" in capsys.readouterr().out
+
+
+def test_the_setup_cell_tells_the_learner_the_lab_is_ready(tmp_path):
+    bundle = Lab("orientation", lang="uk", progress=ProgressStore(tmp_path / "p.sqlite"))._repr_mimebundle_()
+    assert "Готово: «Знайомство: ваш перший блокнот», вправ із перевіркою: 5." in bundle["text/plain"]
+    assert "<code>lab.progress()</code>" in bundle["text/html"]
