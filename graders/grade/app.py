@@ -117,7 +117,9 @@ def grade(coursedir, assignment: str, *, workers: int = 0, force: bool = False, 
         ex["memory_limit"] = str(memory)
     if max_procs:
         ex["max_procs"] = int(max_procs)
-    settings = {"sandbox": sandbox_settings(coursedir, sandbox, uid_base, hide), "config": config}
+    import uuid
+    settings = {"sandbox": sandbox_settings(coursedir, sandbox, uid_base, hide), "config": config,
+                "run_id": uuid.uuid4().hex}
     budget = (float(notebook_timeout or 600) + 60) * 4 + 120
     result = run(coursedir, assignment, workers=workers, force=force, students=students, settings=settings,
                  task_timeout=budget, progress=progress)

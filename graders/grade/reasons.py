@@ -19,6 +19,7 @@ KERNEL_DIED = M_("grade.reason.kernel_died", "Python stopped at cell {cell} ({ho
 KERNEL_STUCK = M_("grade.reason.kernel_stuck", "Cell {cell} did not stop when it was interrupted after {seconds} seconds, so grading of this notebook stopped there.")
 NOT_RUN = M_("grade.reason.not_run", "This check was not run, because grading of the notebook stopped at cell {cell} (the reason is shown there).")
 CHECK_DIFFERS = M_("grade.reason.check_differs", "The notebook showed a different result for question {question} than the grader's own check. The grader's result counts.")
+CHECK_SILENT = M_("grade.reason.check_silent", "The check for question {question} ran without showing any result in the notebook (was `lab.check` changed?). The grader checked the answer itself.")
 CHECK_FAILED = M_("grade.reason.check_failed", "Question {question} is not right yet.")
 GRADER_ERROR = M_("grade.reason.grader_error", "The grader could not finish this submission: {error}. The other submissions were not affected; the details are in {log}.")
 MALFORMED = M_("grade.reason.malformed", "The notebook {notebook} could not be read: it is not a valid notebook file ({error}). It may have been damaged while saving or copying: ask the learner to download it again from JupyterLab (File → Download) and submit it again.")
@@ -29,7 +30,7 @@ CHECK_ERROR = M_("grade.reason.check_error", "The grader could not check questio
 KIND = {
     CELL_TIMEOUT.id: "timeout", NOTEBOOK_TIMEOUT.id: "timeout", KERNEL_STUCK.id: "timeout", MEMORY.id: "memory",
     PROCESSES.id: "processes", NETWORK.id: "network", OUTPUT.id: "output", KERNEL_DIED.id: "exit",
-    CHECK_DIFFERS.id: "tampering", RESTORED.id: "tampering", MALFORMED.id: "malformed", MISSING.id: "missing",
+    CHECK_DIFFERS.id: "tampering", CHECK_SILENT.id: "tampering", RESTORED.id: "tampering", MALFORMED.id: "malformed", MISSING.id: "missing",
     GRADER_ERROR.id: "error", CHECK_ERROR.id: "error", NOT_RUN.id: "not_run",
 }
 

@@ -17,7 +17,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from ...checks import Part, Verdict
 from ...i18n import Domain
 from ...render import VERDICT_MIME, VerdictView
-from ..reasons import CHECK_DIFFERS, KIND, render, reason
+from ..reasons import CHECK_DIFFERS, CHECK_SILENT, KIND, render, reason
 
 INFO_ONLY = {"output", "tampering"}
 
@@ -59,6 +59,7 @@ class SealVerdicts(NbGraderPreprocessor):
         self._verdicts = state.get("verdicts", {})
         self._questions = state.setdefault("questions", {})
         self._scores = state.setdefault("scores", {})
+        self._pending: dict[str, list] = {}   # question -> reasons from its answer cells
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -70,6 +71,9 @@ class SealVerdicts(NbGraderPreprocessor):
         if sealed is not None and sealed.get("index") == index:
             cell.outputs = self._sealed_outputs(cell, gid, sealed, reasons)
         else:
+            question = cell.get("metadata", {}).get("graders", {}).get("question")
+            if question and reasons and not nbutils.is_grade(cell):
+                self._pending.setdefault(question, []).extend(reasons)
             for entry in reasons:
                 text = render(entry, self._lang)
                 if KIND.get(entry["id"]) in INFO_ONLY:
@@ -87,6 +91,7 @@ class SealVerdicts(NbGraderPreprocessor):
 
     def _sealed_outputs(self, cell, gid: str, sealed: dict, reasons: list) -> list:
         shown = kernel_verdicts(cell)
+        errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
         outputs, failed_texts = [], []
         zero = [r for r in reasons if KIND.get(r["id"]) not in INFO_ONLY]
         verdicts = sealed["verdicts"] + [None] * (len(sealed["questions"]) - len(sealed["verdicts"]))
@@ -96,7 +101,7 @@ class SealVerdicts(NbGraderPreprocessor):
                                              "kernel_passed": shown.get(question), "reasons": list(reasons)}
                 continue
             entry = {"grade_id": gid, "evidence": evidence, "kernel_passed": shown.get(question),
-                     "reasons": list(reasons)}
+                     "reasons": self._pending.pop(question, []) + list(reasons)}
             if "error" in data:
                 text = render(data["reason"], self._lang)
                 outputs.append(_error("GradingError", text))
@@ -109,8 +114,12 @@ class SealVerdicts(NbGraderPreprocessor):
                 outputs.append(new_output("display_data", data=VerdictView(verdict, self._lang)._repr_mimebundle_()))
                 if not verdict.passed:
                     failed_texts.append(" | ".join(p.message.render(self._lang, **p.params) for p in verdict.failures))
+            note = None
             if shown.get(question) is not None and shown.get(question) != bool(data.get("passed")):
                 note = reason(CHECK_DIFFERS, question=question)
+            elif shown.get(question) is None and not errored:
+                note = reason(CHECK_SILENT, question=question)
+            if note is not None:
                 entry["reasons"].append(note)
                 outputs.append(new_output("stream", name="stdout", text=render(note, self._lang) + "\n"))
             self._questions[question] = entry

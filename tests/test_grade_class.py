@@ -1,0 +1,143 @@
+"""A class graded in parallel: the same scores as serial nbgrader, one gradebook row per learner, idempotent re-runs,
+a class report whose numbers are the gradebook's (rendered in headless chromium), feedback in each learner's language.
+
+The orientation lab gets a 20-learner class by default; every other lab on main gets a smaller one (set
+GRADERS_FULL_CLASS=1 for 20 each). Labs are found from labs/*/lab.toml, so a new lab is covered once it lands.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graders.build import run_nbgrader
+from graders.grade.app import grade
+from graders.grade.classroom import make_class
+from graders.grade.records import read_records
+from graders.labdef import all_lab_ids, load_course
+
+pytestmark = [pytest.mark.slow]
+COURSE_LABS = load_course("digital-skills-day").labs
+FULL = os.environ.get("GRADERS_FULL_CLASS") == "1"
+
+
+def class_size(lab: str) -> int:
+    return 20 if lab == "orientation" or FULL else 6
+
+
+def coursedir_for(root: Path):
+    from nbgrader.apps.baseapp import NbGrader
+
+    app = NbGrader()
+    app.initialize([f"--course-dir={root}"])
+    return app.coursedir
+
+
+def gradebook_scores(root: Path, assignment: str) -> dict[str, float]:
+    out = root / "export.csv"
+    run_nbgrader(root, "export", "--to", str(out))
+    with open(out, newline="", encoding="utf-8") as f:
+        return {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(f) if row["assignment"] == assignment}
+
+
+def gradebook_rows(root: Path, assignment: str) -> list[tuple[str, str]]:
+    import sqlite3
+
+    with sqlite3.connect(root / "gradebook.db") as db:
+        return db.execute("SELECT student.id, assignment.name FROM submitted_assignment "
+                          "JOIN student ON student.id = submitted_assignment.student_id "
+                          "JOIN assignment ON assignment.id = submitted_assignment.assignment_id "
+                          "WHERE assignment.name = ?", (assignment,)).fetchall()
+
+
+@pytest.fixture(scope="module", params=[lab for lab in all_lab_ids() if lab in COURSE_LABS])
+def graded_class(request, tmp_path_factory):
+    lab = request.param
+    ours = tmp_path_factory.mktemp(f"class-{lab}")
+    learners = make_class(ours, lab, class_size(lab))
+    serial = tmp_path_factory.mktemp(f"serial-{lab}")
+    shutil.copytree(ours, serial, dirs_exist_ok=True)
+    cd = coursedir_for(ours)
+    result, settings = grade(cd, lab, workers=2, cell_timeout=60, notebook_timeout=300)
+    nbgrader = run_nbgrader(serial, "autograde", lab, check=False)
+    return lab, ours, serial, learners, result, settings, nbgrader
+
+
+def test_every_learner_is_graded_in_parallel_with_the_same_scores_as_serial_nbgrader(graded_class):
+    lab, ours, serial, learners, result, settings, nbgrader = graded_class
+    assert result.workers == 2
+    assert [r["student"] for r in result.errors] == []
+    assert sorted(r["student"] for r in result.results) == sorted(x.student for x in learners)
+    mine, theirs = gradebook_scores(ours, lab), gradebook_scores(serial, lab)
+    assert mine == theirs, (mine, theirs, nbgrader.stderr[-3000:])
+    full = max(mine.values())
+    for x in learners:
+        if x.kind == "reference":
+            assert mine[x.student] == full, x
+        elif x.kind in ("empty", "malformed"):
+            assert mine[x.student] == 0, x
+        else:
+            assert mine[x.student] < full, x
+
+
+def test_one_gradebook_row_per_learner_and_a_record_for_each(graded_class):
+    lab, ours, _, learners, *_ = graded_class
+    rows = gradebook_rows(ours, lab)
+    assert sorted(s for s, _ in rows) == sorted(x.student for x in learners)
+    records = {r["student"]: r for r in read_records(ours, lab)}
+    assert set(records) == {x.student for x in learners}
+    for x in learners:
+        record = records[x.student]
+        assert record["status"] == "graded"
+        for nb in record["notebooks"].values():
+            if x.kind == "malformed":
+                assert nb.get("malformed") and nb["reasons"][0]["id"] == "grade.reason.malformed"
+            elif x.kind != "empty":
+                assert nb["lang"] == x.lang  # the learner's language, read from their notebook
+
+
+def test_a_rerun_skips_what_is_graded_and_force_gives_the_same_scores(graded_class):
+    lab, ours, *_ = graded_class
+    cd = coursedir_for(ours)
+    before = gradebook_scores(ours, lab)
+    again, _ = grade(cd, lab, workers=2)
+    assert again.results == [] and len(again.skipped) == len(before)
+    assert gradebook_scores(ours, lab) == before
+    one = sorted(before)[0]
+    forced, _ = grade(cd, lab, workers=1, force=True, students=[one])
+    assert [r["student"] for r in forced.results] == [one]
+    assert gradebook_scores(ours, lab) == before
+    assert len(gradebook_rows(ours, lab)) == len(before)
+
+
+def test_a_changed_submission_is_graded_again(graded_class):
+    lab, ours, *_ = graded_class
+    cd = coursedir_for(ours)
+    student = sorted(gradebook_scores(ours, lab))[-1]
+    stamp = ours / "submitted" / student / lab / "timestamp.txt"
+    original = stamp.read_text()
+    stamp.write_text("2026-11-25 11:59:00.000000 UTC")
+    try:
+        result, _ = grade(cd, lab, workers=1)
+        assert [r["student"] for r in result.results] == [student]
+    finally:
+        stamp.write_text(original)
+        grade(cd, lab, workers=1)
+
+
+def test_no_stray_processes_are_left(graded_class):
+    _, _, _, _, result, settings, _ = graded_class
+    marker = f"GRADERS_GRADE_RUN={settings.get('run_id', '')}".encode()
+    stray = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if marker in Path(f"/proc/{pid}/environ").read_bytes():
+                    stray.append(pid)
+            except OSError:
+                pass
+    assert stray == []
