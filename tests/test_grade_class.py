@@ -16,7 +16,7 @@ import pytest
 
 from graders.build import run_nbgrader
 from graders.grade.app import grade
-from graders.grade.classroom import make_class
+from graders.grade.classroom import course_directory, make_class
 from graders.grade.records import read_records
 from graders.labdef import all_lab_ids, load_course
 
@@ -27,14 +27,6 @@ FULL = os.environ.get("GRADERS_FULL_CLASS") == "1"
 
 def class_size(lab: str) -> int:
     return 20 if lab == "orientation" or FULL else 6
-
-
-def coursedir_for(root: Path):
-    from nbgrader.apps.baseapp import NbGrader
-
-    app = NbGrader()
-    app.initialize([f"--course-dir={root}"])
-    return app.coursedir
 
 
 def gradebook_scores(root: Path, assignment: str) -> dict[str, float]:
@@ -61,7 +53,7 @@ def graded_class(request, tmp_path_factory):
     learners = make_class(ours, lab, class_size(lab))
     serial = tmp_path_factory.mktemp(f"serial-{lab}")
     shutil.copytree(ours, serial, dirs_exist_ok=True)
-    cd = coursedir_for(ours)
+    cd = course_directory(ours)
     result, settings = grade(cd, lab, workers=2, cell_timeout=60, notebook_timeout=300)
     nbgrader = run_nbgrader(serial, "autograde", lab, check=False)
     return lab, ours, serial, learners, result, settings, nbgrader
@@ -102,7 +94,7 @@ def test_one_gradebook_row_per_learner_and_a_record_for_each(graded_class):
 
 def test_a_rerun_skips_what_is_graded_and_force_gives_the_same_scores(graded_class):
     lab, ours, *_ = graded_class
-    cd = coursedir_for(ours)
+    cd = course_directory(ours)
     before = gradebook_scores(ours, lab)
     again, _ = grade(cd, lab, workers=2)
     assert again.results == [] and len(again.skipped) == len(before)
@@ -116,7 +108,7 @@ def test_a_rerun_skips_what_is_graded_and_force_gives_the_same_scores(graded_cla
 
 def test_a_changed_submission_is_graded_again(graded_class):
     lab, ours, *_ = graded_class
-    cd = coursedir_for(ours)
+    cd = course_directory(ours)
     student = sorted(gradebook_scores(ours, lab))[-1]
     stamp = ours / "submitted" / student / lab / "timestamp.txt"
     original = stamp.read_text()

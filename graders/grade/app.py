@@ -16,7 +16,7 @@ from traitlets import Bool, Float, Integer, List, Unicode, default
 from ..i18n import M_, resolve_language
 from .pool import RunResult, run
 from .reasons import KIND, render
-from .sandbox import blocked_ancestor, count_user_tasks, needed_paths, parse_size, probe
+from .sandbox import count_user_tasks, needed_paths, parse_size, probe
 
 H_LEARNER = M_("grade.summary.learner", "Learner")
 H_SCORE = M_("grade.summary.score", "Score")
@@ -56,35 +56,30 @@ def git_dirs(repo: Path) -> list[str]:
     return out
 
 
-def sandbox_settings(coursedir, enabled: bool = True, uid_base: int = 61000, hide: list[str] | None = None) -> dict:
-    """What this machine allows, and what the kernels must not see (the course folder, solutions, grading data)."""
+def sandbox_settings(coursedir, enabled: bool = True, uid_base: int = 61000, hide: list[str] | None = None,
+                     allow: list[str] | None = None) -> dict:
+    """What this machine allows; what kernels see (``allow``) and what is masked in it or guarded (``hide``)."""
     if not enabled:
         return {"enabled": False, "notes": []}
     from ..labdef import LABS_DIR, REPO_DIR
 
     caps = probe()
-    paths = [os.path.realpath(coursedir.root)]
+    masked = [os.path.realpath(coursedir.root)]
     db = coursedir.db_url
     if db.startswith("sqlite:///"):
         db_path = os.path.realpath(os.path.join(coursedir.root, db[len("sqlite:///"):].split("?")[0]))
-        if not db_path.startswith(paths[0] + "/"):
-            paths.append(db_path)
+        if not db_path.startswith(masked[0] + "/"):
+            masked.append(db_path)
     for lab in sorted(LABS_DIR.iterdir()):
-        for sub in ("hidden", "notebooks", "solutions"):
+        for sub in ("hidden", "notebooks", "solutions", "variants"):
             if (lab / sub).is_dir():
-                paths.append(str(lab / sub))
-    paths += git_dirs(REPO_DIR)
-    paths += [os.path.realpath(p) for p in (hide or [])]
-    reveal = []
-    if caps.root:  # the kernels run as a user of their own: show them the Python they need
-        for needed in needed_paths():
-            above = blocked_ancestor(needed)
-            if above:
-                paths.append(above)
-                reveal.append(needed)
-    unique = list(dict.fromkeys(paths))
+                masked.append(str(lab / sub))
+    masked += git_dirs(REPO_DIR)
+    masked += [os.path.realpath(p) for p in (hide or [])]
+    visible = needed_paths() + [os.path.realpath(p) for p in (allow or [])]
     return {"enabled": True, "root": caps.root, "netns": caps.netns, "mount": caps.mountns, "pidns": caps.pidns,
-            "userns": (not caps.root) and caps.mountns, "hide": unique, "reveal": reveal, "uid_base": uid_base,
+            "userns": (not caps.root) and caps.mountns, "allow": list(dict.fromkeys(visible)),
+            "hide": list(dict.fromkeys(masked)), "uid_base": uid_base,
             "nproc_base": 0 if caps.root else count_user_tasks(os.getuid()) + 32, "notes": caps.notes}
 
 
@@ -104,7 +99,7 @@ def describe_sandbox(settings: dict, network: str) -> str:
 def grade(coursedir, assignment: str, *, workers: int = 0, force: bool = False, students: list[str] | None = None,
           sandbox: bool = True, cell_timeout: float | None = None, notebook_timeout: float | None = None,
           memory: str | None = None, max_procs: int | None = None, hide: list[str] | None = None,
-          uid_base: int = 61000, progress=None) -> tuple[RunResult, dict]:
+          allow: list[str] | None = None, uid_base: int = 61000, progress=None) -> tuple[RunResult, dict]:
     """Grade ``assignment`` in ``coursedir`` (a configured nbgrader ``CourseDirectory``); returns (result, settings)."""
     config: dict = {"SandboxedExecute": {"sandbox": bool(sandbox)}}
     ex = config["SandboxedExecute"]
@@ -118,7 +113,7 @@ def grade(coursedir, assignment: str, *, workers: int = 0, force: bool = False, 
     if max_procs:
         ex["max_procs"] = int(max_procs)
     import uuid
-    settings = {"sandbox": sandbox_settings(coursedir, sandbox, uid_base, hide), "config": config,
+    settings = {"sandbox": sandbox_settings(coursedir, sandbox, uid_base, hide, allow), "config": config,
                 "run_id": uuid.uuid4().hex}
     budget = (float(notebook_timeout or 600) + 60) * 4 + 120
     result = run(coursedir, assignment, workers=workers, force=force, students=students, settings=settings,
@@ -160,7 +155,7 @@ aliases = dict(nbgrader_aliases)
 aliases.update({
     "workers": "GradeApp.workers", "cell-timeout": "GradeApp.cell_timeout",
     "notebook-timeout": "GradeApp.notebook_timeout", "memory": "GradeApp.memory", "max-procs": "GradeApp.max_procs",
-    "lang": "GradeApp.lang", "hide": "GradeApp.hide", "uid-base": "GradeApp.uid_base",
+    "lang": "GradeApp.lang", "hide": "GradeApp.hide", "allow": "GradeApp.allow", "uid-base": "GradeApp.uid_base",
 })
 flags = dict(nbgrader_flags)
 flags.update({
@@ -184,6 +179,7 @@ class GradeApp(NbGrader):
     memory = Unicode("1GiB", help="Memory per kernel, e.g. 1GiB.").tag(config=True)
     max_procs = Integer(128, help="Processes and threads per kernel.").tag(config=True)
     hide = List(Unicode(), help="More folders the learners' code must not see.").tag(config=True)
+    allow = List(Unicode(), help="More folders the learners' code may read (e.g. shared data).").tag(config=True)
     uid_base = Integer(61000, help="As root: kernels run as uid uid_base + worker number.").tag(config=True)
     lang = Unicode("", help="Language of the summary: en, uk or ja.").tag(config=True)
     progress = Bool(True, help="Show a progress bar.").tag(config=True)
@@ -236,7 +232,8 @@ def grade_command(app: GradeApp, assignment: str) -> int:
                                  students=app.coursedir.student_id.split(",") if app.coursedir.student_id != "*" else None,
                                  sandbox=app.sandbox, cell_timeout=app.cell_timeout or None,
                                  notebook_timeout=app.notebook_timeout, memory=app.memory, max_procs=app.max_procs,
-                                 hide=list(app.hide), uid_base=app.uid_base, progress=progress)
+                                 hide=list(app.hide), allow=list(app.allow), uid_base=app.uid_base,
+                                 progress=progress)
     finally:
         if bar is not None:
             bar.close()

@@ -38,6 +38,15 @@ class Submission:
     variant: str | None = None
 
 
+def course_directory(root: Path):
+    """nbgrader's ``CourseDirectory`` for the course folder ``root``, configured from its ``nbgrader_config.py``."""
+    from nbgrader.apps.baseapp import NbGrader
+
+    app = NbGrader()
+    app.initialize([f"--course-dir={Path(root).resolve()}"])
+    return app.coursedir
+
+
 def release_copy(root: Path, lab: str, notebook: str, lang: str) -> nbformat.NotebookNode:
     return localize(nbformat.read(Path(root) / "release" / lab / f"{notebook}.ipynb", as_version=4), lang)
 

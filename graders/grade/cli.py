@@ -17,6 +17,7 @@ def register(subparsers) -> None:
     p.add_argument("--memory", default="1GiB", help="memory per kernel (default 1GiB)")
     p.add_argument("--max-procs", type=int, default=128, help="processes and threads per kernel (default 128)")
     p.add_argument("--hide", action="append", default=[], help="another folder learners' code must not see")
+    p.add_argument("--allow", action="append", default=[], help="another folder learners' code may read (read-only)")
     p.add_argument("--no-sandbox", action="store_true", help="no namespaces or limits (not recommended)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--lang", choices=LANGUAGES, help="language of the summary")
@@ -35,6 +36,8 @@ def run_command(args) -> int:
         argv.append(f"--cell-timeout={args.cell_timeout}")
     for folder in args.hide:
         argv.append(f"--GradeApp.hide={folder}")
+    for folder in args.allow:
+        argv.append(f"--GradeApp.allow={folder}")
     if args.student:
         if len(args.student) == 1:
             argv.append(f"--student={args.student[0]}")

@@ -19,7 +19,7 @@ import sys
 import time
 
 from .sandbox import (CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_BIND, MS_NODEV, MS_NOEXEC,
-                      MS_NOSUID, MS_PRIVATE, MS_REC, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, LaunchConfig, Limits,
+                      MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, LaunchConfig, Limits,
                       map_single_id, mount, prctl, unshare)
 
 SANDBOX_UID_IN_USERNS = 1000
@@ -31,35 +31,58 @@ def _ignore(signum, frame):  # interrupts are for the kernel
     pass
 
 
-def _under(path: str, parent: str) -> bool:
-    path, parent = os.path.abspath(path), os.path.abspath(parent)
-    return path == parent or path.startswith(parent.rstrip("/") + "/")
+def setup_view(cfg: LaunchConfig, limits: Limits) -> None:
+    """The kernel's own file system: only what it needs, read-only, plus its submission folder and a private /tmp.
 
-
-def setup_mounts(cfg: LaunchConfig, limits: Limits) -> None:
-    """Private /tmp, hidden course folder and grading data, the submission's own folder shown again."""
+    A tmpfs becomes the new root; the system folders, the Python installation and the graders/labs code are bound
+    into it read-only, the submission's folder read-write; the labs' grading-only folders are masked; then chroot.
+    Everything else on the machine (the course folder with the gradebook and the solutions, other learners' work,
+    home folders, other copies of the repository) simply is not there."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    reveal = {}
-    for path in cfg.reveal:  # held open: the folders above them are about to be covered
-        if os.path.exists(path) and (any(_under(path, h) for h in cfg.hide) or _under(path, "/tmp")):
-            reveal[path] = os.open(path, os.O_PATH)
-    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.tmp_size},mode=1777")
-    for path, size in (("/dev/shm", 64 * 1024 * 1024), ("/var/tmp", 64 * 1024 * 1024)):
-        if os.path.isdir(path):
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
-    for path in cfg.hide:
-        if os.path.isdir(path) and not os.path.islink(path):
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-        elif os.path.isfile(path):
-            mount("/dev/null", path, None, MS_BIND)
-    for path, fd in reveal.items():
+    sources = {}  # held open: /tmp (where they may live) is covered next
+    links = {}
+    for path in [*cfg.allow, cfg.workdir]:
+        if os.path.islink(path) and os.path.dirname(path) == "/":
+            links[path] = os.readlink(path)  # /bin -> usr/bin on merged-/usr systems
+        real = os.path.realpath(path)
+        if os.path.exists(real) and real not in sources:
+            sources[real] = os.open(real, os.O_PATH)
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=32m,mode=755")
+    root = "/tmp/root"
+    os.mkdir(root)
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+    workdir = os.path.realpath(cfg.workdir)
+    for path, size in (("/tmp", limits.tmp_size), ("/var/tmp", 64 * 1024 * 1024)):
+        os.makedirs(root + path, exist_ok=True)
+        mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    for real, fd in sorted(sources.items()):
+        target = root + real
         if os.path.isdir(f"/proc/self/fd/{fd}"):
-            os.makedirs(path, exist_ok=True)
+            os.makedirs(target, exist_ok=True)
         else:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            open(path, "a").close()
-        mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            open(target, "a").close()
+        mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
+        if real != workdir and real != "/dev":
+            mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
         os.close(fd)
+    for path in cfg.hide:
+        real = os.path.realpath(path)
+        if workdir == real or workdir.startswith(real.rstrip("/") + "/"):
+            continue  # the course folder: not in the view anyway, apart from the submission's own folder
+        target = root + real
+        if os.path.isdir(target) and not os.path.islink(target):
+            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=755")
+        elif os.path.isfile(target):
+            mount("/dev/null", target, None, MS_BIND)
+    for link, target in links.items():
+        if not os.path.lexists(root + link):
+            os.symlink(target, root + link)
+    os.makedirs(root + "/dev/shm", exist_ok=True)
+    mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={64 * 1024 * 1024},mode=1777")
+    os.makedirs(root + "/proc", exist_ok=True)
+    os.chroot(root)
+    os.chdir("/")
 
 
 def count_tasks() -> int:
@@ -71,6 +94,16 @@ def count_tasks() -> int:
             except OSError:
                 pass
     return n
+
+
+def defuse(kernel: int) -> None:
+    """Kill every process of this PID namespace except init (1) and the kernel."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in (1, kernel):
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str) -> None:
@@ -132,6 +165,20 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str,
             exec_kernel(cfg, limits, cmd, home)
         peak, status, usage, hit_limit = 0, None, None, False
         limit = limits.max_procs
+
+        def report(final: bool = False) -> dict:
+            data = {"peak_tasks": peak, "task_limit": limit, "hit_task_limit": hit_limit, "exit_code": None,
+                    "signal": None, "maxrss_kib": usage.ru_maxrss if usage else None, "final": final}
+            if status is not None:
+                if os.WIFSIGNALED(status):
+                    data["signal"] = os.WTERMSIG(status)
+                elif os.WIFEXITED(status):
+                    data["exit_code"] = os.WEXITSTATUS(status)
+            os.lseek(status_fd, 0, os.SEEK_SET)
+            os.ftruncate(status_fd, 0)
+            os.write(status_fd, json.dumps(data).encode())
+            return data
+
         while True:
             try:
                 pid, st, ru = os.wait4(-1, os.WNOHANG)
@@ -144,18 +191,20 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str,
                 if pidns:
                     tasks = count_tasks() - 1  # not counting this init
                     peak = max(peak, tasks)
-                    hit_limit = hit_limit or tasks >= limit - 2
+                    if tasks >= limit - 2:  # a fork bomb: stop the cell and everything but the kernel
+                        first = not hit_limit
+                        hit_limit = True
+                        defuse(kernel)
+                        try:
+                            os.kill(kernel, signal.SIGINT)
+                        except OSError:
+                            pass
+                        if first:
+                            report()
                 time.sleep(0.2)
-        report = {"peak_tasks": peak, "task_limit": limit, "hit_task_limit": hit_limit,
-                  "exit_code": None, "signal": None, "maxrss_kib": usage.ru_maxrss if usage else None}
-        if status is not None:
-            if os.WIFSIGNALED(status):
-                report["signal"] = os.WTERMSIG(status)
-            elif os.WIFEXITED(status):
-                report["exit_code"] = os.WEXITSTATUS(status)
-        os.write(status_fd, json.dumps(report).encode())
+        final = report(final=True)
         os.close(status_fd)
-        code = report["exit_code"] if report["exit_code"] is not None else 128 + (report["signal"] or 0)
+        code = final["exit_code"] if final["exit_code"] is not None else 128 + (final["signal"] or 0)
     except BaseException as exc:  # noqa: BLE001
         print(f"graders sandbox: {exc!r}", file=sys.stderr, flush=True)
         code = 126
@@ -176,7 +225,7 @@ def main(argv: list[str]) -> int:
     if flags:
         unshare(flags)
     if cfg.mount:
-        setup_mounts(cfg, limits)
+        setup_view(cfg, limits)
     init = os.fork()
     if init == 0:
         run_init(cfg, limits, cmd, connection, status_fd)

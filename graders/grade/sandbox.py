@@ -7,9 +7,11 @@ What a submission's kernel gets (see ``launch.py``, which applies it, and ``grad
   and nothing else. A connect to any other address fails with "Network is unreachable" before a packet is made.
 * **its own process tree**: a PID namespace whose init is ours; when the kernel ends (or is killed), every process
   it started ends with it, so nothing is left running, whatever the learner's code forked or daemonised.
-* **a private view of the files**: a mount namespace hides the nbgrader course folder (gradebook, other learners'
-  work, the source notebooks with solutions) and the labs' grading-only data, except the submission's own folder;
-  ``/tmp`` and ``/dev/shm`` are private.
+* **a private view of the files**: in a mount namespace the kernel's root is a new, empty file system holding only
+  the system folders, the Python installation and the graders/labs code (read-only, with the labs' grading-only
+  folders masked) and the submission's own folder; ``/tmp`` and ``/dev/shm`` are private. The course folder (the
+  gradebook, other learners' work, the source notebooks with solutions), home folders and anything else on the
+  machine are not there at all.
 * **limits**: memory (``RLIMIT_DATA``: what the program allocates), processes and threads (``RLIMIT_NPROC``),
   file size, no core dumps; per-cell and per-notebook wall clock are enforced by the grader.
 * **no privileges**: as root, the kernel runs as an unprivileged user id of its own (one per worker); as a normal
@@ -172,8 +174,8 @@ class LaunchConfig:
     userns: bool = False                  # normal user: nested user namespace without capabilities
     uid: int | None = None                # root: drop to this uid/gid
     gid: int | None = None
-    hide: list[str] = field(default_factory=list)
-    reveal: list[str] = field(default_factory=list)
+    allow: list[str] = field(default_factory=list)    # what the kernel sees (read-only), besides its workdir
+    hide: list[str] = field(default_factory=list)     # masked inside what it sees (grading-only data)
     nproc_base: int = 0                   # normal user: processes the user already runs (RLIMIT_NPROC is per user)
     env: dict = field(default_factory=dict)
     guard: dict = field(default_factory=dict)   # for the in-kernel guard (kernelboot)
@@ -253,32 +255,19 @@ def count_user_tasks(uid: int) -> int:
     return n
 
 
+SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/dev", "/sys"]
+
+
 def needed_paths() -> list[str]:
-    """What a kernel must be able to read: the Python installation, the environment, the graders and labs code."""
+    """What a kernel must see: the system, the Python installation and environment, the graders and labs code."""
     import sys
 
     import graders
     import labs
 
-    paths = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.dirname(graders.__file__)),
-             os.path.dirname(os.path.dirname(labs.__file__))}
-    return sorted(os.path.realpath(p) for p in paths)
-
-
-def blocked_ancestor(path: str) -> str | None:
-    """The highest folder above ``path`` that a user with no rights of its own cannot pass through (o-x), if any."""
-    import stat
-
-    parts = os.path.realpath(path).split("/")
-    for i in range(2, len(parts) + 1):
-        folder = "/".join(parts[:i])
-        try:
-            mode = os.stat(folder).st_mode
-        except OSError:
-            return None
-        if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
-            return folder
-    return None
+    paths = {*SYSTEM_PATHS, sys.base_prefix, sys.prefix, os.path.dirname(graders.__file__),
+             os.path.dirname(labs.__file__)}
+    return sorted(p for p in paths if os.path.exists(p))  # a symlink (/bin -> usr/bin) is kept as a symlink
 
 
 def is_errno(exc: BaseException, *codes: int) -> bool:
@@ -287,4 +276,4 @@ def is_errno(exc: BaseException, *codes: int) -> bool:
 
 __all__ = ["Limits", "LaunchConfig", "Capabilities", "probe", "enter_private_network", "loopback_up", "unshare",
            "mount", "prctl", "human_bytes", "parse_size", "network_interfaces", "count_user_tasks", "SandboxError",
-           "errno"]
+           "needed_paths", "errno"]

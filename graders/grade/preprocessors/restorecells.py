@@ -34,7 +34,7 @@ class RestoreCells(NbGraderPreprocessor):
                 master = gb.find_notebook(notebook_id, assignment_id)
             except MissingEntry:
                 return nb, resources
-            grade = {c.name: c for c in master.grade_cells}
+            grade = {c.name: float(c.max_score) for c in master.grade_cells}
             solution = {c.name for c in master.solution_cells}
             source = [(c.name, c.cell_type, c.locked, c.source, c.checksum) for c in master.source_cells]
         wanted = {name for name, _, locked, _, _ in source if name in grade or locked}
@@ -53,7 +53,7 @@ class RestoreCells(NbGraderPreprocessor):
                     meta[key] = value
                     changed = True
             if gid in grade and "points" not in meta:
-                meta["points"] = float(grade[gid].max_score)
+                meta["points"] = grade[gid]
                 changed = True
             if changed and gid in grade:
                 notes.append(reason(RESTORED, grade_id=gid))
@@ -64,7 +64,7 @@ class RestoreCells(NbGraderPreprocessor):
             meta = {"grade": name in grade, "solution": name in solution, "locked": locked, "grade_id": name,
                     "schema_version": 3, "checksum": checksum}
             if name in grade:
-                meta["points"] = float(grade[name].max_score)
+                meta["points"] = grade[name]
             graders_meta = {"role": "readonly"}
             calls = check_calls(text) if cell_type == "code" else []
             if name in grade and calls:

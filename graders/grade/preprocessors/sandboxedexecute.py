@@ -109,11 +109,10 @@ class SandboxedExecute(Execute):
         from dataclasses import asdict
         return LaunchConfig(limits=asdict(self._limits), workdir=str(self._workdir), status_path=status,
                             mount=sb.get("mount", True), pidns=sb.get("pidns", True), userns=sb.get("userns", False),
-                            uid=sb.get("uid"), gid=sb.get("gid"), hide=list(sb.get("hide", [])),
-                            reveal=[str(self._workdir), *sb.get("reveal", [])], nproc_base=sb.get("nproc_base", 0),
+                            uid=sb.get("uid"), gid=sb.get("gid"), allow=list(sb.get("allow", [])),
+                            hide=list(sb.get("hide", [])), nproc_base=sb.get("nproc_base", 0),
                             env=dict(g.get("kernel_env", {})),
-                            guard={"blocked_paths": list(sb.get("hide", [])),
-                                   "allowed_paths": [str(self._workdir), *sb.get("reveal", [])]})
+                            guard={"blocked_paths": list(sb.get("hide", [])), "allowed_paths": [str(self._workdir)]})
 
     def _kernel_status(self) -> dict | None:
         if not self._status_path:
@@ -204,6 +203,7 @@ class SandboxedExecute(Execute):
                 self._note(index, reason(MEMORY, cell=index + 1, limit=human_bytes(self._limits.memory)))
             elif ename == "BlockingIOError" and "11" in evalue and "procs" not in seen:
                 seen.add("procs")
+                self._state["task_limit_noted"] = True
                 self._note(index, reason(PROCESSES, cell=index + 1, limit=self._limits.max_procs))
             elif "[graders-sandbox:network]" in evalue and "net" not in seen:
                 seen.add("net")
@@ -212,6 +212,10 @@ class SandboxedExecute(Execute):
             elif ename == "OSError" and "Network is unreachable" in evalue and "net" not in seen:
                 seen.add("net")
                 self._note(index, reason(NETWORK, cell=index + 1, host="?"))
+        status = self._peek_status() or {}
+        if status.get("hit_task_limit") and not self._state.get("task_limit_noted") and "procs" not in seen:
+            self._state["task_limit_noted"] = True
+            self._note(index, reason(PROCESSES, cell=index + 1, limit=self._limits.max_procs))
         if self._output_bytes.get(index, 0) > self._limits.output_bytes:
             self._note(index, reason(OUTPUT, cell=index + 1, limit=human_bytes(self._limits.output_bytes)))
 
@@ -219,7 +223,7 @@ class SandboxedExecute(Execute):
         status = None
         for _ in range(20):  # the init writes the status as the kernel ends; give it a moment
             status = self._peek_status()
-            if status:
+            if status and status.get("final"):
                 break
             time.sleep(0.05)
         how = "?"
