@@ -133,3 +133,97 @@ def test_no_stray_processes_are_left(graded_class):
             except OSError:
                 pass
     assert stray == []
+
+
+# --- the class report ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "uk", "ja"])
+def test_the_class_report_numbers_are_the_gradebooks(graded_class, lang, tmp_path):
+    from graders.report import write_report
+
+    lab, ours, *_ = graded_class
+    paths = write_report(course_directory(ours), lab, lang, tmp_path)
+    page = paths["html"].read_text(encoding="utf-8")
+    data = json.loads(page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0])
+    scores = gradebook_scores(ours, lab)
+    assert {s: v["score"] for s, v in data["learners"].items()} == scores
+    with open(paths["learners_csv"], newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["student_id"]: float(r["score"]) for r in rows} == scores
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{ours / 'gradebook.db'}", "digital-skills-day") as gb:
+        for question, q in data["questions"].items():
+            full = 0
+            for student in scores:
+                notebook = next(nb for nb in gb.find_submission(lab, student).notebooks
+                                if any(g.name == q["grade_id"] for g in nb.grades))
+                grade = next(g for g in notebook.grades if g.name == q["grade_id"])
+                full += grade.score >= grade.max_score
+            assert q["passed"] == full, question
+    # the failure messages are counted per learner from the records
+    records = {r["student"]: r for r in read_records(ours, lab)}
+    for question, q in data["questions"].items():
+        for failure in q["failures"]:
+            saw = sum(1 for r in records.values() for nb in r["notebooks"].values()
+                      if question in nb.get("questions", {}) and not nb["questions"][question]["passed"]
+                      and any(p["id"] == failure["id"] and not p["ok"] for p in nb["questions"][question]["parts"])
+                      or any(x["id"] == failure["id"] for x in nb.get("questions", {}).get(question, {}).get("reasons", [])))
+            assert failure["learners"] == saw, (question, failure)
+    assert f'<html lang="{lang}">' in page and "<script src" not in page and "http://" not in page.replace("http://www.w3.org", "")
+    words = {"en": "Score distribution", "uk": "Розподіл балів", "ja": "得点の分布"}
+    assert words[lang] in page
+    assert "report.no_timing" not in page and "data:image/png;base64," in page
+
+
+def test_the_report_renders_in_headless_chromium(graded_class, artifacts, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from graders.report import write_report
+
+    lab, ours, *_ = graded_class
+    shots = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox"] if os.geteuid() == 0 else [])
+        try:
+            for lang in ("en", "ja"):
+                paths = write_report(course_directory(ours), lab, lang, tmp_path / lang)
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.goto(paths["html"].as_uri())
+                sizes = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
+                assert len(sizes) >= 2 and all(w > 100 for w in sizes)
+                assert page.locator("tr[data-student]").count() == len(gradebook_scores(ours, lab))
+                shots[lang] = artifacts / f"grading-report-{lab}-{lang}.png"
+                page.screenshot(path=str(shots[lang]), full_page=True)
+                page.close()
+        finally:
+            browser.close()
+    assert all(path.stat().st_size > 20_000 for path in shots.values())
+
+
+# --- feedback in each learner's language ---------------------------------------------------------------------------
+
+def test_feedback_is_generated_and_released_in_each_learners_language(graded_class, tmp_path):
+    from graders.report.feedback import generate_feedback, release_feedback
+
+    lab, ours, _, learners, *_ = graded_class
+    assert generate_feedback(ours, lab) == 0
+    words = {"en": "Your answer", "uk": "Ваша відповідь", "ja": "あなたの答え"}
+    checked = 0
+    for x in learners:
+        pages = list((ours / "feedback" / x.student / lab).glob("*.html"))
+        if x.kind == "malformed":
+            assert pages == []
+            continue
+        assert pages, x
+        text = pages[0].read_text(encoding="utf-8")
+        assert f'lang="{x.lang}"' in text and words[x.lang] in text, x
+        for other in set(words) - {x.lang}:
+            assert words[other] not in text
+        checked += 1
+    assert checked >= len(learners) // 2
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    assert release_feedback(ours, lab, [f"--Exchange.root={exchange}"]) == 0
+    released = list((exchange / "digital-skills-day" / "feedback").glob("*.html"))
+    assert len(released) == checked

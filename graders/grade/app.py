@@ -13,10 +13,12 @@ import sys
 from nbgrader.apps.baseapp import NbGrader, nbgrader_aliases, nbgrader_flags
 from traitlets import Bool, Float, Integer, List, Unicode, default
 
-from ..i18n import M_, resolve_language
+from ..i18n import Domain, resolve_language
 from .pool import RunResult, run
 from .reasons import KIND, render
 from .sandbox import count_user_tasks, needed_paths, parse_size, probe
+
+M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
 
 H_LEARNER = M_("grade.summary.learner", "Learner")
 H_SCORE = M_("grade.summary.score", "Score")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..i18n import M_, Domain, Message
+from ..i18n import Domain, Message
+
+M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
 
 CELL_TIMEOUT = M_("grade.reason.cell_timeout", "Cell {cell} ran for more than {seconds} seconds and was stopped. Look for a loop that never ends or a wait that never finishes.")
 NOTEBOOK_TIMEOUT = M_("grade.reason.notebook_timeout", "The whole notebook ran for more than {seconds} seconds, so grading stopped at cell {cell}; the cells after it were not run.")
@@ -20,7 +22,6 @@ KERNEL_STUCK = M_("grade.reason.kernel_stuck", "Cell {cell} did not stop when it
 NOT_RUN = M_("grade.reason.not_run", "This check was not run, because grading of the notebook stopped at cell {cell} (the reason is shown there).")
 CHECK_DIFFERS = M_("grade.reason.check_differs", "The notebook showed a different result for question {question} than the grader's own check. The grader's result counts.")
 CHECK_SILENT = M_("grade.reason.check_silent", "The check for question {question} ran without showing any result in the notebook (was `lab.check` changed?). The grader checked the answer itself.")
-CHECK_FAILED = M_("grade.reason.check_failed", "Question {question} is not right yet.")
 GRADER_ERROR = M_("grade.reason.grader_error", "The grader could not finish this submission: {error}. The other submissions were not affected; the details are in {log}.")
 MALFORMED = M_("grade.reason.malformed", "The notebook {notebook} could not be read: it is not a valid notebook file ({error}). It may have been damaged while saving or copying: ask the learner to download it again from JupyterLab (File → Download) and submit it again.")
 MISSING = M_("grade.reason.missing", "No notebook {notebook} was submitted.")

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..checks import MSG_RAISED, MSG_TOO_SLOW, Check, StopCheck, Verdict
-from ..i18n import M_
+from ..i18n import Domain
 from .evidence import KernelRPC, KernelUnresponsive, RemoteError, RemoteFunction, RemoteNamespace, RemoteTimeout
+
+M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
 
 MSG_UNKNOWN_QUESTION = M_("grade.unknown_question",
                           "This check asks for question {question}, which the lab does not have.")

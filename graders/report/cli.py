@@ -1,7 +1,9 @@
 """``graders report <assignment>`` and ``graders feedback <assignment>``: registered by ``graders/cli.py``."""
 from __future__ import annotations
 
-from ..i18n import LANGUAGES, M_, resolve_language
+from ..i18n import Domain, LANGUAGES, resolve_language
+
+M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
 
 WROTE = M_("report.cli.wrote", "Class report: {html}\nTables: {learners}, {questions}")
 FEEDBACK_DONE = M_("report.cli.feedback", "Feedback pages are in {folder}, each in the learner's own language.")

@@ -7,10 +7,12 @@ import json
 import statistics
 from pathlib import Path
 
-from ..i18n import LANGUAGE_NAMES, M_, Domain
+from ..i18n import Domain, LANGUAGE_NAMES
 from ..render import _inline
 from . import plots
 from .data import ClassReport
+
+M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
 
 TITLE = M_("report.title", "Class report: {lab}")
 SUBTITLE = M_("report.subtitle", "Course {course} · assignment {assignment} · {learners} learners · made {date}")

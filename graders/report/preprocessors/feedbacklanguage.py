@@ -9,7 +9,9 @@ from __future__ import annotations
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ...grade.preprocessors.sandboxedexecute import notebook_language
-from ...i18n import M_
+from ...i18n import Domain
+
+M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
 
 WORDS = {
     "score": M_("feedback.score", "Score"),
