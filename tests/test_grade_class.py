@@ -16,7 +16,7 @@ import pytest
 
 from graders.build import run_nbgrader
 from graders.grade.app import grade
-from graders.grade.classroom import course_directory, make_class
+from graders.grade.classroom import copy_course, course_directory, make_class
 from graders.grade.records import read_records
 from graders.labdef import all_lab_ids, load_course
 
@@ -52,7 +52,7 @@ def graded_class(request, tmp_path_factory):
     ours = tmp_path_factory.mktemp(f"class-{lab}")
     learners = make_class(ours, lab, class_size(lab))
     serial = tmp_path_factory.mktemp(f"serial-{lab}")
-    shutil.copytree(ours, serial, dirs_exist_ok=True)
+    copy_course(ours, serial)
     cd = course_directory(ours)
     result, settings = grade(cd, lab, workers=2, cell_timeout=60, notebook_timeout=300)
     nbgrader = run_nbgrader(serial, "autograde", lab, check=False)
@@ -64,6 +64,9 @@ def test_every_learner_is_graded_in_parallel_with_the_same_scores_as_serial_nbgr
     assert result.workers == 2
     assert [r["student"] for r in result.errors] == []
     assert sorted(r["student"] for r in result.results) == sorted(x.student for x in learners)
+    # serial nbgrader really graded its own copy (it exits 1 because of the damaged notebooks, as it should)
+    graded = sorted(p.parent.parent.name for p in (serial / "autograded").glob(f"*/{lab}/*.ipynb"))
+    assert graded == sorted(x.student for x in learners if x.kind != "malformed")
     mine, theirs = gradebook_scores(ours, lab), gradebook_scores(serial, lab)
     assert mine == theirs, (mine, theirs, nbgrader.stderr[-3000:])
     full = max(mine.values())

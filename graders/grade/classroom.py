@@ -47,6 +47,19 @@ def course_directory(root: Path):
     return app.coursedir
 
 
+def copy_course(source: Path, target: Path) -> Path:
+    """A copy of a course folder that is a course of its own (``graders build`` writes its root into the config)."""
+    import re
+
+    source, target = Path(source).resolve(), Path(target).resolve()
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    config = target / "nbgrader_config.py"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r"^c\.CourseDirectory\.root = .*$", f"c.CourseDirectory.root = {str(target)!r}", text,
+                             flags=re.M), encoding="utf-8")
+    return target
+
+
 def release_copy(root: Path, lab: str, notebook: str, lang: str) -> nbformat.NotebookNode:
     return localize(nbformat.read(Path(root) / "release" / lab / f"{notebook}.ipynb", as_version=4), lang)
 
@@ -69,6 +82,10 @@ def submit(root: Path, lab: str, student: str, notebooks: dict[str, nbformat.Not
             nbformat.write(nb, folder / f"{name}.ipynb")
     stamp = (when or datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     (folder / "timestamp.txt").write_text(stamp, encoding="utf-8")
+    # what nbgrader's exchange leaves with a submission (release_feedback names the feedback after it)
+    import hashlib
+    secret = hashlib.sha256(f"{lab}/{student}".encode()).hexdigest()[:32]
+    (folder / "submission_secret.txt").write_text(secret, encoding="utf-8")
     return folder
 
 

@@ -75,13 +75,24 @@ class _Worker:
         self.results = os.fdopen(result_r, "r", encoding="utf-8")
         self.ready = False
         self.network = ""
-        self.student: str | None = None
+        self.outstanding: list[str] = []   # sent, not answered; the first is being graded
         self.started = 0.0
 
+    @property
+    def student(self) -> str | None:
+        return self.outstanding[0] if self.outstanding else None
+
     def send(self, student: str) -> None:
-        self.student, self.started = student, time.monotonic()
+        if not self.outstanding:
+            self.started = time.monotonic()
+        self.outstanding.append(student)
         self.tasks.write(json.dumps({"student": student}) + "\n")
         self.tasks.flush()
+
+    def answered(self, student: str) -> None:
+        if student in self.outstanding:
+            self.outstanding.remove(student)
+        self.started = time.monotonic()
 
     def kill(self) -> None:
         try:
@@ -133,17 +144,23 @@ def run(coursedir, assignment: str, *, workers: int = 0, force: bool = False, st
         nonlocal done
         done += 1
         result.results.append(outcome)
-        w.student = None
+        w.answered(outcome["student"])
         if progress:
             progress(outcome)
 
     def dispatch(w: _Worker) -> None:
-        if queue:
+        """Keep each worker busy; a second task lets it boot the next kernel while it finishes the current one."""
+        if queue and not w.outstanding:
+            w.send(queue.pop(0))
+        if queue and len(w.outstanding) == 1 and len(queue) >= len(pool):
             w.send(queue.pop(0))
 
     def fail(w: _Worker, why: str) -> None:
         student = w.student
         if student is not None:
+            for other in reversed(w.outstanding[1:]):  # sent ahead, not started: back to the queue
+                queue.insert(0, other)
+            del w.outstanding[1:]
             error = {"id": "grade.reason.grader_error",
                      "params": {"error": why, "log": str(log_dir / f"worker-{w.index}.log")}}
             write_record(record_path(root, assignment, student),
@@ -164,7 +181,7 @@ def run(coursedir, assignment: str, *, workers: int = 0, force: bool = False, st
                         raise RuntimeError(f"a grading worker could not start (exit code {code}):\n{tail}")
                     fail(w, f"the grading process stopped unexpectedly (exit code {code})")
                     w.close()
-                    if queue or w.student:
+                    if queue:
                         nw = _Worker(w.index, root, assignment, settings, log_dir)
                         pool[pool.index(w)] = nw
                         sel.register(nw.results, selectors.EVENT_READ, nw)

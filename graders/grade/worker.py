@@ -8,6 +8,7 @@ like any nbgrader app, and answers one task (a student id) per line with one JSO
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -72,59 +73,93 @@ def make_app(root: str, config: dict):
     return app
 
 
-def grade_one(app, assignment: str, student: str, settings: dict, index: int) -> dict:
+class Prepared:
+    """What a submission needs before nbgrader starts on it: its own services, and its kernel, already booting."""
+
+    def __init__(self, app, assignment: str, student: str, settings: dict, index: int):
+        from ..labdef import LABS_DIR, load_lab
+        from .services import submission_services
+
+        self.student = student
+        self.lab = load_lab(assignment) if (LABS_DIR / assignment / "lab.toml").exists() else None
+        if self.lab is not None:
+            self.lab.checks  # the lab's messages, for verdicts and reasons
+        self.source = Path(app.coursedir.format_path(app.coursedir.source_directory, ".", assignment))
+        self.sandbox = _sandbox_for(settings, index)
+        self.scratch = Path(tempfile.mkdtemp(prefix="graders-grade-"))
+        self.stack = contextlib.ExitStack()
+        self.warm = None
+        try:
+            self.env, self.handles = self.stack.enter_context(submission_services(self.lab, self.scratch / "services"))
+            self.kernel_env = {**THREAD_ENV, **self.env, "GRADERS_GRADE_RUN": settings.get("run_id", "")}
+            if self.sandbox is not None and settings.get("warm", True):
+                self.warm = _warm_kernel(app, assignment, student, self.sandbox, settings, self.lab, self.source,
+                                         self.kernel_env)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.warm is not None:
+            self.warm.discard()  # not used (a damaged notebook, an error): stop it
+        try:
+            self.stack.close()
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def grade_one(app, assignment: str, student: str, settings: dict, index: int,
+              prepared: Prepared | None = None, on_executed=None) -> dict:
+    """Grade one submission (nbgrader's converter, our preprocessors) and write its record."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.converters.base import NbGraderException
 
-    from ..labdef import LABS_DIR, load_lab
     from .autograde import SandboxedAutograde
     from .reasons import GRADER_ERROR, MISSING, reason
     from .records import logs_dir, record_path, tree_digest, write_record
-    from .services import submission_services
 
     started = time.time()
     root = Path(app.coursedir.root)
     submitted = Path(app.coursedir.format_path(app.coursedir.submitted_directory, student, assignment))
-    source = Path(app.coursedir.format_path(app.coursedir.source_directory, ".", assignment))
-    digest = tree_digest(submitted, source)
-    lab = load_lab(assignment) if (LABS_DIR / assignment / "lab.toml").exists() else None
-    if lab is not None:
-        lab.checks  # the lab's messages, for verdicts and reasons
     log_path = logs_dir(root, assignment) / f"{student}.log"
     collect = _Collect(log_path)
     app.log.addHandler(collect)
-    sandbox = _sandbox_for(settings, index)
-    scratch = Path(tempfile.mkdtemp(prefix="graders-grade-"))
     error = None
     converter = None
     saved_env = dict(os.environ)
+    lab = None
     try:
-        with submission_services(lab, scratch / "services") as (env, handles):
-            os.environ.update(env)
-            app.coursedir.assignment_id = assignment
-            app.coursedir.student_id = student
-            converter = SandboxedAutograde(coursedir=app.coursedir, parent=app)
-            converter.force = True
-            converter.submission_context = {
-                "lab": lab.id if lab else None, "sandbox": sandbox,
-                "kernel_env": {**THREAD_ENV, **env, "GRADERS_GRADE_RUN": settings.get("run_id", "")},
-                "context": {"data_dir": source, **handles},
-            }
-            try:
-                converter.start()
-            except NbGraderException:
-                error = _first_error(collect.errors)
+        if prepared is None:
+            prepared = Prepared(app, assignment, student, settings, index)
+        lab, source = prepared.lab, prepared.source
+        digest = tree_digest(submitted, source)
+        os.environ.update(prepared.env)
+        app.coursedir.assignment_id = assignment
+        app.coursedir.student_id = student
+        converter = SandboxedAutograde(coursedir=app.coursedir, parent=app)
+        converter.force = True
+        converter.submission_context = {
+            "lab": lab.id if lab else None, "sandbox": prepared.sandbox, "kernel_env": prepared.kernel_env,
+            "context": {"data_dir": source, **prepared.handles}, "warm": prepared.warm,
+            "on_executed": on_executed,
+        }
+        try:
+            converter.start()
+        except NbGraderException:
+            error = _first_error(collect.errors)
     except BaseException as exc:  # noqa: BLE001 (one submission's failure never stops the worker)
         app.log.error("grader error: %s", traceback.format_exc())
         error = f"{type(exc).__name__}: {exc}"
+        digest = None
         if isinstance(exc, KeyboardInterrupt):
             raise
     finally:
+        if prepared is not None:
+            prepared.close()
         os.environ.clear()
         os.environ.update(saved_env)
         app.log.removeHandler(collect)
         collect.close()
-        shutil.rmtree(scratch, ignore_errors=True)
 
     notebooks: dict[str, dict] = {}
     score = max_score = None
@@ -161,6 +196,17 @@ def grade_one(app, assignment: str, student: str, settings: dict, index: int) ->
     return {"student": student, "status": record["status"], "score": score, "max_score": max_score,
             "seconds": record["seconds"], "error": record.get("error"),
             "reasons": [r for nb in notebooks.values() for r in nb.get("reasons", [])]}
+
+
+def _warm_kernel(app, assignment, student, sandbox, settings, lab, source: Path, kernel_env: dict):
+    from .warm import start_warm_kernel
+
+    autograded = Path(app.coursedir.format_path(app.coursedir.autograded_directory, student, assignment))
+    first = sorted(source.glob("*.ipynb"))
+    if not first:
+        return None
+    return start_warm_kernel(sandbox, settings.get("config") or {}, autograded.parent, autograded,
+                             lab.id if lab else None, first[0], kernel_env)
 
 
 def _first_error(errors: list[str]) -> str:
@@ -245,21 +291,81 @@ def main(argv: list[str] | None = None) -> int:
         except (SandboxError, OSError) as exc:
             network = f"shared ({exc})"
     settings["network_mode"] = network
-    tasks = os.fdopen(args.in_fd, "r", encoding="utf-8")
     results = os.fdopen(args.out_fd, "w", encoding="utf-8")
     app = make_app(args.root, settings.get("config") or {})
     results.write(json.dumps({"ready": True, "network": network}) + "\n")
     results.flush()
-    for line in tasks:
-        task = json.loads(line)
+    incoming = _Lines(args.in_fd)
+    pending: list[str] = []
+    prepared: dict[str, Prepared] = {}
+
+    def prepare_next() -> None:
+        """The current kernel is done: boot the next submission's kernel while nbgrader finishes this one."""
+        pending.extend(incoming.ready())
+        if pending and pending[0] not in prepared:
+            try:
+                prepared[pending[0]] = Prepared(app, args.assignment, pending[0], settings, args.index)
+            except Exception:  # noqa: BLE001 (it is prepared again, with its error, when its turn comes)
+                pass
+
+    while True:
+        if not pending:
+            line = incoming.next()
+            if line is None:
+                break
+            pending.append(line)
+        student = pending.pop(0)
         try:
-            result = grade_one(app, args.assignment, task["student"], settings, args.index)
+            result = grade_one(app, args.assignment, student, settings, args.index, prepared.pop(student, None),
+                               on_executed=prepare_next)
         except Exception as exc:  # noqa: BLE001
-            result = {"student": task["student"], "status": "error", "error": {"id": "grade.reason.grader_error",
+            result = {"student": student, "status": "error", "error": {"id": "grade.reason.grader_error",
                       "params": {"error": f"{type(exc).__name__}: {exc}", "log": "-"}}}
         results.write(json.dumps(result) + "\n")
         results.flush()
+    for leftover in prepared.values():
+        leftover.close()
     return 0
+
+
+class _Lines:
+    """Task lines from the pool: one at a time (blocking), or whatever has arrived (not blocking)."""
+
+    def __init__(self, fd: int):
+        self.fd, self.buffer, self.eof = fd, b"", False
+
+    def _read(self, block: bool) -> None:
+        import select
+
+        while not self.eof:
+            ready, _, _ = select.select([self.fd], [], [], None if block else 0)
+            if not ready:
+                return
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                self.eof = True
+                return
+            self.buffer += chunk
+            if b"\n" in chunk:
+                return
+
+    def _pop(self) -> list[str]:
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line)["student"] for line in lines if line.strip()]
+
+    def ready(self) -> list[str]:
+        self._read(block=False)
+        return self._pop()
+
+    def next(self) -> str | None:
+        got = self._pop()
+        while not got and not self.eof:
+            self._read(block=True)
+            got = self._pop()
+        if got:
+            self.buffer = b"".join(json.dumps({"student": s}).encode() + b"\n" for s in got[1:]) + self.buffer
+            return got[0]
+        return None
 
 
 if __name__ == "__main__":

@@ -83,7 +83,15 @@ class SandboxedExecute(Execute):
         self._workdir = resources.get("metadata", {}).get("path") or os.getcwd()
         self._status_path = None
         self._lab = load_lab(g["lab"]) if g.get("lab") else None
-        self._launch = self._launch_config(g) if self.sandbox else None
+        self._chdir = None
+        warm = g.get("warm")
+        warm = warm.take() if (warm is not None and self.sandbox and km is None
+                               and os.path.realpath(warm.workdir) == os.path.realpath(self._workdir)) else None
+        if warm is not None:  # started while nbgrader prepared the submission (see graders.grade.warm)
+            km, self._launch, self._status_path, self._chdir = warm.km, warm.launch, warm.launch.status_path, warm.workdir
+            self.kernel_name = "python3"
+        else:
+            self._launch = self._launch_config(g) if self.sandbox else None
         owner = g.get("sandbox", {}).get("chown")
         if owner is not None and self._launch is not None:
             _chown_tree(self._workdir, owner["uid"], owner["gid"])
@@ -93,6 +101,16 @@ class SandboxedExecute(Execute):
         finally:
             if self._rpc is not None:
                 self._rpc.close()
+            if warm is not None:  # nbclient does not stop a kernel it was given
+                try:
+                    self._cleanup_kernel()
+                except Exception:  # noqa: BLE001
+                    pass
+            if g.get("on_executed") is not None:  # e.g. the worker boots the next submission's kernel now
+                try:
+                    g["on_executed"]()
+                except Exception:  # noqa: BLE001
+                    pass
             if owner is not None and self._launch is not None:
                 _chown_tree(self._workdir, owner["back_uid"], owner["back_gid"])
             self._state["seconds"] = round(time.monotonic() - started, 3)
@@ -152,6 +170,10 @@ class SandboxedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
+        if self._chdir is not None:  # a warm kernel: into the submission's folder, now that it is filled
+            msg_id = self.kc.execute(f"__import__('os').chdir({self._chdir!r})", silent=True, store_history=False)
+            self.wait_for_reply(msg_id)
+            self._chdir = None
         if self._stopped is not None:
             cell.outputs = []
             if nbutils.is_grade(cell):
