@@ -78,7 +78,9 @@ def sandbox_settings(coursedir, enabled: bool = True, uid_base: int = 61000, hid
                 masked.append(str(lab / sub))
     masked += git_dirs(REPO_DIR)
     masked += [os.path.realpath(p) for p in (hide or [])]
-    visible = needed_paths() + [os.path.realpath(p) for p in (allow or [])]
+    course = masked[0]
+    visible = [p for p in needed_paths() if not os.path.realpath(p).startswith(course + "/")
+               and os.path.realpath(p) != course] + [os.path.realpath(p) for p in (allow or [])]
     return {"enabled": True, "root": caps.root, "netns": caps.netns, "mount": caps.mountns, "pidns": caps.pidns,
             "userns": (not caps.root) and caps.mountns, "allow": list(dict.fromkeys(visible)),
             "hide": list(dict.fromkeys(masked)), "uid_base": uid_base,

@@ -31,11 +31,12 @@ def _ignore(signum, frame):  # interrupts are for the kernel
     pass
 
 
-def setup_view(cfg: LaunchConfig, limits: Limits) -> None:
+def setup_view(cfg: LaunchConfig, limits: Limits) -> str:
     """The kernel's own file system: only what it needs, read-only, plus its submission folder and a private /tmp.
 
     A tmpfs becomes the new root; the system folders, the Python installation and the graders/labs code are bound
-    into it read-only, the submission's folder read-write; the labs' grading-only folders are masked; then chroot.
+    into it read-only, the submission's folder read-write; the labs' grading-only folders are masked. The kernel
+    chroots into it (after making its own user namespace: the kernel refuses that to a process already chrooted).
     Everything else on the machine (the course folder with the gradebook and the solutions, other learners' work,
     home folders, other copies of the repository) simply is not there."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -81,24 +82,23 @@ def setup_view(cfg: LaunchConfig, limits: Limits) -> None:
     os.makedirs(root + "/dev/shm", exist_ok=True)
     mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={64 * 1024 * 1024},mode=1777")
     os.makedirs(root + "/proc", exist_ok=True)
-    os.chroot(root)
-    os.chdir("/")
+    return root
 
 
-def count_tasks() -> int:
+def count_tasks(proc: str = "/proc") -> int:
     n = 0
-    for entry in os.listdir("/proc"):
+    for entry in os.listdir(proc):
         if entry.isdigit():
             try:
-                n += len(os.listdir(f"/proc/{entry}/task"))
+                n += len(os.listdir(f"{proc}/{entry}/task"))
             except OSError:
                 pass
     return n
 
 
-def defuse(kernel: int) -> None:
+def defuse(kernel: int, proc: str = "/proc") -> None:
     """Kill every process of this PID namespace except init (1) and the kernel."""
-    for entry in os.listdir("/proc"):
+    for entry in os.listdir(proc):
         if entry.isdigit() and int(entry) not in (1, kernel):
             try:
                 os.kill(int(entry), signal.SIGKILL)
@@ -106,7 +106,7 @@ def defuse(kernel: int) -> None:
                 pass
 
 
-def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str) -> None:
+def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str, root: str | None) -> None:
     try:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
@@ -122,7 +122,10 @@ def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str) ->
         if cfg.userns:
             unshare(CLONE_NEWUSER)
             map_single_id(SANDBOX_UID_IN_USERNS, 0, SANDBOX_UID_IN_USERNS, 0)
-        elif cfg.uid is not None:
+        if root is not None:
+            os.chroot(root)
+            os.chdir("/")
+        if not cfg.userns and cfg.uid is not None:
             os.setgroups([])
             os.setgid(cfg.gid if cfg.gid is not None else cfg.uid)
             os.setuid(cfg.uid)
@@ -136,33 +139,38 @@ def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str) ->
     os._exit(127)
 
 
-def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str, status_fd: int) -> None:
+def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str, status_fd: int,
+             root: str | None) -> None:
     """PID 1 of the submission: start the kernel, reap, watch, report."""
     try:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         signal.signal(signal.SIGINT, _ignore)
         signal.signal(signal.SIGTERM, _ignore if cfg.pidns else signal.SIG_DFL)
         pidns = cfg.pidns and os.getpid() == 1
-        if pidns and cfg.mount:
-            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        if cfg.mount:
-            home, conn_path = KERNEL_HOME, CONNECTION_FILE
+        proc = "/proc"
+        if pidns and root is not None:
+            proc = root + "/proc"  # this PID namespace's own /proc, in the kernel's view
+            mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        if root is not None:
+            home, conn_path = KERNEL_HOME, CONNECTION_FILE   # paths as the kernel sees them
+            outside = lambda p: root + p  # noqa: E731
         else:
             import tempfile
             home = tempfile.mkdtemp(prefix="graders-home-")
             conn_path = os.path.join(home, "kernel.json")
-        os.makedirs(home, exist_ok=True)
-        fd = os.open(conn_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            outside = lambda p: p  # noqa: E731
+        os.makedirs(outside(home), exist_ok=True)
+        fd = os.open(outside(conn_path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.write(fd, connection.encode())
         os.close(fd)
         if cfg.uid is not None and not cfg.userns:
             for p in (home, conn_path):
-                os.chown(p, cfg.uid, cfg.gid if cfg.gid is not None else cfg.uid)
+                os.chown(outside(p), cfg.uid, cfg.gid if cfg.gid is not None else cfg.uid)
         cmd = list(cmd)
         cmd[cmd.index("-f") + 1] = conn_path
         kernel = os.fork()
         if kernel == 0:
-            exec_kernel(cfg, limits, cmd, home)
+            exec_kernel(cfg, limits, cmd, home, root)
         peak, status, usage, hit_limit = 0, None, None, False
         limit = limits.max_procs
 
@@ -189,12 +197,12 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str,
                 break
             if pid == 0:
                 if pidns:
-                    tasks = count_tasks() - 1  # not counting this init
+                    tasks = count_tasks(proc) - 1  # not counting this init
                     peak = max(peak, tasks)
                     if tasks >= limit - 2:  # a fork bomb: stop the cell and everything but the kernel
                         first = not hit_limit
                         hit_limit = True
-                        defuse(kernel)
+                        defuse(kernel, proc)
                         try:
                             os.kill(kernel, signal.SIGINT)
                         except OSError:
@@ -224,11 +232,10 @@ def main(argv: list[str]) -> int:
     flags = (CLONE_NEWNS if cfg.mount else 0) | ((CLONE_NEWPID | CLONE_NEWIPC) if cfg.pidns else 0)
     if flags:
         unshare(flags)
-    if cfg.mount:
-        setup_view(cfg, limits)
+    root = setup_view(cfg, limits) if cfg.mount else None
     init = os.fork()
     if init == 0:
-        run_init(cfg, limits, cmd, connection, status_fd)
+        run_init(cfg, limits, cmd, connection, status_fd, root)
     os.close(status_fd)
     while True:
         try:

@@ -267,6 +267,9 @@ def needed_paths() -> list[str]:
 
     paths = {*SYSTEM_PATHS, sys.base_prefix, sys.prefix, os.path.dirname(graders.__file__),
              os.path.dirname(labs.__file__)}
+    # whatever else this Python imports from (PYTHONPATH, user site-packages), but not the current folder
+    cwd = os.path.realpath(os.getcwd())
+    paths |= {p for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p) and os.path.realpath(p) != cwd}
     return sorted(p for p in paths if os.path.exists(p))  # a symlink (/bin -> usr/bin) is kept as a symlink
 
 
