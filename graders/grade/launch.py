@@ -182,9 +182,9 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str,
                     data["signal"] = os.WTERMSIG(status)
                 elif os.WIFEXITED(status):
                     data["exit_code"] = os.WEXITSTATUS(status)
-            os.lseek(status_fd, 0, os.SEEK_SET)
-            os.ftruncate(status_fd, 0)
-            os.write(status_fd, json.dumps(data).encode())
+            text = json.dumps(data).encode()
+            os.pwrite(status_fd, text, 0)  # never empty in between: write, then cut what is left over
+            os.ftruncate(status_fd, len(text))
             return data
 
         while True:
@@ -199,14 +199,10 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str,
                 if pidns:
                     tasks = count_tasks(proc) - 1  # not counting this init
                     peak = max(peak, tasks)
-                    if tasks >= limit - 2:  # a fork bomb: stop the cell and everything but the kernel
-                        first = not hit_limit
+                    if tasks >= limit - 2:  # at the limit: stop everything but the kernel (a fork bomb's
+                        first = not hit_limit  # cell then ends in an error, or at its time limit)
                         hit_limit = True
                         defuse(kernel, proc)
-                        try:
-                            os.kill(kernel, signal.SIGINT)
-                        except OSError:
-                            pass
                         if first:
                             report()
                 time.sleep(0.2)
