@@ -225,3 +225,57 @@ def test_feedback_shows_the_reason_in_the_learners_words(adversarial):
     nb = nbformat.read(root / "autograded" / "infinite_loop" / LAB / f"{LAB}.ipynb", as_version=4)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert any(o.ename == "GradingStopped" and "ran for more than 8 seconds" in o.evalue for o in errors)
+
+
+# --- outside evidence: the grader asks the submission's own services, not the notebook ---------------------------
+
+def _outside_lab():
+    from graders.labdef import all_lab_ids, load_course, load_lab
+
+    for lab_id in all_lab_ids():
+        if lab_id not in load_course("digital-skills-day").labs:
+            continue
+        lab = load_lab(lab_id)
+        for notebook in lab.notebooks:
+            questions = [q.id for q in lab.questions_in(notebook)]
+            if questions and all(lab.checks.questions.evidence.get(q) == "outside" for q in questions):
+                return lab_id, notebook, questions
+    return None
+
+
+OUTSIDE = _outside_lab()
+
+
+@pytest.mark.skipif(OUTSIDE is None, reason="no lab with an all-outside-evidence notebook has landed yet")
+def test_outside_evidence_is_decided_by_the_grader_not_the_notebook(tmp_path):
+    """A notebook that patches `lab.check` to say "well done" gets nothing for work it did not do, and everything for
+    work it did: the grader asks the submission's own services itself, right after each check cell."""
+    lab_id, notebook, questions = OUTSIDE
+    root = tmp_path / "course"
+    make_class(root, lab_id, 0)
+    source = nbformat.read(root / "source" / lab_id / f"{notebook}.ipynb", as_version=4)
+    reference = reference_answers(source)
+    patch = nbformat.v4.new_code_cell("import graders.lab\n"
+                                      "graders.lab.Lab.check = lambda self, *a, **k: print('✔ well done, everything is right.')")
+
+    def patched(answers):
+        nb = release_copy(root, lab_id, notebook, "en")
+        nb = fill_answers(nb, answers) if answers else nb
+        setup = next(i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("graders", {}).get("role") == "setup")
+        nb.cells.insert(setup + 1, patch)
+        return nb
+
+    submit(root, lab_id, "did_nothing", {notebook: patched({})})
+    submit(root, lab_id, "did_the_work", {notebook: patched(reference)})
+    result, _ = grade(course_directory(root), lab_id, workers=2)
+    assert result.errors == []
+    records = {r["student"]: r for r in read_records(root, lab_id)}
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "digital-skills-day") as gb:
+        for student, earned in (("did_nothing", False), ("did_the_work", True)):
+            grades = {g.name: (g.auto_score, g.max_score) for g in gb.find_submission_notebook(notebook, lab_id, student).grades}
+            for gid, (score, points) in grades.items():
+                assert score == (points if earned else 0), (student, gid, score)
+            entries = records[student]["notebooks"][notebook]["questions"]
+            assert {q: entries[q]["evidence"] for q in questions} == {q: "outside" for q in questions}
+            assert all(any(r["id"] == "grade.reason.check_silent" for r in entries[q]["reasons"]) for q in questions)
