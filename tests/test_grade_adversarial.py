@@ -279,3 +279,33 @@ def test_outside_evidence_is_decided_by_the_grader_not_the_notebook(tmp_path):
             entries = records[student]["notebooks"][notebook]["questions"]
             assert {q: entries[q]["evidence"] for q in questions} == {q: "outside" for q in questions}
             assert all(any(r["id"] == "grade.reason.check_silent" for r in entries[q]["reasons"]) for q in questions)
+
+
+def test_a_stuck_grading_process_is_replaced_and_a_rerun_picks_up_only_what_did_not_finish(tmp_path):
+    """The pool's watchdog kills a grading worker that takes longer than its budget (with the kernels it started);
+    that submission gets an error record, the others are graded, and the next run grades only that one."""
+    root = tmp_path / "course"
+    make_class(root, LAB, 0)
+    source = nbformat.read(root / "source" / LAB / f"{LAB}.ipynb", as_version=4)
+    reference = reference_answers(source)
+    slow = {**reference, "q1_answer": "import time\ntime.sleep(60)\ncity = 'Tokyo'"}
+    submit(root, LAB, "a_honest", {LAB: fill_answers(release_copy(root, LAB, LAB, "en"), reference)})
+    submit(root, LAB, "b_slow", {LAB: fill_answers(release_copy(root, LAB, LAB, "en"), slow)})
+    submit(root, LAB, "c_honest", {LAB: fill_answers(release_copy(root, LAB, LAB, "ja"), reference)})
+    cd = course_directory(root)
+    result, settings = grade(cd, LAB, workers=1, cell_timeout=120, task_timeout=25)
+    outcome = {r["student"]: r["status"] for r in result.results}
+    assert outcome == {"a_honest": "graded", "b_slow": "error", "c_honest": "graded"}
+    error = next(r for r in result.results if r["student"] == "b_slow")["error"]
+    assert "longer than 25 s" in error["params"]["error"]
+    again, _ = grade(cd, LAB, workers=1, cell_timeout=120, task_timeout=25)
+    assert [r["student"] for r in again.results] == ["b_slow"] and sorted(again.skipped) == ["a_honest", "c_honest"]
+    marker = f"GRADERS_GRADE_RUN={settings['run_id']}".encode()
+    assert not [p for p in os.listdir("/proc") if p.isdigit() and _environ_has(p, marker)]
+
+
+def _environ_has(pid: str, marker: bytes) -> bool:
+    try:
+        return marker in Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False

@@ -103,7 +103,8 @@ def describe_sandbox(settings: dict, network: str) -> str:
 def grade(coursedir, assignment: str, *, workers: int = 0, force: bool = False, students: list[str] | None = None,
           sandbox: bool = True, cell_timeout: float | None = None, notebook_timeout: float | None = None,
           memory: str | None = None, max_procs: int | None = None, hide: list[str] | None = None,
-          allow: list[str] | None = None, uid_base: int = 61000, progress=None) -> tuple[RunResult, dict]:
+          allow: list[str] | None = None, uid_base: int = 61000, progress=None,
+          task_timeout: float | None = None) -> tuple[RunResult, dict]:
     """Grade ``assignment`` in ``coursedir`` (a configured nbgrader ``CourseDirectory``); returns (result, settings)."""
     config: dict = {"SandboxedExecute": {"sandbox": bool(sandbox)}}
     ex = config["SandboxedExecute"]
@@ -119,7 +120,7 @@ def grade(coursedir, assignment: str, *, workers: int = 0, force: bool = False, 
     import uuid
     settings = {"sandbox": sandbox_settings(coursedir, sandbox, uid_base, hide, allow), "config": config,
                 "run_id": uuid.uuid4().hex}
-    budget = (float(notebook_timeout or 600) + 60) * 4 + 120
+    budget = task_timeout or (float(notebook_timeout or 600) + 60) * 4 + 120
     result = run(coursedir, assignment, workers=workers, force=force, students=students, settings=settings,
                  task_timeout=budget, progress=progress)
     result.notes = settings["sandbox"].get("notes", [])

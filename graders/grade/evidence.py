@@ -316,7 +316,10 @@ class KernelRPC:
             return {"ok": False, "error": f"{result.get('ename', content.get('ename'))}: "
                                           f"{result.get('evalue', content.get('evalue'))}", "internal": True}
         try:
-            text = ast.literal_eval(result["data"]["text/plain"])
+            raw = result["data"]["text/plain"]
+            if not isinstance(raw, str) or len(raw) > 2 * MAX_BYTES + 16:  # a kernel that ignores our limit
+                return {"ok": False, "error": "the kernel's answer was too large", "internal": True}
+            text = ast.literal_eval(raw)
             answer = json.loads(text)
         except (KeyError, ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             return {"ok": False, "error": "the kernel's answer could not be read", "internal": True}

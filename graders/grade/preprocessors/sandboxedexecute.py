@@ -92,10 +92,10 @@ class SandboxedExecute(Execute):
             self.kernel_name = "python3"
         else:
             self._launch = self._launch_config(g) if self.sandbox else None
-        owner = g.get("sandbox", {}).get("chown")
+        owner = (g.get("sandbox") or {}).get("chown")
         if owner is not None and self._launch is not None:
             _chown_tree(self._workdir, owner["uid"], owner["gid"])
-        started = time.monotonic()
+        started = self._started = time.monotonic()
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -170,6 +170,9 @@ class SandboxedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
+        if not self._state.get("ready_after"):
+            self._state["ready_after"] = round(time.monotonic() - self._started, 3)
+            self.log.info("kernel ready %.2f s after the notebook's turn came", self._state["ready_after"])
         if self._chdir is not None:  # a warm kernel: into the submission's folder, now that it is filled
             msg_id = self.kc.execute(f"__import__('os').chdir({self._chdir!r})", silent=True, store_history=False)
             self.wait_for_reply(msg_id)
