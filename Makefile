@@ -15,13 +15,13 @@ workers   ?= auto
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: start test install system-deps build bench clean-build
+.PHONY: start test install system-deps build bench clean-build hub hub-env
 
 start: install
 	@scripts/install-system-deps.sh || true
 	$(BIN)/graders start --course $(course) --workspace $(workspace) --port $(port) $(if $(lang),--lang $(lang)) $(if $(filter no,$(browser)),--no-browser)
 
-test: install
+test: install hub-env
 	scripts/install-system-deps.sh --required
 	$(BIN)/python -m pytest -n $(workers) --dist loadgroup -q $(pytest_args)
 
@@ -36,6 +36,18 @@ $(STAMP): pyproject.toml $(wildcard labs/*/install.sh)
 # Instructor: the nbgrader course directory for a class (lang=all for a mixed-language class).
 build: install
 	$(BIN)/graders build --course $(course) --out build/$(course) --lang $(or $(lang),en)
+
+# Organiser (as root): the class JupyterHub on http://127.0.0.1:$(hub_port)/ (hub/README.md). class=CSV adds people first.
+hub_port  ?= 8000
+class     ?=
+hub: install hub-env
+	$(if $(class),$(BIN)/graders hub add-class $(class),)
+	$(BIN)/graders hub start --port $(hub_port)
+
+# The hub's own environment under /opt (root only; quick when nothing changed). Without root the hub's tests skip.
+hub-env:
+	@if [ "$$(id -u)" = 0 ]; then hub/install.sh; \
+	else echo "(not root: the class hub's environment is not installed, its tests will be skipped; sudo hub/install.sh)"; fi
 
 bench: install
 	for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done

@@ -10,7 +10,7 @@ from .i18n import LANGUAGES, M_, resolve_language
 
 DEFAULT_COURSE = "digital-skills-day"
 # Each of these modules has register(subparsers) adding its verb (e.g. graders grade, graders report).
-PLUGGED_VERBS = ["graders.grade.cli", "graders.report.cli"]
+PLUGGED_VERBS = ["graders.grade.cli", "graders.report.cli", "graders.hub.cli"]
 MSG_NO_LAB = M_("core.cli.error", "Something is not right: {error}")
 
 

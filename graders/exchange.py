@@ -23,12 +23,14 @@ a localized submission grades exactly like the all-language master.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import nbformat
 from nbgrader.exchange.default.fetch_assignment import ExchangeFetchAssignment
 from nbgrader.exchange.default.submit import ExchangeSubmit
+from nbgrader.utils import ignore_patterns
 from traitlets import Unicode
 
 from .build import localize
@@ -83,6 +85,38 @@ class LocalizedFetchAssignment(ExchangeFetchAssignment):
 
 class PrivateSubmit(ExchangeSubmit):
     """nbgrader's submit, then the submission is readable by the learner and the instructors' group only."""
+
+    def do_copy(self, src, dest, log=None):
+        """Into the inbox: copy without copying the folder's mode at the end (as ``shutil.copytree`` does).
+
+        The inbox is set-group-id, so a folder made in it belongs to the instructors' group and is set-group-id too;
+        copying the learner's folder mode over it would drop that bit (a learner outside the group cannot set it
+        again), and the files nbgrader writes next (``timestamp.txt``, ``submission_secret.txt``) would then belong
+        to the learner's own group, which the instructor cannot read once they are private. The learner's own cache
+        copy is made by nbgrader as usual."""
+        if Path(dest).parent != Path(self.inbound_path):
+            return super().do_copy(src, dest, log)
+        if self.get_size(src) > 1000 * self.coursedir.max_dir_size:
+            self.log.error("Directory size is too big")
+            raise RuntimeError(f"Directory size is too big. Size is {self.get_size(src)}, "
+                               f"maximum size is {1000 * self.coursedir.max_dir_size}")
+        ignore = ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include,
+                                 max_file_size=self.coursedir.max_file_size, log=self.log)
+
+        def copy(folder: str, target: str) -> None:
+            os.mkdir(target)
+            names = os.listdir(folder)
+            skipped = ignore(folder, names)
+            for name in names:
+                if name in skipped:
+                    continue
+                source = os.path.join(folder, name)
+                if os.path.isdir(source):
+                    copy(source, os.path.join(target, name))
+                else:
+                    shutil.copyfile(source, os.path.join(target, name))
+
+        copy(str(src), str(dest))
 
     def copy_files(self):
         super().copy_files()

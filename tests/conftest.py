@@ -28,3 +28,23 @@ def artifacts() -> Path:
 @pytest.fixture
 def venv_bin() -> Path:
     return Path(sys.executable).parent
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep `xdist_group` groups together under `--dist loadgroup`.
+
+    pytest-xdist (3.8) marks a grouped test by renaming it (``nodeid@group``, through ``item._nodeid``); since
+    pytest 9.2 the node id comes from a structured ``item._id`` instead, so the rename is lost and a group's tests
+    are spread over the workers (each worker then sets up its own copy of a module's shared server). Re-apply it.
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import coerce_node_id
+    except ImportError:  # an older pytest: xdist's rename works as it is
+        return
+    for item in items:
+        renamed = getattr(item, "_nodeid", None)
+        if renamed and renamed != item.nodeid and hasattr(item, "_id"):
+            item._id = coerce_node_id(renamed)

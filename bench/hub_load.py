@@ -1,0 +1,242 @@
+"""Load on the class hub, on 127.0.0.1 only: N simulated learners at once log in, start their JupyterLab and run a
+check cell through the REST and websocket APIs, as the browser would. Prints p50/p95 time-to-server, check
+latency and failures. Bounded: every learner stops at --timeout, and the hub, its servers and its Unix users are
+removed at the end. Targets (issue 8): 0 failures, p95 check <= 2 s on 2 cores.
+
+    sudo .venv/bin/python bench/hub_load.py [--learners 20] [--checks 3] [--timeout 300]
+
+Needs root (real Unix users) and the hub's environment (sudo hub/install.sh).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import uuid
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from graders.hub.local import LocalHub, Person  # noqa: E402
+
+SETUP = 'from graders import Lab\nlab = Lab("orientation", lang="{lang}")\ncity = "Tokyo"'
+CHECK = 'lab.check("q1")'
+VERDICT_MIME = "application/vnd.graders.verdict+json"
+LANGS = ["uk", "ja", "en"]
+
+
+class Learner:
+    def __init__(self, hub: LocalHub, person: Person):
+        self.hub, self.person = hub, person
+        self.http = AsyncHTTPClient(force_instance=True, max_clients=8)
+        self.cookies: dict[str, str] = {}
+
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def _keep(self, response) -> None:
+        for header in response.headers.get_list("Set-Cookie"):
+            cookie = SimpleCookie()
+            cookie.load(header)
+            for key, morsel in cookie.items():
+                self.cookies[key] = morsel.value
+
+    deadline = float("inf")
+
+    async def fetch(self, path: str, method: str = "GET", body=None, headers=None, **kw):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = self._cookie_header()
+        timeout = max(1.0, min(600.0, self.deadline - time.monotonic()))
+        req = HTTPRequest(self.hub.url + path, method=method, body=body, headers=headers, follow_redirects=False,
+                          request_timeout=timeout, **kw)
+        try:
+            response = await self.http.fetch(req, raise_error=False)
+        except HTTPClientError as exc:  # pragma: no cover (raise_error=False)
+            response = exc.response
+        self._keep(response)
+        return response
+
+    async def login(self) -> str:
+        """The login form, as a browser sends it; then a token of the learner's own for the API."""
+        page = await self.fetch("/hub/login?next=%2Fhub%2Fhome")
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.body.decode()).group(1)
+        form = urlencode({"username": self.person.username, "password": self.person.password, "_xsrf": xsrf})
+        done = await self.fetch("/hub/login?next=%2Fhub%2Fhome", "POST", form,
+                                {"Content-Type": "application/x-www-form-urlencoded"})
+        if done.code != 302:
+            raise RuntimeError(f"login answered {done.code}")
+        xsrf = self.cookies.get("_xsrf", xsrf)
+        made = await self.fetch(f"/hub/api/users/{self.person.username}/tokens", "POST",
+                                json.dumps({"note": "load benchmark", "expires_in": 3600}),
+                                {"X-XSRFToken": xsrf, "Content-Type": "application/json"})
+        if made.code != 201:
+            raise RuntimeError(f"token request answered {made.code}: {made.body[:200]!r}")
+        return json.loads(made.body)["token"]
+
+    async def start_server(self, token: str, deadline: float) -> None:
+        auth = {"Authorization": f"token {token}"}
+        started = await self.fetch(f"/hub/api/users/{self.person.username}/server", "POST", "{}", auth)
+        if started.code not in (201, 202):
+            raise RuntimeError(f"server start answered {started.code}: {started.body[:200]!r}")
+        while time.monotonic() < deadline:
+            user = await self.fetch(f"/hub/api/users/{self.person.username}", headers=auth)
+            server = json.loads(user.body).get("servers", {}).get("")
+            if server and server.get("ready"):
+                return
+            await asyncio.sleep(0.25)
+        raise TimeoutError("server not ready before the deadline")
+
+    async def run_checks(self, token: str, checks: int, deadline: float) -> list[float]:
+        auth = {"Authorization": f"token {token}"}
+        base = f"/user/{self.person.username}/api"
+        made = await self.fetch(f"{base}/kernels", "POST", json.dumps({"name": "python3"}), auth)
+        if made.code != 201:
+            raise RuntimeError(f"kernel start answered {made.code}")
+        kernel = json.loads(made.body)["id"]
+        url = self.hub.url.replace("http://", "ws://") + f"{base}/kernels/{kernel}/channels"
+        ws = await websocket_connect(HTTPRequest(url, headers=auth,
+                                                 request_timeout=max(1.0, deadline - time.monotonic())))
+        session = uuid.uuid4().hex
+        try:
+            await self._execute(ws, session, SETUP.format(lang=self.person.lang), deadline)
+            latencies = []
+            for _ in range(checks):
+                t0 = time.perf_counter()
+                verdict = await self._execute(ws, session, CHECK, deadline)
+                latencies.append(time.perf_counter() - t0)
+                if not verdict or not verdict.get("passed") or verdict.get("lang") != self.person.lang:
+                    raise RuntimeError(f"unexpected verdict {verdict}")
+            return latencies
+        finally:
+            ws.close()
+            await self.fetch(f"{base}/kernels/{kernel}", "DELETE", headers=auth)
+
+    async def _execute(self, ws, session: str, code: str, deadline: float) -> dict | None:
+        msg_id = uuid.uuid4().hex
+        ws.write_message(json.dumps({
+            "header": {"msg_id": msg_id, "username": self.person.username, "session": session,
+                       "msg_type": "execute_request", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        verdict, replied, idle = None, False, False   # the reply (shell) and the outputs (iopub) come in any order
+        while not (replied and idle):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no reply before the deadline")
+            raw = await asyncio.wait_for(ws.read_message(), remaining)
+            if raw is None:
+                raise RuntimeError("the kernel's websocket closed")
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] in ("display_data", "execute_result"):
+                verdict = msg["content"]["data"].get(VERDICT_MIME, verdict)
+            elif msg["msg_type"] == "error":
+                raise RuntimeError(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                idle = True
+            elif msg["msg_type"] == "execute_reply" and msg["channel"] == "shell":
+                if msg["content"]["status"] != "ok":
+                    raise RuntimeError(f"execute_reply {msg['content']['status']}")
+                replied = True
+        return verdict
+
+
+async def one_learner(hub: LocalHub, person: Person, checks: int, deadline: float) -> dict:
+    learner = Learner(hub, person)
+    learner.deadline = deadline
+    result = {"user": person.username, "error": None, "to_server": None, "checks": []}
+    step = "login"
+    try:
+        t0 = time.perf_counter()
+        token = await learner.login()
+        step = "server start"
+        await learner.start_server(token, deadline)
+        result["to_server"] = time.perf_counter() - t0
+        step = "kernel and checks"
+        result["checks"] = await learner.run_checks(token, checks, deadline)
+    except Exception as exc:  # noqa: BLE001 (every failure is counted and shown)
+        result["error"] = f"{step}: {type(exc).__name__}: {exc}"
+    finally:
+        learner.http.close()
+    return result
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--learners", type=int, default=20)
+    p.add_argument("--checks", type=int, default=3, help="check cells each learner runs")
+    p.add_argument("--timeout", type=float, default=300, help="seconds before every learner gives up")
+    args = p.parse_args()
+    if os.geteuid() != 0 or not Path("/opt/digital-skills-hub/venv/bin/jupyterhub").exists():
+        print("hub_load: skipped (needs root and the hub's environment: sudo hub/install.sh)")
+        return 0
+    tag = LocalHub.suffix()
+    people = [Person(f"load{i:02d}-{tag}", f"pw-{tag}-{i:02d}-load", LANGS[i % 3]) for i in range(args.learners)]
+    hub = LocalHub(people)
+    t_setup = time.perf_counter()
+    try:
+        hub.add_people()
+        hub.start()
+        setup = time.perf_counter() - t_setup
+        deadline = time.monotonic() + args.timeout
+        t0 = time.perf_counter()
+
+        async def run_all():
+            return await asyncio.gather(*(one_learner(hub, person, args.checks, deadline) for person in people))
+
+        results = asyncio.run(run_all())
+        wall = time.perf_counter() - t0
+    finally:
+        t_stop = time.perf_counter()
+        hub.stop()
+        left = hub.people_pids()
+        hub.remove()
+        teardown = time.perf_counter() - t_stop
+    failures = [r for r in results if r["error"]]
+    to_server = [r["to_server"] for r in results if r["to_server"] is not None]
+    checks = [x for r in results for x in r["checks"]]
+    load = os.getloadavg()
+    print(f"hub_load: {args.learners} learners at once, {args.checks} checks each, on 127.0.0.1 "
+          f"({os.cpu_count()} cores, load average {load[0]:.1f} at the end)")
+    print(f"  set-up (users, course, hub start): {setup:.1f} s; whole run: {wall:.1f} s; "
+          f"stop and clean-up: {teardown:.1f} s")
+    print(f"  time to server (login -> JupyterLab ready): p50 {percentile(to_server, 50):.2f} s, "
+          f"p95 {percentile(to_server, 95):.2f} s, max {max(to_server, default=float('nan')):.2f} s")
+    print(f"  check latency (lab.check round trip over the websocket): p50 {percentile(checks, 50) * 1000:.0f} ms, "
+          f"p95 {percentile(checks, 95) * 1000:.0f} ms, max {max(checks, default=float('nan')) * 1000:.0f} ms "
+          f"({len(checks)} checks)")
+    print(f"  failures: {len(failures)} of {args.learners}")
+    for r in failures:
+        print(f"    {r['user']}: {r['error']}")
+    if left:
+        print(f"  processes left after the hub stopped: {left}")
+    print(json.dumps({"learners": args.learners, "failures": len(failures),
+                      "to_server_p50": percentile(to_server, 50), "to_server_p95": percentile(to_server, 95),
+                      "check_p50": percentile(checks, 50), "check_p95": percentile(checks, 95),
+                      "setup_s": setup, "run_s": wall}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""What the hub starts for each person, running as that person (``python -m graders.hub.singleuser ARGS``).
+
+1. JupyterLab in their language: the hub passes the language from the class list as ``$GRADERS_LANG``; it is written
+   to their JupyterLab settings when it is new or the organiser changed it (a language the learner picked in
+   JupyterLab's own menu since then is kept). Check messages and fetched notebooks follow ``$GRADERS_LANG``.
+2. ``jupyterhub-singleuser`` (JupyterLab) with the hub's arguments, as a child process.
+3. When it stops (logout, idle culling, the hub stopping), the lab services this person's notebooks started (their
+   own moto, practice app ...) stop too, so nothing of theirs keeps running.
+
+Limits, inherited by JupyterLab, every kernel and every lab service of this person: ``$GRADERS_MEM_LIMIT`` bytes of
+private memory per process (a runaway ``[0] * 10**10`` ends in a ``MemoryError`` instead of taking the machine) and
+``$GRADERS_MAX_PROCS`` processes and threads in all (no fork bomb). The hub sets both (``graders/hub/config.py``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from ..i18n import JUPYTERLAB_LOCALES, SOURCE_LANGUAGE, normalize_language
+from ..settings import load_settings, save_settings
+
+TRANSLATION_SETTINGS = Path("@jupyterlab") / "translation-extension" / "plugin.jupyterlab-settings"
+
+
+def jupyterlab_settings_dir() -> Path:
+    env = os.environ.get("JUPYTERLAB_SETTINGS_DIR")
+    return Path(env) if env else Path.home() / ".jupyter" / "lab" / "user-settings"
+
+
+def apply_language(lang: str) -> bool:
+    """Set the JupyterLab language when the hub's choice for this person is new; True when written."""
+    settings = load_settings()
+    path = jupyterlab_settings_dir() / TRANSLATION_SETTINGS
+    if settings.get("hub_lang") == lang and path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    current = {}
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        current = {}
+    current["locale"] = JUPYTERLAB_LOCALES[lang]
+    path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+    save_settings({"lang": lang, "hub_lang": lang})
+    return True
+
+
+def apply_limits(environ=os.environ) -> dict[str, int]:
+    """Per-process memory (RLIMIT_DATA: private writable memory, so big virtual reservations such as a browser's
+    still work) and the number of processes; only ever lowered."""
+    import resource
+
+    applied = {}
+    for name, key in (("GRADERS_MEM_LIMIT", resource.RLIMIT_DATA), ("GRADERS_MAX_PROCS", resource.RLIMIT_NPROC)):
+        raw = environ.get(name, "").strip()
+        if not raw.isdigit() or int(raw) <= 0:
+            continue
+        soft, hard = resource.getrlimit(key)
+        value = int(raw) if hard == resource.RLIM_INFINITY else min(int(raw), hard)
+        resource.setrlimit(key, (value, value))
+        applied[name] = value
+    return applied
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    os.umask(0o077)  # a learner's new files are theirs alone
+    apply_limits()
+    lang = normalize_language(os.environ.get("GRADERS_LANG")) or SOURCE_LANGUAGE
+    os.environ["GRADERS_LANG"] = lang
+    try:
+        apply_language(lang)
+    except OSError as exc:  # a full disk must not keep the learner out of their lab
+        print(f"[graders.hub] could not save the language setting: {exc}", file=sys.stderr)
+    cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser"), *argv]
+    child = subprocess.Popen(cmd)
+
+    def forward(signum, frame):
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, forward)
+    try:
+        code = child.wait()
+    finally:
+        from ..services import stop_all
+
+        try:
+            stop_all()
+        except Exception as exc:  # noqa: BLE001 (never hide the server's own exit code)
+            print(f"[graders.hub] stopping lab services: {exc}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,443 @@
+"""The class hub for real, in a browser: JupyterHub + configurable-http-proxy on 127.0.0.1, real Unix users, Debian's
+chromium driven by Playwright.
+
+One class day: the instructor releases the orientation lab; a Ukrainian and a Japanese learner log in, fetch it,
+answer, run the checks (and see them in their language), submit; the instructor collects, autogrades, and releases
+feedback; the gradebook has both learners with the expected scores; each learner opens their feedback. Then: one
+learner cannot read the other's home, submission or exchange inbox, nor the instructor's grading-only data; and the
+hub stops cleanly, its people removed. Screenshots of every step go to test-artifacts/hub/.
+
+Needs root (Unix users) and the hub's environment (``hub/install.sh``, which ``make test`` runs).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from graders.hub.local import LocalHub, Person
+from graders.hub.roster import unix_user
+from graders.render import TITLE_PASSED
+from graders.testing import reference_answers
+from labs.orientation import checks as orientation
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("class-hub")]
+
+HUB_ENV = Path("/opt/digital-skills-hub/venv")
+CHROMIUM = "/usr/bin/chromium"
+LAB = "orientation"
+COURSE = "digital-skills-day"
+POINTS = {"q1": 1, "q2": 1, "q3": 1, "q4": 2, "q5": 2}
+SHORT = 60_000   # ms: a page, a button (generous: the test machine's 2 cores are shared with other test workers)
+LONG = 180_000   # ms: a server start, a notebook run, an autograde
+
+
+def _missing() -> str | None:
+    if os.geteuid() != 0:
+        return "the class hub makes Unix users: run as root"
+    if not (HUB_ENV / "bin" / "jupyterhub").exists():
+        return f"the hub's environment is missing: run `sudo hub/install.sh` ({HUB_ENV})"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (apt.txt)"
+    return None
+
+
+if _missing():
+    # CI (make test, as root, after hub/install.sh) must run these: a missing piece there is a failure, not a skip.
+    if os.environ.get("CI"):
+        raise RuntimeError(f"tests/test_hub_e2e.py cannot run in CI: {_missing()}")
+    pytestmark.append(pytest.mark.skip(reason=_missing()))
+
+
+@pytest.fixture(scope="module")
+def hub():
+    tag = LocalHub.suffix()
+    people = [
+        Person(f"sato-{tag}", "teacher-pw-" + tag, "en", "instructor", "Ms Sato"),
+        Person(f"olena-{tag}", "olena-pw-" + tag, "uk", "learner", "Olena K."),
+        Person(f"taro-{tag}", "taro-pw-" + tag, "ja", "learner", "Taro Y."),
+    ]
+    local = LocalHub(people, hub_env=HUB_ENV)
+    try:
+        local.add_people()
+        local.start()
+        yield local
+    finally:
+        local.stop()
+        _keep_log(local)
+        local.remove()
+
+
+def _keep_log(hub: LocalHub) -> None:
+    """The hub's log (JupyterHub, the proxy, every JupyterLab) next to the screenshots."""
+    if hub.log_path.exists():
+        folder = Path(__file__).resolve().parents[1] / "test-artifacts" / "hub"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(hub.log_path, folder / "hub.log")
+
+
+@pytest.fixture(scope="module")
+def shots(request):
+    folder = Path(__file__).resolve().parents[1] / "test-artifacts" / "hub"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    counter = iter(range(1, 100))
+
+    def shot(page, name: str) -> None:
+        page.screenshot(path=str(folder / f"{next(counter):02d}-{name}.png"))
+
+    return shot
+
+
+def _visible(text: str) -> str:
+    """A message as the learner reads it on the page (`code` is rendered without its backticks)."""
+    return re.sub(r"`([^`]*)`", r"\1", text)
+
+
+def _login(browser, hub: LocalHub, person: Person, shot, step: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.goto(f"{hub.url}/hub/login")
+    if step:
+        shot(page, f"{step}-login-page")
+    page.fill("#username_input", person.username)
+    page.fill("#password_input", person.password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf".*/user/{person.username}/lab.*"), timeout=LONG)
+    page.wait_for_selector(".jp-LauncherCard", timeout=LONG)
+    return page
+
+
+def _open_assignment_list(page):
+    page.click(".lm-MenuBar-item:has-text('Nbgrader')")
+    page.click(".lm-Menu-item:has-text('Assignment List')")
+    page.wait_for_selector("#released_assignments_list_loading[hidden]", state="attached", timeout=SHORT)
+
+
+def _formgrader_action(page, selector: str) -> str:
+    page.click(selector)
+    page.wait_for_selector(".modal .modal-body", timeout=LONG)
+    text = page.locator(".modal .modal-body").inner_text()
+    page.click(".modal .modal-footer .close")
+    page.wait_for_selector(".modal", state="detached", timeout=SHORT)
+    return text
+
+
+def _answers(hub: LocalHub, wrong: dict[str, str]) -> dict[str, str]:
+    source = nbformat.read(hub.home(hub.people[0].username) / COURSE / "source" / LAB / f"{LAB}.ipynb", as_version=4)
+    answers = reference_answers(source)
+    answers.update(wrong)
+    return answers
+
+
+def _learner_works(browser, hub: LocalHub, person: Person, answers: dict[str, str], shot, step: str):
+    """Log in, fetch, answer every question in the browser, run the notebook, submit. Returns the page."""
+    page = _login(browser, hub, person, shot, "")
+    shot(page, f"{step}-{person.lang}-jupyterlab")
+    _open_assignment_list(page)
+    page.click("#released_assignments_list button:has-text('Fetch')")
+    page.wait_for_selector("#fetched_assignments_list .list_item button:has-text('Submit')", timeout=LONG)
+    shot(page, f"{step}-{person.lang}-fetched")
+
+    # The fetched copy is in the learner's language (our localizing fetch), with the language-neutral checks.
+    nb = nbformat.read(hub.home(person.username) / LAB / f"{LAB}.ipynb", as_version=4)
+    assert nb.metadata["graders"]["languages"] == [person.lang]
+    grade_ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+
+    page.goto(f"{hub.url}/user/{person.username}/lab/tree/{LAB}/{LAB}.ipynb")
+    page.wait_for_function(f"document.querySelectorAll('.jp-Notebook .jp-Cell').length >= {len(nb.cells)}",
+                           timeout=LONG)   # cells appear one after another on a slow machine
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=LONG)
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    assert cells.count() == len(nb.cells)
+    for grade_id, answer in answers.items():
+        index = grade_ids.index(grade_id)
+        editor = cells.nth(index).locator(".cm-content")
+        editor.scroll_into_view_if_needed()
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(answer)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    # Run the notebook from the top as the first page of the notebook says: Shift+Enter on every cell (the last one
+    # with Ctrl+Enter, so that no empty cell is added below it).
+    cells.nth(0).locator(".jp-InputPrompt").click()
+    for _ in range(len(nb.cells) - 1):
+        page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.querySelectorAll('.jp-Notebook .graders-verdict').length >= 5", timeout=LONG)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=LONG)
+    page.keyboard.press("Control+s")
+    page.wait_for_selector(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty", state="detached", timeout=SHORT)  # saved
+    verdicts = page.locator(".jp-Notebook .graders-verdict")
+    verdicts.nth(2).scroll_into_view_if_needed()
+    shot(page, f"{step}-{person.lang}-checks")
+    seen = {v.get_attribute("lang") for v in verdicts.all()}
+    assert seen == {person.lang}, seen
+
+    _open_assignment_list(page)
+    page.click("#fetched_assignments_list button:has-text('Submit')")
+    page.wait_for_selector("#submitted_assignments_list .list_item", timeout=LONG)
+    shot(page, f"{step}-{person.lang}-submitted")
+    return page, [v.inner_text() for v in verdicts.all()], [v.get_attribute("data-passed") for v in verdicts.all()]
+
+
+def test_a_class_day_in_the_browser(hub, shots):
+    from playwright.sync_api import sync_playwright
+
+    teacher, olena, taro = hub.people
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            # 1. The instructor logs in (English), opens the Formgrader and releases the orientation lab.
+            page = _login(browser, hub, teacher, shots, "01")
+            page.click(".lm-MenuBar-item:has-text('Nbgrader')")
+            items = page.locator(".lm-Menu-item").all_inner_texts()
+            assert any("Formgrader" in i for i in items), items   # instructors get the Formgrader ...
+            page.keyboard.press("Escape")
+            shots(page, "02-instructor-jupyterlab")
+            page.goto(f"{hub.url}/user/{teacher.username}/formgrader")
+            page.wait_for_selector("td.release a", timeout=LONG)
+            assert "Successfully released" in _formgrader_action(page, "td.release a")
+            shots(page, "03-instructor-released")
+            instructor_page = page
+
+            # 2. Olena (Ukrainian) does everything right; Taro (Japanese) hands in one text instead of a list for q3.
+            answers_ok = _answers(hub, {})
+            q3_wrong = 'languages = "Ukrainian, English, Japanese"'
+            pages = {}
+            for person, answers, step in ((olena, answers_ok, "04"), (taro, _answers(hub, {"q3_answer": q3_wrong}), "05")):
+                page, texts, passed = _learner_works(browser, hub, person, answers, shots, step)
+                pages[person.username] = page
+                assert _visible(TITLE_PASSED.render(person.lang, question="q1")) in texts[0]
+                if person is olena:
+                    assert passed == ["true"] * 5
+                    assert _visible(orientation.Q1_OK.render("uk")) in texts[0]
+                else:
+                    assert passed == ["true", "true", "false", "true", "true"]
+                    assert _visible(orientation.Q3_ONE_TEXT.render("ja")) in texts[2]
+                # ... learners do not: their Nbgrader menu has the assignment list only.
+                page.click(".lm-MenuBar-item:has-text('Nbgrader')")
+                assert not any("Formgrader" in i for i in page.locator(".lm-Menu-item").all_inner_texts())
+                page.keyboard.press("Escape")
+
+            # 3. The instructor collects, autogrades both, and generates and releases the feedback.
+            page = instructor_page
+            page.goto(f"{hub.url}/user/{teacher.username}/formgrader")
+            page.wait_for_selector("td.collect a", timeout=LONG)
+            assert "Successfully collected" in _formgrader_action(page, "td.collect a")
+            page.goto(f"{hub.url}/user/{teacher.username}/formgrader/manage_submissions/{LAB}")
+            page.wait_for_selector("td.autograde a", timeout=LONG)
+            assert page.locator("td.autograde a").count() == 2
+            for i in range(2):
+                assert "Successfully autograded" in _formgrader_action(page, f"tr:nth-child({i + 1}) td.autograde a")
+            page.reload()
+            page.wait_for_selector("td.score", timeout=LONG)
+            shots(page, "06-instructor-autograded")
+            page.goto(f"{hub.url}/user/{teacher.username}/formgrader/gradebook/{LAB}/{LAB}")
+            page.wait_for_selector("td.score", timeout=LONG)
+            page.click("button:has-text('Show All Names')")
+            page.wait_for_selector(f"td:has-text('{taro.username}')", timeout=SHORT)
+            shots(page, "07-instructor-gradebook")
+            page.goto(f"{hub.url}/user/{teacher.username}/formgrader")
+            page.wait_for_selector("td.generate-feedback a", timeout=LONG)
+            assert "Successfully generated feedback" in _formgrader_action(page, "td.generate-feedback a")
+            page.reload()
+            page.wait_for_selector("td.release-feedback a", timeout=LONG)
+            assert "Successfully released feedback" in _formgrader_action(page, "td.release-feedback a")
+            shots(page, "08-instructor-feedback-released")
+
+            # 4. The gradebook: one row per learner, with the expected scores.
+            scores = _gradebook_scores(hub, teacher.username)
+            assert scores == {olena.username: 7.0, taro.username: 7.0 - POINTS["q3"]}, scores
+
+            # 5. Each learner fetches their feedback and reads it, in their own language.
+            for person, step, expected in ((olena, "09", orientation.Q1_OK), (taro, "10", orientation.Q3_ONE_TEXT)):
+                page = pages[person.username]
+                _open_assignment_list(page)
+                page.click("#submitted_assignments_list button:has-text('Fetch Feedback')")
+                page.wait_for_selector("#submitted_assignments_list a:has-text('view feedback')", timeout=LONG)
+                shots(page, f"{step}-{person.lang}-feedback-fetched")
+                feedback = sorted((hub.home(person.username) / LAB / "feedback").glob(f"*/{LAB}.html"))
+                assert len(feedback) == 1
+                relative = feedback[0].relative_to(hub.home(person.username))
+                page.goto(f"{hub.url}/user/{person.username}/files/{relative}")
+                page.wait_for_selector(".graders-verdict", timeout=SHORT)
+                body = page.locator("body").inner_text()
+                assert _visible(expected.render(person.lang)) in body
+                question = "q1" if person is olena else "q3"
+                page.locator(f".graders-verdict >> nth={int(question[1]) - 1}").scroll_into_view_if_needed()
+                shots(page, f"{step}-{person.lang}-feedback")
+        except Exception:
+            for i, context in enumerate(browser.contexts):   # what each person's browser showed when it failed
+                for j, page in enumerate(context.pages):
+                    try:
+                        shots(page, f"failure-{i}-{j}")
+                    except Exception:  # noqa: BLE001
+                        pass
+            raise
+        finally:
+            browser.close()
+
+
+def _gradebook_scores(hub: LocalHub, instructor: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    db = hub.home(instructor) / COURSE / "gradebook.db"
+    with Gradebook(f"sqlite:///{db}", course_id=COURSE) as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions(LAB)}
+
+
+# --- who can read what ------------------------------------------------------------------------------------------------
+
+PROBE = r'''
+import json, os, sys
+out = {}
+for path in json.loads(sys.argv[1]):
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            open(path, "rb").read(1)
+        out[path] = "read"
+    except PermissionError:
+        out[path] = "denied"
+    except FileNotFoundError:
+        out[path] = "missing"
+print(json.dumps(out))
+'''
+
+
+def _probe(user: str, paths: list[Path]) -> dict[str, str]:
+    """Try to read each path as ``user`` (a real login of theirs would do the same)."""
+    proc = subprocess.run(["runuser", "-u", user, "--", str(HUB_ENV / "bin" / "python"), "-c", PROBE,
+                           json.dumps([str(p) for p in paths])], capture_output=True, text=True, timeout=60,
+                          cwd="/")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _ensure_submitted(hub: LocalHub, person: Person) -> None:
+    """The permission checks need the learner's submission; the browser test made it, unless it was deselected."""
+    inbound = hub.state.exchange / COURSE / "inbound"
+    if inbound.is_dir() and any(p.name.startswith(f"{person.username}+{LAB}+") for p in inbound.iterdir()):
+        return
+    teacher = hub.people[0]
+    outbound = hub.state.exchange / COURSE / "outbound" / LAB
+    nbgrader = [str(HUB_ENV / "bin" / "python"), "-m", "nbgrader"]
+    env = ["env", f"NBGRADER_EXCHANGE_ROOT={hub.state.exchange}", f"NBGRADER_COURSE_ID={COURSE}",
+           f"PATH={HUB_ENV / 'bin'}:/usr/bin:/bin", f"HOME={hub.home(person.username)}", f"GRADERS_LANG={person.lang}"]
+    if not outbound.is_dir():
+        subprocess.run(["runuser", "-u", teacher.username, "--", *env[:-2], f"HOME={hub.home(teacher.username)}",
+                        *nbgrader, "release_assignment", LAB], check=True, capture_output=True,
+                       cwd=hub.home(teacher.username) / COURSE)
+    verbs = ["submit"] if (hub.home(person.username) / LAB).is_dir() else ["fetch_assignment", "submit"]
+    for verb in verbs:
+        subprocess.run(["runuser", "-u", person.username, "--", *env, *nbgrader, verb, LAB],
+                       check=True, capture_output=True, cwd=hub.home(person.username))
+
+
+def test_a_learner_cannot_read_another_learners_work_or_the_grading_data(hub):
+    teacher, olena, taro = hub.people
+    for person in (olena, taro):
+        _ensure_submitted(hub, person)
+    inbound = hub.state.exchange / COURSE / "inbound"
+    taro_submission = next(p for p in inbound.iterdir() if p.name.startswith(f"{taro.username}+{LAB}+"))
+    repo = Path(__file__).resolve().parents[1]
+    taro_home = hub.home(taro.username)
+    others = [
+        taro_home,                                                    # the other learner's home
+        taro_home / LAB / f"{LAB}.ipynb",                             # ... their notebook
+        taro_home / ".local" / "share" / "digital-skills-labs",       # ... their progress and lab services' state
+        taro_home / ".local" / "share" / "jupyter" / "nbgrader_cache",  # ... their own copy of what they submitted
+        inbound,                                                      # the exchange inbox (no listing)
+        taro_submission / f"{LAB}.ipynb",                             # ... their submission, even knowing its name
+        taro_submission,
+        hub.home(teacher.username) / COURSE / "source" / LAB / f"{LAB}.ipynb",  # hidden tests, reference answers
+        hub.home(teacher.username) / COURSE / "gradebook.db",
+        repo / "labs" / LAB / "hidden" / "q4.json",                   # grading-only data in the course checkout
+    ]
+    shared = [hub.state.exchange / COURSE / "outbound" / LAB / f"{LAB}.ipynb"]  # what everyone may read
+    seen = _probe(olena.username, others + shared)
+    assert {p: seen[str(p)] for p in others} == {p: "denied" for p in others}
+    assert seen[str(shared[0])] == "read"
+    # Taro himself can read his own work (the denials above are about who asks, not about missing files).
+    mine = [p for p in (taro_home / LAB / f"{LAB}.ipynb", taro_home / ".local" / "share" / "digital-skills-labs")
+            if p.exists()]
+    own = _probe(taro.username, mine)
+    assert len(own) >= 1 and set(own.values()) == {"read"}, own
+    # The learners' environment holds no grading-only data and no reference solutions at all.
+    import_check = subprocess.run(
+        ["runuser", "-u", olena.username, "--", str(HUB_ENV / "bin" / "python"), "-I", "-c",
+         "import labs, pathlib; r = pathlib.Path(labs.__file__).parent; "
+         "print(sorted(str(p) for n in ('hidden', 'notebooks', 'variants') for p in r.glob('*/' + n)))"],
+        capture_output=True, text=True, cwd="/")
+    assert import_check.stdout.strip() == "[]", import_check.stdout + import_check.stderr
+
+
+def test_the_hub_listens_on_loopback_only(hub):
+    listening = subprocess.run(["ss", "-Htlnp"], capture_output=True, text=True).stdout.splitlines()
+    ours = [line for line in listening if any(f":{port} " in line for port in (hub.port, hub.hub_port, hub.proxy_api_port))]
+    assert len(ours) == 3, listening
+    assert all(" 127.0.0.1:" in line for line in ours), ours
+
+
+def _ensure_running(hub: LocalHub, names: list[str]) -> None:
+    """Start these people's JupyterLab through the hub's API unless it runs (the browser test started them, unless
+    this test runs on its own)."""
+    known = {u["name"]: u for u in hub.api("GET", "/users")}
+    for name in names:
+        if name not in known:
+            hub.api("POST", f"/users/{name}", {})   # the hub knows people from their first login on
+        if not (known.get(name, {}).get("servers") or {}).get(""):
+            hub.api("POST", f"/users/{name}/server", {})
+    deadline = time.monotonic() + LONG / 1000
+    for name in names:
+        while not (hub.api("GET", f"/users/{name}").get("servers", {}).get("") or {}).get("ready"):
+            assert time.monotonic() < deadline, f"{name}'s server did not start"
+            time.sleep(0.5)
+
+
+def test_learners_run_with_memory_and_process_limits(hub):
+    learner = hub.people[1].username
+    _ensure_running(hub, [learner])
+    pids = hub.people_pids()[learner]
+    limits = {}
+    for pid in pids:
+        try:
+            limits[pid] = Path(f"/proc/{pid}/limits").read_text()
+        except FileNotFoundError:
+            continue
+    assert limits
+    for text in limits.values():   # JupyterLab, its kernels, the wrapper: every process of the learner
+        data = next(line for line in text.splitlines() if line.startswith("Max data size")).split()
+        procs = next(line for line in text.splitlines() if line.startswith("Max processes")).split()
+        assert data[3:5] == [str(3 * 1024**3)] * 2, data
+        assert procs[2:4] == ["768", "768"], procs
+
+
+def test_the_hub_stops_cleanly_and_its_people_are_removed(hub):
+    _ensure_running(hub, [p.username for p in hub.people])
+    assert set(hub.people_pids()) == {p.username for p in hub.people}   # everyone's JupyterLab runs
+    assert hub.stop() == 0
+    assert hub.hub_pids() == []                                   # no hub, proxy or culler left
+    assert hub.people_pids() == {}                                # no JupyterLab, kernel or lab service left
+    assert not (hub.state.hub_dir / "jupyterhub.pid").exists()
+    homes = [hub.home(p.username) for p in hub.people]
+    _keep_log(hub)
+    hub.remove()
+    for person, home in zip(hub.people, homes):
+        assert unix_user(person.username) is None
+        assert not home.exists()
+    with pytest.raises(KeyError):
+        pwd.getpwnam(hub.people[1].username)
