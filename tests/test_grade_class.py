@@ -26,7 +26,7 @@ FULL = os.environ.get("GRADERS_FULL_CLASS") == "1"
 
 
 def class_size(lab: str) -> int:
-    return 20 if lab == "orientation" or FULL else 5   # 5: one learner of each kind
+    return 20 if lab == "orientation" or FULL else 4   # reference, partial, malformed, empty
 
 
 def serial_sample(lab: str, learners) -> list:

@@ -87,6 +87,25 @@ def sandbox_settings(coursedir, enabled: bool = True, uid_base: int = 61000, hid
             "nproc_base": 0 if caps.root else count_user_tasks(os.getuid()) + 32, "notes": caps.notes}
 
 
+LAB_LIMIT_KEYS = {"cell_timeout": ("timeout", int), "notebook_timeout": ("notebook_timeout", float),
+                  "memory": ("memory_limit", str), "max_procs": ("max_procs", int),
+                  "checker_memory": ("checker_memory", str), "checker_max_procs": ("checker_max_procs", int)}
+
+
+def lab_grading_limits(assignment: str) -> dict:
+    """``[grading]`` in the lab's lab.toml, e.g. ``max_procs = 1024`` for a lab whose notebooks start a browser."""
+    from ..labdef import LABS_DIR, load_lab
+
+    if not (LABS_DIR / assignment / "lab.toml").exists():
+        return {}
+    table = load_lab(assignment).raw.get("grading", {})
+    out = {}
+    for key, (trait, kind) in LAB_LIMIT_KEYS.items():
+        if key in table:
+            out[trait] = kind(table[key])
+    return out
+
+
 def describe_sandbox(settings: dict, network: str) -> str:
     sb = settings.get("sandbox") or {}
     if not sb.get("enabled"):
@@ -108,6 +127,7 @@ def grade(coursedir, assignment: str, *, workers: int = 0, force: bool = False, 
     """Grade ``assignment`` in ``coursedir`` (a configured nbgrader ``CourseDirectory``); returns (result, settings)."""
     config: dict = {"SandboxedExecute": {"sandbox": bool(sandbox)}}
     ex = config["SandboxedExecute"]
+    ex.update(lab_grading_limits(assignment))  # the lab's own needs (lab.toml [grading]); the options below win
     if cell_timeout:
         ex["timeout"] = int(cell_timeout)
     if notebook_timeout:
@@ -120,7 +140,7 @@ def grade(coursedir, assignment: str, *, workers: int = 0, force: bool = False, 
     import uuid
     settings = {"sandbox": sandbox_settings(coursedir, sandbox, uid_base, hide, allow), "config": config,
                 "run_id": uuid.uuid4().hex}
-    budget = task_timeout or (float(notebook_timeout or 600) + 60) * 4 + 120
+    budget = task_timeout or (float(ex.get("notebook_timeout", 600)) + 60) * 4 + 120
     result = run(coursedir, assignment, workers=workers, force=force, students=students, settings=settings,
                  task_timeout=budget, progress=progress)
     result.notes = settings["sandbox"].get("notes", [])
@@ -180,9 +200,9 @@ class GradeApp(NbGrader):
     force = Bool(False, help="Grade again even unchanged, already graded submissions.").tag(config=True)
     sandbox = Bool(True, help="Run each kernel in the sandbox.").tag(config=True)
     cell_timeout = Float(0.0, help="Seconds per cell (0: the course's Execute.timeout).").tag(config=True)
-    notebook_timeout = Float(600.0, help="Seconds per notebook, all cells together.").tag(config=True)
-    memory = Unicode("1GiB", help="Memory per kernel, e.g. 1GiB.").tag(config=True)
-    max_procs = Integer(128, help="Processes and threads per kernel.").tag(config=True)
+    notebook_timeout = Float(0.0, help="Seconds per notebook, all cells together (0: the lab's, or 600).").tag(config=True)
+    memory = Unicode("", help="Memory per kernel, e.g. 1GiB (default: the lab's, or 1GiB).").tag(config=True)
+    max_procs = Integer(0, help="Processes and threads per kernel (0: the lab's or 512).").tag(config=True)
     hide = List(Unicode(), help="More folders the learners' code must not see.").tag(config=True)
     allow = List(Unicode(), help="More folders the learners' code may read (e.g. shared data).").tag(config=True)
     uid_base = Integer(61000, help="As root: kernels run as uid uid_base + worker number.").tag(config=True)
@@ -236,7 +256,8 @@ def grade_command(app: GradeApp, assignment: str) -> int:
         result, settings = grade(app.coursedir, assignment, workers=app.workers, force=app.force,
                                  students=app.coursedir.student_id.split(",") if app.coursedir.student_id != "*" else None,
                                  sandbox=app.sandbox, cell_timeout=app.cell_timeout or None,
-                                 notebook_timeout=app.notebook_timeout, memory=app.memory, max_procs=app.max_procs,
+                                 notebook_timeout=app.notebook_timeout or None, memory=app.memory or None,
+                                 max_procs=app.max_procs or None,
                                  hide=list(app.hide), allow=list(app.allow), uid_base=app.uid_base,
                                  progress=progress)
     finally:

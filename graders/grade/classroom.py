@@ -27,7 +27,7 @@ from ..i18n import LANGUAGES
 from ..labdef import load_course, load_lab
 from ..testing import fill_answers, load_variants, reference_answers
 
-KINDS = ("reference", "partial", "wrong", "empty", "malformed", "reference", "partial", "wrong", "reference", "partial")
+KINDS = ("reference", "partial", "malformed", "empty", "wrong", "reference", "partial", "wrong", "reference", "partial")
 
 
 @dataclass

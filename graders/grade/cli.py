@@ -13,9 +13,9 @@ def register(subparsers) -> None:
     p.add_argument("--student", action="append", help="only this learner (repeat for more)")
     p.add_argument("--force", action="store_true", help="grade again what is already graded and unchanged")
     p.add_argument("--cell-timeout", type=float, help="seconds per cell (default: the course's Execute.timeout)")
-    p.add_argument("--notebook-timeout", type=float, default=600, help="seconds per notebook (default 600)")
-    p.add_argument("--memory", default="1GiB", help="memory per kernel (default 1GiB)")
-    p.add_argument("--max-procs", type=int, default=128, help="processes and threads per kernel (default 128)")
+    p.add_argument("--notebook-timeout", type=float, help="seconds per notebook (default: the lab's, or 600)")
+    p.add_argument("--memory", help="memory per kernel (default: the lab's, or 1GiB)")
+    p.add_argument("--max-procs", type=int, help="processes and threads per kernel (default: the lab's, or 512)")
     p.add_argument("--hide", action="append", default=[], help="another folder learners' code must not see")
     p.add_argument("--allow", action="append", default=[], help="another folder learners' code may read (read-only)")
     p.add_argument("--no-sandbox", action="store_true", help="no namespaces or limits (not recommended)")
@@ -29,9 +29,13 @@ def run_command(args) -> int:
 
     from .app import main
 
-    argv = [args.assignment, f"--course-dir={os.path.abspath(args.course_dir)}", f"--workers={args.workers}",
-            f"--notebook-timeout={args.notebook_timeout}", f"--memory={args.memory}",
-            f"--max-procs={args.max_procs}"]
+    argv = [args.assignment, f"--course-dir={os.path.abspath(args.course_dir)}", f"--workers={args.workers}"]
+    if args.notebook_timeout:
+        argv.append(f"--notebook-timeout={args.notebook_timeout}")
+    if args.memory:
+        argv.append(f"--memory={args.memory}")
+    if args.max_procs:
+        argv.append(f"--max-procs={args.max_procs}")
     if args.cell_timeout:
         argv.append(f"--cell-timeout={args.cell_timeout}")
     for folder in args.hide:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any
@@ -19,4 +20,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         if "-m" in cmd and cmd[cmd.index("-m") + 1] == "ipykernel_launcher":
             i = cmd.index("-m")
             cmd = [*cmd[:i], "-P", "-m", "graders.grade.kernelboot", *cmd[i + 2:]]
-        return [sys.executable, "-P", "-m", "graders.grade.launch", self.launch_config.to_json(), "--", *cmd]
+        return launcher_command(self.launch_config) + cmd
+
+
+def launcher_command(config) -> list[str]:
+    """``python -S -E .../launch.py CONFIG --``: the launcher needs only the standard library and sandbox.py, so it
+    starts without site-packages (and without PYTHON* variables: the kernel still gets them)."""
+    launch = str(Path(__file__).resolve().parent / "launch.py")
+    return [sys.executable, "-S", "-E", launch, config.to_json(), "--"]

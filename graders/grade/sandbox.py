@@ -133,7 +133,7 @@ class Limits:
     cell_timeout: float = 60.0          # per cell (nbgrader's Execute.timeout when not given)
     notebook_timeout: float = 600.0     # per notebook, all cells together
     memory: int = 1 * GiB               # RLIMIT_DATA: what the kernel allocates
-    max_procs: int = 128                # processes and threads of the kernel's user
+    max_procs: int = 512                # processes and threads of the kernel's user
     file_size: int = 256 * MiB          # the largest file the kernel may write
     output_bytes: int = 1 * MiB         # per cell; more is cut off (and said so)
     tmp_size: int = 512 * MiB           # the private /tmp

@@ -85,7 +85,7 @@ def start_warm_kernel(sandbox: dict, config: dict, student_dir: Path, workdir: P
 
     ex = dict(config.get("SandboxedExecute", {}))
     limits = Limits(cell_timeout=float(ex.get("timeout") or 60), notebook_timeout=float(ex.get("notebook_timeout", 600)),
-                    memory=parse_size(ex.get("memory_limit", "1GiB")), max_procs=int(ex.get("max_procs", 128)),
+                    memory=parse_size(ex.get("memory_limit", "1GiB")), max_procs=int(ex.get("max_procs", 512)),
                     file_size=parse_size(ex.get("file_size_limit", "256MiB")),
                     output_bytes=parse_size(ex.get("output_limit", "1MiB")))
     student_dir.mkdir(parents=True, exist_ok=True)

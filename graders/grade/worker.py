@@ -78,6 +78,8 @@ class Prepared:
 
     def __init__(self, app, assignment: str, student: str, settings: dict, index: int):
         from ..labdef import LABS_DIR, load_lab
+        from .checker import ENV_FLAG, OutsideChecker
+        from .records import logs_dir
         from .services import submission_services
 
         self.student = student
@@ -89,12 +91,19 @@ class Prepared:
         self.scratch = Path(tempfile.mkdtemp(prefix="graders-grade-"))
         self.stack = contextlib.ExitStack()
         self.warm = None
+        self.checker = None
         try:
             self.env, self.handles = self.stack.enter_context(submission_services(self.lab, self.scratch / "services"))
-            self.kernel_env = {**THREAD_ENV, **self.env, "GRADERS_GRADE_RUN": settings.get("run_id", "")}
+            self.kernel_env = {**THREAD_ENV, **self.env, "GRADERS_GRADE_RUN": settings.get("run_id", ""),
+                               ENV_FLAG: "1"}
             if self.sandbox is not None and settings.get("warm", True):
                 self.warm = _warm_kernel(app, assignment, student, self.sandbox, settings, self.lab, self.source,
                                          self.kernel_env)
+            if self.sandbox is not None and self.lab is not None and "outside" in self.lab.checks.questions.evidence.values():
+                autograded = Path(app.coursedir.format_path(app.coursedir.autograded_directory, student, assignment))
+                self.checker = OutsideChecker(self.lab.id, self.sandbox, _checker_limits(settings),
+                                              autograded.parent, self.source, self.kernel_env,
+                                              logs_dir(Path(app.coursedir.root), assignment) / f"{student}.checker.log")
         except BaseException:
             self.close()
             raise
@@ -102,6 +111,8 @@ class Prepared:
     def close(self) -> None:
         if self.warm is not None:
             self.warm.discard()  # not used (a damaged notebook, an error): stop it
+        if self.checker is not None:
+            self.checker.close()
         try:
             self.stack.close()
         finally:
@@ -140,7 +151,7 @@ def grade_one(app, assignment: str, student: str, settings: dict, index: int,
         converter.force = True
         converter.submission_context = {
             "lab": lab.id if lab else None, "sandbox": prepared.sandbox, "kernel_env": prepared.kernel_env,
-            "context": {"data_dir": source, **prepared.handles}, "warm": prepared.warm,
+            "context": {"data_dir": source, **prepared.handles}, "warm": prepared.warm, "checker": prepared.checker,
             "on_executed": on_executed,
         }
         try:
@@ -196,6 +207,15 @@ def grade_one(app, assignment: str, student: str, settings: dict, index: int,
     return {"student": student, "status": record["status"], "score": score, "max_score": max_score,
             "seconds": record["seconds"], "error": record.get("error"),
             "reasons": [r for nb in notebooks.values() for r in nb.get("reasons", [])]}
+
+
+def _checker_limits(settings: dict):
+    """The checker runs the lab's checks, and what they start (a learner's robot and its browser): more room."""
+    from .sandbox import Limits, parse_size
+
+    ex = (settings.get("config") or {}).get("SandboxedExecute", {})
+    return Limits(cell_timeout=float(ex.get("timeout") or 120), memory=parse_size(ex.get("checker_memory", "4GiB")),
+                  max_procs=int(ex.get("checker_max_procs", 512)), file_size=parse_size("256MiB"))
 
 
 def _warm_kernel(app, assignment, student, sandbox, settings, lab, source: Path, kernel_env: dict):

@@ -57,11 +57,13 @@ class SandboxedExecute(Execute):
 
     notebook_timeout = Float(600.0, help="Wall-clock seconds for all cells of one notebook together.").tag(config=True)
     memory_limit = Unicode("1GiB", help="Memory a kernel may allocate (RLIMIT_DATA), e.g. 1GiB, 512MiB.").tag(config=True)
-    max_procs = Integer(128, help="Processes and threads a kernel may run at once.").tag(config=True)
+    max_procs = Integer(512, help="Processes and threads a kernel may run at once.").tag(config=True)
     file_size_limit = Unicode("256MiB", help="The largest file a kernel may write.").tag(config=True)
     output_limit = Unicode("1MiB", help="Output kept per cell; the rest is cut off.").tag(config=True)
     interrupt_grace = Float(5.0, help="Seconds a cell gets to stop after an interrupt before its kernel is ended.").tag(config=True)
     sandbox = Bool(True, help="Start kernels inside the sandbox (namespaces, limits).").tag(config=True)
+    checker_memory = Unicode("4GiB", help="Memory of the checker that runs outside-evidence checks (and what they start, e.g. a robot's browser).").tag(config=True)
+    checker_max_procs = Integer(512, help="Processes and threads of the checker.").tag(config=True)
 
     # --- per notebook --------------------------------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
@@ -299,7 +301,7 @@ class SandboxedExecute(Execute):
         verdicts = []
         for call in calls:
             try:
-                verdicts.append(self._verdict(call).to_json())
+                verdicts.append(self._verdict(call))
             except KernelUnresponsive:
                 self._stop(index, reason(KERNEL_STUCK, cell=index + 1, seconds=int(self.interrupt_grace)))
                 verdicts.append(None)
@@ -316,18 +318,26 @@ class SandboxedExecute(Execute):
     def _evidence_kind(self, question: str) -> str:
         return self._lab.checks.questions.evidence.get(question, "kernel")
 
-    def _verdict(self, call):
+    def _verdict(self, call) -> dict:
+        """The verdict of one ``lab.check`` call, computed by the grader (JSON)."""
         lab = self._lab
         if call.question not in lab.checks.questions.functions:
-            return unknown_question(lab.id, call.question)
+            return unknown_question(lab.id, call.question).to_json()
+        timeout = max(5.0, self._limits.cell_timeout)
+        if self._evidence_kind(call.question) == "outside":
+            checker = self._g.get("checker")
+            if checker is not None:  # the lab's checks, in the grader's sandboxed checker process
+                return checker.evaluate(call.question, self._lang, call.hidden, Path(self._workdir), timeout)
+            from ...lab import Lab
+            context = {"workdir": Path(self._workdir), **self._g.get("context", {})}
+            with time_limit(timeout):
+                return Lab(lab.id, self._lang).evaluate(call.question, {}, hidden=call.hidden,
+                                                        context=context).to_json()
+        if self._rpc is None:
+            self._rpc = KernelRPC(self.km, interrupt_grace=self.interrupt_grace)
         context = {"workdir": Path(self._workdir), **self._g.get("context", {})}
-        with time_limit(max(5.0, self._limits.cell_timeout)):
-            if self._evidence_kind(call.question) == "outside":
-                from ...lab import Lab
-                return Lab(lab.id, self._lang).evaluate(call.question, {}, hidden=call.hidden, context=context)
-            if self._rpc is None:
-                self._rpc = KernelRPC(self.km, interrupt_grace=self.interrupt_grace)
-            return evaluate_kernel(lab, self._lang, call.question, self._rpc, call.hidden, context)
+        with time_limit(timeout):
+            return evaluate_kernel(lab, self._lang, call.question, self._rpc, call.hidden, context).to_json()
 
 
 def _message_size(msg: dict) -> int:
