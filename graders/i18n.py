@@ -134,10 +134,13 @@ KEYWORDS = {"M_": ((1, "c"), 2)}
 
 
 def domain_dirs() -> list[Path]:
-    """Every folder that owns a message catalog: the graders package and each lab."""
+    """Every folder that owns a message catalog: the graders package, its sub-packages with a ``locale/`` of their
+    own (``graders/grade``, ``graders/report``), and each lab."""
     from .labdef import LABS_DIR
 
-    return [Path(__file__).resolve().parent] + sorted(p.parent for p in LABS_DIR.glob("*/locale"))
+    here = Path(__file__).resolve().parent
+    return ([here] + sorted(p.parent for p in here.glob("*/locale") if p.is_dir())
+            + sorted(p.parent for p in LABS_DIR.glob("*/locale")))
 
 
 def extract(owner: Path):

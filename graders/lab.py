@@ -130,6 +130,9 @@ class Lab:
     def check(self, question: str, hidden: Any = None, *, namespace: dict[str, Any] | None = None) -> None:
         if namespace is None:
             namespace = inspect.currentframe().f_back.f_globals
+        if (grading_mode() and os.environ.get("GRADERS_OUTSIDE_BY_GRADER")
+                and self.questions.evidence.get(question) == "outside"):
+            return  # `graders grade` decides this question itself, from the outside state, right after this cell
         try:
             verdict = self.evaluate(question, namespace, hidden)
         except KeyError as exc:

@@ -1,0 +1,49 @@
+"""Why a cell or a submission earned nothing, in words a learner and an instructor can read (en, uk, ja).
+
+A reason is stored as ``{"id": ..., "params": {...}}`` in the grading record, so the class report shows it in the
+instructor's language and the feedback in the learner's.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..i18n import Domain, Message
+
+M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
+
+CELL_TIMEOUT = M_("grade.reason.cell_timeout", "Cell {cell} ran for more than {seconds} seconds and was stopped. Look for a loop that never ends or a wait that never finishes.")
+NOTEBOOK_TIMEOUT = M_("grade.reason.notebook_timeout", "The whole notebook ran for more than {seconds} seconds, so grading stopped at cell {cell}; the cells after it were not run.")
+MEMORY = M_("grade.reason.memory", "Cell {cell} used more than {limit} of memory and was stopped. Work with less data at once, or delete big values you no longer need.")
+PROCESSES = M_("grade.reason.processes", "Cell {cell} tried to run more than {limit} processes or threads at once and was stopped.")
+NETWORK = M_("grade.reason.network", "Cell {cell} tried to reach {host} on the network. While work is graded, only this computer (127.0.0.1) can be reached.")
+OUTPUT = M_("grade.reason.output", "Cell {cell} printed more than {limit}; the rest of its output was left out.")
+KERNEL_DIED = M_("grade.reason.kernel_died", "Python stopped at cell {cell} ({how}), so the cells after it were not run. Remove `os._exit(...)` from the notebook, or fix the code that crashed.")
+KERNEL_STUCK = M_("grade.reason.kernel_stuck", "Cell {cell} did not stop when it was interrupted after {seconds} seconds, so grading of this notebook stopped there.")
+NOT_RUN = M_("grade.reason.not_run", "This check was not run, because grading of the notebook stopped at cell {cell} (the reason is shown there).")
+CHECK_DIFFERS = M_("grade.reason.check_differs", "The notebook showed a different result for question {question} than the grader's own check. The grader's result counts.")
+CHECK_SILENT = M_("grade.reason.check_silent", "The check for question {question} ran without showing any result in the notebook (was `lab.check` changed?). The grader checked the answer itself.")
+GRADER_ERROR = M_("grade.reason.grader_error", "The grader could not finish this submission: {error}. The other submissions were not affected; the details are in {log}.")
+MALFORMED = M_("grade.reason.malformed", "The notebook {notebook} could not be read: it is not a valid notebook file ({error}). It may have been damaged while saving or copying: ask the learner to download it again from JupyterLab (File → Download) and submit it again.")
+MISSING = M_("grade.reason.missing", "No notebook {notebook} was submitted.")
+RESTORED = M_("grade.reason.restored", "The check cell {grade_id} had been deleted or changed; it was put back as the instructor wrote it.")
+CHECK_ERROR = M_("grade.reason.check_error", "The grader could not check question {question}: {error}.")
+
+KIND = {
+    CELL_TIMEOUT.id: "timeout", NOTEBOOK_TIMEOUT.id: "timeout", KERNEL_STUCK.id: "timeout", MEMORY.id: "memory",
+    PROCESSES.id: "processes", NETWORK.id: "network", OUTPUT.id: "output", KERNEL_DIED.id: "exit",
+    CHECK_DIFFERS.id: "tampering", CHECK_SILENT.id: "tampering", RESTORED.id: "tampering", MALFORMED.id: "malformed", MISSING.id: "missing",
+    GRADER_ERROR.id: "error", CHECK_ERROR.id: "error", NOT_RUN.id: "not_run",
+}
+
+
+def reason(message: Message, **params: Any) -> dict:
+    return {"id": message.id, "params": {k: (v if isinstance(v, (str, int, float, bool)) or v is None else str(v))
+                                          for k, v in params.items()}}
+
+
+def render(entry: dict, lang: str) -> str:
+    """A stored reason (or any stored message id + params) in ``lang``; unknown ids show as they are."""
+    message = Domain.registry.get(entry.get("id", ""))
+    if message is None:
+        return str(entry.get("id"))
+    return message.render(lang, **entry.get("params", {}))

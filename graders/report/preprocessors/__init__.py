@@ -1,0 +1,4 @@
+"""Our nbgrader preprocessors for feedback, one per file."""
+from .feedbacklanguage import FeedbackLanguage
+
+__all__ = ["FeedbackLanguage"]

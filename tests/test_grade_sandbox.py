@@ -1,0 +1,253 @@
+"""The grading sandbox and the evidence bridge on their own, and a whole grading run as a normal user.
+
+Nothing here sends traffic anywhere but loopback: the network checks run inside a network namespace the test makes
+(only ``lo``), aimed at a documentation address (TEST-NET-3), and show the connect refused before a packet exists.
+"""
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graders.grade.evidence import Opaque, RemoteFunction, TooLarge, _encode, decode
+from graders.grade.sandbox import human_bytes, parse_size, probe
+from graders.grade.verdicts import check_calls
+
+REPO = Path(__file__).resolve().parents[1]
+CAPS = probe()
+needs_namespaces = pytest.mark.skipif(not CAPS.full, reason="this machine allows no namespaces here")
+
+
+def _round_trip(value):
+    return decode(json.loads(json.dumps(_encode(value))))
+
+
+def test_plain_values_cross_unchanged():
+    for value in [None, True, 3, -2.5, "Олена", "東京", [1, "a", None], (1, 2), {"a": [1, {"b": 2}]}, {1, 2},
+                  b"\x00\xff", 10 ** 30, float("inf"), 2 + 3j, pathlib.Path("/tmp/x"), datetime.date(2026, 11, 25),
+                  datetime.datetime(2026, 11, 25, 10, 30), decimal.Decimal("1.10")]:
+        back = _round_trip(value)
+        assert back == value and type(back) is type(value), value
+
+
+def test_numpy_and_pandas_cross_as_themselves():
+    arr = np.arange(6, dtype="int64").reshape(2, 3)
+    back = _round_trip(arr)
+    assert isinstance(back, np.ndarray) and back.dtype == arr.dtype and (back == arr).all()
+    assert _round_trip(np.float64(2.5)) == 2.5 and isinstance(_round_trip(np.int64(7)), np.integer)
+    frame = pd.DataFrame({"session": ["a", "b"], "minutes": [30, 45]})
+    back = _round_trip(frame)
+    assert isinstance(back, pd.DataFrame) and back.equals(frame)
+    series = _round_trip(frame["minutes"])
+    assert isinstance(series, pd.Series) and series.tolist() == [30, 45] and series.name == "minutes"
+
+
+def test_functions_become_remote_and_other_objects_stand_ins():
+    def greet(name):
+        return "Hello, " + name + "!"
+
+    back = _round_trip(greet)
+    assert isinstance(back, RemoteFunction) and back.__name__.endswith("greet")
+
+    class Robot:
+        def __repr__(self):
+            return "<Robot>"
+
+    stand_in = _round_trip(Robot())
+    assert isinstance(stand_in, Opaque) and type(stand_in).__name__ == "Robot" and repr(stand_in) == "<Robot>"
+    from graders.checks import kind_of_value
+    assert kind_of_value(stand_in, "en") == "a value of type Robot"
+    assert isinstance(decode({"$toolarge": 10 ** 9}), TooLarge)
+
+
+def test_decoding_never_runs_code():
+    # a hostile kernel can send any JSON; none of it turns into code or an import of its choosing
+    for payload in [{"$type": "os.system"}, {"$opaque": "__import__('os')", "repr": "x"}, {"$unknown": 1},
+                    {"$dataframe": '{"schema": {"fields": []}, "data": []}'}, {"$ndarray": "object", "shape": [1],
+                                                                                "data": {"$list": ["os"]}}]:
+        try:
+            decode(payload)
+        except (ValueError, KeyError, TypeError):
+            pass
+
+
+def test_check_calls_are_read_from_the_master_source():
+    calls = check_calls('lab.check("q4")\n### BEGIN HIDDEN TESTS\nlab.check("q4", hidden={"names": ["Олена"]})\n'
+                        "### END HIDDEN TESTS")
+    assert [(c.question, c.hidden) for c in calls] == [("q4", None), ("q4", {"names": ["Олена"]})]
+    assert check_calls("print('no checks here')") == [] and check_calls("lab.check(") == []
+
+
+def test_sizes_read_and_write_as_people_say_them():
+    assert parse_size("1GiB") == 1024 ** 3 and parse_size("512MiB") == 512 * 1024 ** 2 and parse_size(100) == 100
+    assert human_bytes(1024 ** 3) == "1 GiB" and human_bytes(1.5 * 1024 ** 2) == "1.5 MiB"
+
+
+KERNEL_PROBE = r'''
+import asyncio, json, os, sys
+from dataclasses import asdict
+from graders.grade import sandbox
+from graders.grade.kernel import SandboxedKernelManager
+from graders.grade.sandbox import LaunchConfig, Limits
+
+work, secret, status = sys.argv[1], sys.argv[2], sys.argv[3]
+sandbox.enter_private_network()
+root = os.geteuid() == 0
+if root:
+    os.chown(work, 61990, 61990)
+cfg = LaunchConfig(limits=asdict(Limits(memory=512 * 1024 ** 2, max_procs=48)), workdir=work, status_path=status,
+                   uid=61990 if root else None, gid=61990 if root else None, userns=not root,
+                   allow=sandbox.needed_paths(), hide=[], env={"OPENBLAS_NUM_THREADS": "1"})
+CODE = {
+    "who": "import os; print(json.dumps([os.getuid(), os.getpid(), os.getppid()]))",
+    "interfaces": "print(json.dumps([l.split(':')[0].strip() for l in open('/proc/net/dev').readlines()[2:]]))",
+    "connect": "import socket, errno\ntry:\n    socket.create_connection(('203.0.113.9', 80), timeout=3)\nexcept OSError as e:\n    print(json.dumps(e.errno and errno.errorcode[e.errno] or str(e)))",
+    "secret": "print(json.dumps(os.path.exists(%r)))" % secret,
+    "root": "print(json.dumps(sorted(os.listdir('/'))))",
+    "memory": "try:\n    x = bytearray(900 * 1024 ** 2)\n    print(json.dumps('allocated'))\nexcept MemoryError:\n    print(json.dumps('MemoryError'))",
+    "daemon": "import subprocess\nsubprocess.Popen(['setsid', 'sleep', '301.7'], start_new_session=True)\nprint(json.dumps('ok'))",
+    "procs": "import subprocess\nps = []\ntry:\n    for _ in range(100):\n        ps.append(subprocess.Popen(['sleep', '300.3']))\n    print(json.dumps('started all'))\nexcept OSError as e:\n    print(json.dumps(type(e).__name__))",
+}
+
+async def main():
+    km = SandboxedKernelManager(kernel_name="python3", launch_config=cfg)
+    await km.start_kernel(cwd=work)
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    out = {}
+    await kc.execute_interactive("import json", timeout=30)
+    for name, code in CODE.items():
+        lines = []
+        await kc.execute_interactive(code, timeout=60,
+                                     output_hook=lambda m: lines.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        out[name] = json.loads("".join(lines).strip().splitlines()[-1])
+    await km.shutdown_kernel(now=False)
+    print("PROBE " + json.dumps(out))
+
+asyncio.run(main())
+'''
+
+
+def _sleepers(tag: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").strip() == f"sleep {tag}".encode():
+                    found.append(pid)
+            except OSError:
+                pass
+    return found
+
+
+@needs_namespaces
+@pytest.mark.slow
+def test_a_kernel_in_the_sandbox(tmp_path):
+    work = tmp_path / "course" / "autograded" / "learner" / "lab"
+    work.mkdir(parents=True)
+    secret = tmp_path / "course" / "gradebook.db"
+    secret.write_text("grades")
+    proc = subprocess.run([sys.executable, "-c", KERNEL_PROBE, str(work), str(secret), str(tmp_path / "status.json")],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert "PROBE " in proc.stdout, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.split("PROBE ", 1)[1])
+    uid, pid, ppid = got["who"]
+    assert (pid, ppid) == (2, 1)                              # its own PID namespace, our init is its parent
+    assert uid == (61990 if os.geteuid() == 0 else 1000)      # no privileges
+    assert got["interfaces"] == ["lo"]                        # loopback only ...
+    assert "Network access is switched off" in got["connect"] or got["connect"] == "ENETUNREACH"  # ... no packet
+    assert got["secret"] is False                             # the course folder is not in its view
+    assert "home" not in got["root"] and set(got["root"]) >= {"usr", "etc", "tmp", "proc"}
+    assert got["memory"] == "MemoryError"                     # 512 MiB limit
+    assert got["procs"] == "BlockingIOError"                  # 48 processes and threads
+    assert got["daemon"] == "ok"
+    assert _sleepers("300.3") == [] and _sleepers("301.7") == []  # nothing outlives the kernel
+    status = json.loads((tmp_path / "status.json").read_text() or "{}")
+    assert status.get("peak_tasks", 0) >= 40
+
+
+USER = 65534
+
+
+def _python_for(uid: int) -> list[str] | None:
+    """A Python the user ``uid`` can run with this environment's packages (the venv's own may be unreadable)."""
+    site = next((p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()), None)
+    for python in (sys.executable, "/usr/bin/python3"):
+        probe_cmd = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "env", "-i",
+                     "PATH=/usr/bin:/bin", f"PYTHONPATH={REPO}:{site}", python, "-c",
+                     "import sys, nbgrader, graders; print(sys.version_info[:2])"]
+        try:
+            out = subprocess.run(probe_cmd, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if out.returncode == 0 and out.stdout.strip() == str(sys.version_info[:2]):
+            return [python, site]
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to become a normal user")
+def test_grading_as_a_normal_user():
+    """The whole `graders grade` as an unprivileged user: user + network namespaces, kernels without capabilities,
+    the course folder out of the kernels' view, the same scores."""
+    from nbgrader.api import Gradebook
+
+    from graders.grade.classroom import make_class, release_copy, submit
+    from graders.testing import fill_answers, reference_answers
+    import nbformat
+
+    found = _python_for(USER)
+    if found is None:
+        pytest.skip("no Python here that a normal user may run with this environment's packages")
+    python, site = found
+    import tempfile
+    tmp_path = Path(tempfile.mkdtemp(prefix="graders-normal-user-", dir="/tmp"))  # every folder above it: o+x
+    try:
+        _grade_as_normal_user(tmp_path, python, site)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _grade_as_normal_user(tmp_path: Path, python: str, site: str) -> None:
+    from nbgrader.api import Gradebook
+
+    from graders.grade.classroom import make_class, release_copy, submit
+    from graders.testing import fill_answers, reference_answers
+    import nbformat
+
+    root = tmp_path / "course"
+    learners = make_class(root, "orientation", 3)
+    source = nbformat.read(root / "source" / "orientation" / "orientation.ipynb", as_version=4)
+    answers = reference_answers(source)
+    sneaky = dict(answers, q2_answer="import glob\nprint('FOUND', glob.glob('../../../gradebook.db'))\n"
+                                     "open('../../../gradebook.db', 'a').write('x')\ntotal_hours = 18")
+    submit(root, "orientation", "sneaky", {"orientation": fill_answers(release_copy(root, "orientation", "orientation", "en"), sneaky)})
+    subprocess.run(["chown", "-R", f"{USER}:{USER}", str(tmp_path)], check=True)
+    os.chmod(tmp_path, 0o755)
+    cmd = ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--clear-groups", "env", "-i", "PATH=/usr/bin:/bin",
+           f"HOME={tmp_path}", "LANG=C.UTF-8", f"GRADERS_WORKSPACE={tmp_path}", f"PYTHONPATH={REPO}:{site}", python,
+           "-m", "graders.grade", "orientation", f"--course-dir={root}", "--workers=2", "--no-progress",
+           "--cell-timeout=60", "--lang=en"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "userns+netns" in proc.stdout and "user namespace" in proc.stdout
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "digital-skills-day") as gb:
+        scores = {s.student.id: s.score for s in gb.find_assignment("orientation").submissions}
+    for x in learners:
+        if x.kind == "reference":
+            assert scores[x.student] == 7
+    assert scores["sneaky"] == 6  # q2's cell failed: the gradebook is not in its view
+    nb = nbformat.read(root / "autograded" / "sneaky" / "orientation" / "orientation.ipynb", as_version=4)
+    assert any("FOUND []" in o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
