@@ -10,7 +10,8 @@ from .i18n import LANGUAGES, M_, resolve_language
 
 DEFAULT_COURSE = "digital-skills-day"
 # Each of these modules has register(subparsers) adding its verb (e.g. graders grade, graders report).
-PLUGGED_VERBS = ["graders.grade.cli", "graders.report.cli", "graders.hub.cli"]
+PLUGGED_VERBS = ["graders.grade.cli", "graders.report.cli", "graders.hub.cli", "graders.portfolio.cli",
+                 "graders.portfolio.certificate_cli"]
 MSG_NO_LAB = M_("core.cli.error", "Something is not right: {error}")
 
 
