@@ -1,0 +1,1 @@
+"""The office-tools lab: a Japanese event sign-up sheet, cleaned, counted, charted and reported in Excel."""
