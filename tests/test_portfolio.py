@@ -199,9 +199,9 @@ def test_issue_from_the_gradebook_and_verify(course_dir, issued, artifacts, caps
     said = capsys.readouterr().out
     assert said.startswith(f"VALID: certificate {code}")
     assert "Olena Kovalenko (id okoval)" in said
-    assert "Orientation: your first notebook: 7 of 7 points, 5 of 5 exercises with full points — completed" in said
+    assert "Orientation: your first notebook: 7 of 7 points, 5 of 5 exercises with full points — submitted and graded" in said
     assert "AWS for beginners: 1 of 3 points, 1 of 3 exercises" in said
-    assert "RPA" in said and "not started yet" in said
+    assert "RPA" in said and "not submitted" in said
     # typed by a person: lower case, spaces, O for 0
     assert main(["certificate", "verify", code.lower().replace("-", " ").replace("0", "o"), "--course-dir",
                  str(course_dir)]) == 0
@@ -273,7 +273,7 @@ def test_a_student_with_nothing_graded_gets_no_certificate(course_dir, capsys):
 # --- learner: bad input and labs still being written ----------------------------------------------------------------
 
 def test_no_progress_yet(tmp_path, capsys):
-    assert main(["portfolio", "--workspace", str(tmp_path / "nowhere"), "--lang", "uk"]) == 2
+    assert main(["portfolio", "--workspace", str(tmp_path / "nowhere"), "--lang", "uk", "--name", NAME_UK]) == 2
     shown = capsys.readouterr()
     assert "Поступ ще не збережено" in shown.err and "Traceback" not in shown.err
     assert not (tmp_path / "nowhere").exists()             # nothing made by looking

@@ -90,7 +90,8 @@ def _portfolio(args, lang: str) -> int:
     course = load_course_labs(args.course)
     for lab_id, why in course.skipped.items():
         print(SKIPPED_LAB.render(lang, lab=lab_id, error=why), file=sys.stderr)
-    record = from_progress(course, _store_path(args.workspace), _name(args))
+    record = from_progress(course, _store_path(args.workspace))
+    record.name = _name(args)  # after: a wrong --workspace must not get a .graders/ folder made by looking
     print_progress(record, lang)
     print()
 

@@ -28,6 +28,8 @@ STATUS_COMPLETE = M_("portfolio.status.complete", "completed")
 STATUS_PROGRESS = M_("portfolio.status.in_progress", "in progress")
 STATUS_GRADING = M_("portfolio.status.grading", "submitted, being graded")
 STATUS_NOT_STARTED = M_("portfolio.status.not_started", "not started yet")
+STATUS_GRADED = M_("portfolio.status.graded", "submitted and graded")
+STATUS_NOT_SUBMITTED = M_("portfolio.status.not_submitted", "not submitted")
 NO_SUMMARY = M_("portfolio.no_summary", "(no description for this lab yet)")
 FOOTER = M_("portfolio.page.footer", "Made with the digital-skills labs. Everything is on this one page, so it opens without the internet.")
 
@@ -66,11 +68,13 @@ def long_date(iso: str, lang: str) -> str:
 
 
 def status_of(lab: LabResult, record: Record):
+    """Self-study: complete when every exercise passed. Gradebook: complete when submitted and fully graded (the
+    points say how well)."""
+    if record.source == "gradebook":
+        return STATUS_GRADED if lab.complete else STATUS_GRADING if lab.started else STATUS_NOT_SUBMITTED
     if lab.complete:
         return STATUS_COMPLETE
-    if not lab.started:
-        return STATUS_NOT_STARTED
-    return STATUS_GRADING if record.source == "gradebook" else STATUS_PROGRESS
+    return STATUS_PROGRESS if lab.started else STATUS_NOT_STARTED
 
 
 def render_page(record: Record, lang: str) -> str:
