@@ -22,6 +22,7 @@ from graders.portfolio.record import LabResult, PortfolioError, Record, lab_summ
 from graders.progress import ProgressStore
 from graders.testing import execute, learner_notebook, prepare_dir, results
 
+pytestmark = pytest.mark.xdist_group("portfolio")  # one worker: the notebook run and the gradebook are made once
 NAME_UK = "Олена Коваленко"
 STUDENT = "okoval"
 
@@ -111,6 +112,8 @@ def test_the_certificate_renders_ukrainian_and_japanese(workspace, portfolio, ar
     for wanted in ("Сертифікат про завершення навчання", NAME_UK, "Знайомство: ваш перший блокнот",
                    "7 з 7 балів", "Запис самостійного навчання", "Дата видачі:", "修了証明書", "発行日", "オリエンテーション：はじめてのノートブック", "自習の記録", "JupyterLab と Python の基本"):
         assert wanted in text, wanted
+    # no tofu: every character on the certificate has a glyph in the embedded fonts
+    assert fonts.uncovered(fonts.find_fonts(), text) == set()
     # only the completed lab is certified, and no code pretends to verify a self-study record
     assert "AWS для початківців" not in text
     assert "Код перевірки" not in text and "確認コード：" not in text
@@ -192,6 +195,7 @@ def test_issue_from_the_gradebook_and_verify(course_dir, issued, artifacts, caps
     assert "Olena Kovalenko" in text and code in text and "修了証明書" in text and "確認コード" in text
     assert "Self-study" not in text
     _pdf_to_png(pdf, artifacts / "portfolio", "verified-certificate-en-ja")
+    assert fonts.uncovered(fonts.find_fonts(), text) == set()
     data = _page_data(next(out.glob("portfolio-*-en.html")))
     assert data["source"] == "gradebook" and data["code"] == code
 
@@ -295,6 +299,14 @@ def test_no_name_no_certificate_but_a_page(tmp_path, capsys):
     said = capsys.readouterr().out
     assert "--name" in said and (tmp_path / "portfolio" / "portfolio-en.html").exists()
     assert not list((tmp_path / "portfolio").glob("*.pdf"))
+    # a name in a script no installed font has: the certificate is made, and the learner is told
+    assert main(["portfolio", "--workspace", str(tmp_path), "--lang", "en", "--name", "Olena क"]) == 0
+    shown = capsys.readouterr()
+    assert "cannot be shown with the fonts" in shown.err and "क" in shown.err
+    assert (tmp_path / "portfolio" / "certificate-en.pdf").exists()
+    # the name is remembered for next time
+    assert main(["portfolio", "--workspace", str(tmp_path), "--lang", "en", "--no-certificate"]) == 0
+    assert _page_data(tmp_path / "portfolio" / "portfolio-en.html")["name"] == "Olena क"
 
 
 def test_a_lab_without_a_portfolio_table_and_a_lab_not_written_yet(tmp_path):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .fonts import find_fonts
+from .fonts import find_fonts, uncovered
 from .page import long_date, number
-from .record import M_, Record
+from .record import M_, PortfolioError, Record
 
 TITLE = M_("certificate.title", "Certificate of completion")
 SELF_BADGE = M_("certificate.self_study.badge", "Self-study record · not verified by an instructor")
@@ -21,6 +21,8 @@ TOTAL = M_("certificate.total", "Total: {points} of {max_points} points in the c
 DATE = M_("certificate.date", "Date of issue: {date}")
 CODE = M_("certificate.code", "Verification code: {code}")
 HOW_TO_VERIFY = M_("certificate.how_to_verify", "To confirm this certificate, ask the course organiser to check the code: they will see exactly what it certifies (command: graders certificate verify {code}).")
+NO_FPDF = M_("certificate.error.no_fpdf", "The certificate needs the Python package fpdf2, which is not installed here. Run `make install` (or pip install fpdf2), then try again.")
+MISSING = M_("certificate.missing_glyphs", "Note: these characters cannot be shown with the fonts on this computer and will look like empty boxes on the certificate: {chars}")
 SELF_NOTE = M_("certificate.self_study.note", "The learner made this record on their own computer from the results of the labs' automatic checks. No instructor has checked it, so it has no verification code. A certificate with a code is issued by the course organiser from graded work.")
 
 BLUE = (21, 101, 192)
@@ -31,7 +33,10 @@ GREEN = (27, 127, 59)
 
 
 def _pdf():
-    from fpdf import FPDF
+    try:
+        from fpdf import FPDF
+    except ImportError:
+        raise PortfolioError(NO_FPDF) from None
 
     fonts = find_fonts()
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -133,6 +138,16 @@ def _page(pdf, record: Record, lang: str) -> None:
         _text(pdf, lang, HOW_TO_VERIFY.render(lang, code=record.code), 9, color=GREY, align="L", x=20, w=170, h=4.6)
     else:
         _text(pdf, lang, SELF_NOTE.render(lang), 9.5, color=AMBER, align="L", x=20, w=170, h=4.8)
+
+
+def missing_characters(record: Record, langs: list[str]) -> set[str]:
+    """Characters of the certificate's own text (the name, titles, descriptions) that no font found can draw."""
+    texts = [record.name]
+    for lang in langs:
+        texts.append(record.course_title_in(lang))
+        for lab in record.completed:
+            texts += [lab.title_in(lang), lab.summary_in(lang) or ""]
+    return uncovered(find_fonts(), "".join(texts))
 
 
 def write_certificate(record: Record, langs: list[str], path: Path) -> Path:

@@ -75,7 +75,7 @@ def cmd_verify(args) -> int:
 
 
 def _issue(args, lang: str) -> int:
-    from .certificate import write_certificate
+    from .certificate import MISSING, missing_characters, write_certificate
     from .codes import CertificateBook
     from .page import render_page
     from .record import from_gradebook
@@ -87,9 +87,12 @@ def _issue(args, lang: str) -> int:
     if not record.completed:
         print(NOTHING.render(lang, student=args.student), file=sys.stderr)
         return 1
+    langs = [lang] + (["ja"] if args.employer_ja and lang != "ja" else [])
+    missing = missing_characters(record, langs)  # also finds the fonts first: no code is issued without them
+    if missing:
+        print(MISSING.render(lang, chars=" ".join(sorted(missing))), file=sys.stderr)
     code = CertificateBook(Path(coursedir.root)).issue(record)
     out = Path(args.out) if args.out else Path(coursedir.root) / "certificates" / args.student
-    langs = [lang] + (["ja"] if args.employer_ja and lang != "ja" else [])
     serial = code.replace("-", "")[:8]
     pdf = write_certificate(record, langs, out / f"certificate-{serial}-{'-'.join(langs)}.pdf")
     page = out / f"portfolio-{serial}-{lang}.html"

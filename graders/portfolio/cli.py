@@ -108,8 +108,11 @@ def _portfolio(args, lang: str) -> int:
         elif not record.name:
             print(NEED_NAME.render(lang))
         else:
-            from .certificate import write_certificate
+            from .certificate import MISSING, missing_characters, write_certificate
 
+            missing = missing_characters(record, langs)
+            if missing:
+                print(MISSING.render(lang, chars=" ".join(sorted(missing))), file=sys.stderr)
             suffix = "-".join(langs)
             pdf = write_certificate(record, langs, out / f"certificate-{suffix}.pdf")
             print(WROTE_CERTIFICATE.render(lang, path=pdf))

@@ -55,8 +55,9 @@ class FontSet:
     fallback_bold: Face | None
 
 
-@functools.lru_cache(maxsize=64)
-def _covers(path: str, index: int, sample: str) -> bool:
+@functools.lru_cache(maxsize=16)
+def _cmap(path: str, index: int) -> frozenset[int]:
+    """The characters a font face has a glyph for (empty for a file that cannot be read)."""
     from fontTools.ttLib import TTFont
 
     try:
@@ -64,8 +65,22 @@ def _covers(path: str, index: int, sample: str) -> bool:
         cmap = font.getBestCmap() or {}
         font.close()
     except Exception:  # an unreadable font file is as good as none
-        return False
+        return frozenset()
+    return frozenset(cmap)
+
+
+def _covers(path: str, index: int, sample: str) -> bool:
+    cmap = _cmap(path, index)
     return all(ord(ch) in cmap for ch in sample)
+
+
+def uncovered(fonts: "FontSet", text: str) -> set[str]:
+    """The characters of ``text`` that no font of the set can draw (they would show as empty boxes, "tofu")."""
+    have: set[int] = set()
+    for face in (fonts.regular, fonts.bold, fonts.fallback, fonts.fallback_bold):
+        if face is not None:
+            have |= _cmap(face.path, face.index)
+    return {ch for ch in text if not ch.isspace() and ord(ch) not in have}
 
 
 @functools.lru_cache(maxsize=16)
