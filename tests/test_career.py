@@ -76,6 +76,7 @@ def test_a_short_honest_reason_and_dates_with_slashes_pass(lab):
     ({"head": "(株)さくらデータ\n山田様\n\n"}, "career.q6.abbreviated"),
     ({"head": "㈱さくらデータ\n山田様\n\n"}, "career.q6.abbreviated"),
     ({"head": "人事部 山田様\n\n"}, "career.q6.no_company"),
+    ({"head": "株式会社さくらデータ\n人事部 御中\n\n"}, "career.q6.onchu"),
     ({"head": ""}, "career.q6.no_addressee"),
     ({"greeting": ""}, "career.q6.no_greeting"),
     ({"intro": "コヴァレンコ・オレナです。\n\n"}, "career.q6.no_intro"),
@@ -92,6 +93,8 @@ def test_a_short_honest_reason_and_dates_with_slashes_pass(lab):
     ({"middle": MIDDLE.replace("申し訳ございませんが", "ちょっと用事があって")}, "career.q6.casual"),
     ({"middle": MIDDLE.replace("何卒よろしくお願いいたします。", "了解です。よろしく！")}, "career.q6.casual"),
     ({"middle": MIDDLE.replace("可能でしょうか。", "可能ですよね。")}, "career.q6.casual"),
+    ({"middle": MIDDLE.replace("可能でしょうか。", "可能ですか。待ってますよ。")}, "career.q6.casual"),
+    ({"middle": MIDDLE.replace("区役所での手続き", "〇〇")}, "career.q6.placeholder"),
     ({"middle": MIDDLE * 6}, "career.q6.too_long"),
 ])
 def test_each_missing_or_wrong_part_is_named(lab, change, expected):

@@ -177,6 +177,7 @@ E_NO_ADDRESSEE = M_("career.q6.no_addressee", "The body does not start with the 
 E_NO_COMPANY = M_("career.q6.no_company", "The addressee has no company name. Write it in full on the first line: 株式会社さくらデータ.")
 E_ABBREVIATED = M_("career.q6.abbreviated", "The company is written as (株). In the addressee write 株式会社 in full: 株式会社さくらデータ.")
 E_SAN = M_("career.q6.san", "The addressee uses さん. Between companies さん is too casual: write 様 after the name, 山田様.")
+E_ONCHU = M_("career.q6.onchu", "The addressee uses 御中. 御中 is for a company or department when you write to no particular person; you are writing to Ms Yamada, so write 山田様 instead (never 御中 and 様 together).")
 E_NO_SAMA = M_("career.q6.no_sama", "Almost: the addressee 「{line}」 has no 様. After a person's name always write 様: 山田様.")
 
 E_GREETING_OK = M_("career.q6.greeting_ok", "Opening greeting: 「{greeting}」.")
@@ -202,6 +203,7 @@ E_NO_SIGNATURE = M_("career.q6.no_signature", "The signature (署名) is missing
 E_NO_CONTACT = M_("career.q6.no_contact", "The signature has no contact. Add your e-mail address or phone number under your name.")
 E_SIGNATURE_NAME = M_("career.q6.signature_name", "The signature does not repeat your name ({name}). Put it above your e-mail address and phone number.")
 
+E_PLACEHOLDER = M_("career.q6.placeholder", "The e-mail still contains 〇 from the template, in {count} places. Replace every 〇〇 with your own text: your name, the reason, the dates and weekdays, your contact.")
 E_POLITE_OK = M_("career.q6.polite_ok", "No casual forms.")
 E_CASUAL = M_("career.q6.casual", "「{found}」 is casual, the way you talk to friends. In a business e-mail write 「{better}」.")
 
@@ -227,7 +229,7 @@ CASUAL = [
     (r"ごめん", "ごめん", "申し訳ございません"),
     (r"了解", "了解", "承知いたしました"),
     (r"ちょっと", "ちょっと", "少々"),
-    (r"(?:だ|です)よ(?:ね)?[。!?\s]|だね|じゃん", "〜だよ / 〜だね", "〜です / 〜ます"),
+    (r"(?:だ|です|ます)よ(?:ね)?[。!?\s]|だね|じゃん", "〜だよ / 〜だね", "〜です / 〜ます"),
     (r"よろしく(?!お願い)", "よろしく", "よろしくお願いいたします"),
     (r"こんにちは", "こんにちは", "お世話になっております"),
 ]
@@ -286,6 +288,8 @@ def email_parts(subject: str, body: str) -> list[tuple[bool, Any, dict]]:
             addressee_ok = False
             if "さん" in head_text:
                 out.append((False, E_SAN, {}))
+            elif "御中" in head_text:
+                out.append((False, E_ONCHU, {}))
             else:
                 person = [line for line in head if not any(g in line for g in GREETINGS)]
                 out.append((False, E_NO_SAMA, {"line": (person or head)[-1]}))
@@ -362,6 +366,11 @@ def email_parts(subject: str, body: str) -> list[tuple[bool, Any, dict]]:
         if re.search(pattern, subject_n + "\n" + body_n):
             casual.append((False, E_CASUAL, {"found": found, "better": better}))
     out += casual or [(True, E_POLITE_OK, {})]
+
+    # the template's blanks, left as they were
+    blanks = len(re.findall("〇+", subject_n + "\n" + body_n))
+    if blanks:
+        out.append((False, E_PLACEHOLDER, {"count": blanks}))
 
     # length
     count = len(re.sub(r"\s", "", body_n))
