@@ -1,0 +1,249 @@
+"""The office lab: its data is what the generator makes, the data file is really cp932, the era arithmetic, the
+checks' diagnoses (without a kernel), the nbgrader release (no solutions, no hidden dates), and a small class graded
+by `graders grade` (kernel evidence crossing from the kernel, report files judged by the grader's checker)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+import graders.lab  # noqa: F401  (registers the core messages)
+from graders.build import build_course
+from graders.lab import Lab
+from graders.labdef import load_course, load_lab
+from labs.office.solutions import make_data
+
+LAB = "office"
+DATA = make_data.DATA / "signup.csv"
+
+
+def _ids(verdict, ok=False):
+    return verdict.message_ids(ok=ok)
+
+
+@pytest.fixture(scope="module")
+def lab():
+    return Lab(LAB, "en")
+
+
+# --- the data ---------------------------------------------------------------------------------------------------------
+
+def test_committed_data_gold_and_hidden_are_what_the_generator_makes():
+    assert make_data.main(["--check"]) == 0
+
+
+def test_the_sheet_is_cp932_as_japanese_excel_saves_it():
+    raw = DATA.read_bytes()
+    assert b"\r\n" in raw
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    with pytest.raises(UnicodeDecodeError):  # 髙 exists in cp932 (Windows) only
+        raw.decode("shift_jis")
+    text = raw.decode("cp932")
+    assert text.startswith("氏名,フリガナ,郵便番号,電話番号,申込日,参加人数,区分")
+    for mess in ("ｼﾆｱ", "令和４年", "令和4年", "２０２２年", "名", "\u3000", "髙橋"):
+        assert mess in text, mess
+
+
+def test_read_naively_the_leading_zeros_are_lost_and_with_dtype_str_they_stay():
+    naive = pd.read_csv(DATA, encoding="cp932")
+    assert pd.api.types.is_integer_dtype(naive["郵便番号"]) and pd.api.types.is_integer_dtype(naive["電話番号"])
+    kept = pd.read_csv(DATA, encoding="cp932", dtype=str)
+    assert kept["郵便番号"].str.startswith("0").sum() >= 8
+    assert kept["電話番号"].str.startswith("0").all()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2022年6月16日", dt.date(2022, 6, 16)), ("令和4年6月16日", dt.date(2022, 6, 16)),
+    ("令和４年６月１６日", dt.date(2022, 6, 16)), ("令和元年5月1日", dt.date(2019, 5, 1)),
+    ("平成31年4月30日", dt.date(2019, 4, 30)), ("平成元年1月8日", dt.date(1989, 1, 8)),
+    ("昭和64年1月7日", dt.date(1989, 1, 7)), (" 令和 7 年 1 月 6 日 ", dt.date(2025, 1, 6)),
+])
+def test_reference_era_conversion(text, expected):
+    assert make_data.parse_date(text) == expected
+
+
+@pytest.mark.parametrize("day, text", [
+    (dt.date(2019, 4, 30), "平成31年4月30日"), (dt.date(2019, 5, 1), "令和元年5月1日"),
+    (dt.date(2022, 6, 8), "令和4年6月8日"), (dt.date(1989, 1, 8), "平成元年1月8日"),
+])
+def test_era_writing_round_trips(day, text):
+    assert make_data.to_era(day) == text
+    assert make_data.parse_date(text) == day
+
+
+def test_full_width_and_half_width_kana_helpers():
+    assert make_data.full_width("2022 Olena") == "２０２２\u3000Ｏｌｅｎａ"
+    assert make_data.half_width_kana("ヴィクトル シニア") == "ｳﾞｨｸﾄﾙ ｼﾆｱ"
+
+
+def test_gold_pivot_adds_up_the_people_not_the_rows():
+    pivot = make_data.gold_pivot()
+    assert pivot["people"] == sum(r["参加人数"] for r in make_data.gold_clean()) == 36
+    assert sum(sum(v.values()) for v in pivot["rows_counted"].values()) == len(make_data.PEOPLE)
+
+
+# --- the checks' diagnoses, in this process ----------------------------------------------------------------------------
+
+def _parse(offsets: dict, gannen: bool = True):
+    import re
+    import unicodedata
+
+    def parse_date(text):
+        text = unicodedata.normalize("NFKC", text).strip()
+        if gannen:
+            text = text.replace("元年", "1年")
+        era, year, month, day = re.fullmatch(r"(令和|平成)?(\d+)年(\d+)月(\d+)日", text).groups()
+        year = int(year) + offsets.get(era, 0)
+        return dt.date(year, int(month), int(day))
+    return parse_date
+
+
+@pytest.mark.parametrize("offsets, gannen, wanted", [
+    ({"令和": 2018, "平成": 1988}, True, None),
+    ({"令和": 2019, "平成": 1989}, True, "office.q2.era_off_by_one"),
+    ({}, True, "office.q2.era_ignored"),
+    ({"令和": 2018, "平成": 1988}, False, "office.q2.gannen"),
+])
+def test_q2_names_the_era_mistake(lab, offsets, gannen, wanted):
+    verdict = lab.evaluate("q2", {"parse_date": _parse(offsets, gannen)}, hidden=json.loads(
+        (make_data.HIDDEN / "q2.json").read_text(encoding="utf-8")))
+    if wanted is None:
+        assert verdict.passed, verdict.to_json()
+    else:
+        assert wanted in _ids(verdict), verdict.to_json()
+
+
+def test_q2_a_hang_is_stopped_and_reported(lab):
+    def parse_date(text):
+        while True:
+            pass
+    verdict = lab.evaluate("q2", {"parse_date": parse_date})
+    assert _ids(verdict) == ["core.too_slow"]
+
+
+def _report(path: Path, *, formula=True, styled=True, chart=True, header_row=1):
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font, PatternFill
+
+    pivot = make_data.gold_pivot()
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["申込日"] + pivot["categories"])
+    for date in pivot["dates"]:
+        ws.append([dt.date.fromisoformat(date)] + [pivot["values"][date][c] for c in pivot["categories"]])
+    last = ws.max_row
+    if formula:
+        ws.append(["合計"] + [f"=SUM({c}2:{c}{last})" for c in "BCD"])
+    else:
+        ws.append(["合計"] + [pivot["totals"][c] for c in pivot["categories"]])
+    if styled:
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        ws.column_dimensions["A"].width = 14
+    if chart:
+        bar = BarChart()
+        bar.add_data(Reference(ws, min_col=2, max_col=4, min_row=1, max_row=last), titles_from_data=True)
+        ws.add_chart(bar, "F2")
+    wb.save(path)
+
+
+@pytest.mark.parametrize("kwargs, q6, q7", [
+    ({}, None, None),
+    ({"formula": False}, "office.q6.typed_total", None),
+    ({"styled": False}, None, "office.q7.header_bold"),
+    ({"chart": False}, None, "office.q7.no_chart"),
+])
+def test_report_checks_read_the_file(lab, tmp_path, kwargs, q6, q7):
+    _report(tmp_path / "report.xlsx", **kwargs)
+    for question, wanted in (("q6", q6), ("q7", q7)):
+        verdict = lab.evaluate(question, {}, context={"workdir": tmp_path})
+        if wanted is None:
+            assert verdict.passed, verdict.to_json()
+        else:
+            assert wanted in _ids(verdict), verdict.to_json()
+
+
+def test_report_checks_ignore_the_kernel(lab, tmp_path):
+    """q5-q7 are outside evidence: a kernel variable claiming a report changes nothing."""
+    assert load_lab(LAB).checks.questions.evidence == {
+        "q1": "kernel", "q2": "kernel", "q3": "kernel", "q4": "kernel",
+        "q5": "outside", "q6": "outside", "q7": "outside"}
+    verdict = lab.evaluate("q6", {"report": "report.xlsx"}, context={"workdir": tmp_path})
+    assert _ids(verdict) == ["office.report.no_file"]
+    (tmp_path / "report.xlsx").write_text("not a workbook", encoding="utf-8")
+    assert _ids(lab.evaluate("q6", {}, context={"workdir": tmp_path})) == ["office.report.not_excel"]
+    (tmp_path / "chart.png").write_bytes(b"\x89PNG not really")
+    assert _ids(lab.evaluate("q5", {}, context={"workdir": tmp_path})) == ["office.q5.not_png"]
+
+
+# --- the nbgrader release and a graded class ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """A course of this lab alone (the lab is not in digital-skills-day yet)."""
+    folder = tmp_path_factory.mktemp("office-course")
+    (folder / "course.toml").write_text('id = "office-test"\nlabs = ["office"]\n'
+                                        '[title]\nen = "Office"\nuk = "Офіс"\nja = "オフィス"\n', encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(course, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("office-build")
+    build_course(load_course(course), root, "all", [LAB])
+    return root
+
+
+@pytest.mark.slow
+def test_release_has_no_solutions_and_no_hidden_data(built):
+    release = built / "release" / LAB
+    assert sorted(p.name for p in release.iterdir()) == ["office.ipynb", "signup.csv"]
+    text = (release / "office.ipynb").read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "HIDDEN" not in text
+    nb = nbformat.read(release / "office.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for answer in ("def parse_date", "ERA_START", "pivot_table(", "savefig(", "=SUM(", "add_chart(", 'encoding="cp932"',
+                   "Font(bold=True)"):
+        assert answer not in code, answer
+    stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(stubs) == 7 and all("# Write your code here" in c.source for c in stubs)
+    for text_date, _ in json.loads((make_data.HIDDEN / "q2.json").read_text(encoding="utf-8"))["cases"]:
+        assert text_date not in text
+    source = (built / "source" / LAB / "office.ipynb").read_text(encoding="utf-8")
+    assert "平成元年1月8日" in source  # the hidden dates are in the instructor's master copy only
+    assert (release / "signup.csv").read_bytes() == DATA.read_bytes()
+    langs = {c.metadata.get("graders", {}).get("lang") for c in nb.cells if c.cell_type == "markdown"}
+    assert langs == {"en", "uk", "ja"}
+
+
+@pytest.mark.slow
+def test_a_small_class_is_graded_by_graders_grade(course, tmp_path):
+    """The reference earns every point, a wrong answer loses points, a broken file earns none; no check crashes on
+    evidence that crossed from the kernel (DataFrames with dates, functions called remotely) or on the report files."""
+    from graders.grade.app import grade
+    from graders.grade.classroom import course_directory, make_class
+    from graders.grade.records import read_records
+
+    learners = make_class(tmp_path, LAB, 3, course=str(course))   # reference (en), partial (uk), malformed (ja)
+    result, _ = grade(course_directory(tmp_path), LAB, workers=2, cell_timeout=60, notebook_timeout=300)
+    assert [r["student"] for r in result.errors] == []
+    records = {r["student"]: r for r in read_records(tmp_path, LAB)}
+    full = sum(q.points for q in load_lab(LAB).questions.values())
+    for x in learners:
+        nb = records[x.student]["notebooks"].get(LAB, {})
+        score = records[x.student]["score"]
+        if x.kind == "reference":
+            assert score == full, (x, nb)
+        elif x.kind in ("empty", "malformed"):
+            assert not score, (x, nb)
+        else:
+            assert score < full, (x, nb)
+        for question in nb.get("questions", {}).values():  # every verdict is the lab's own, none a checker crash
+            assert "core.checker_broken" not in [p["id"] for p in question.get("parts", [])], (x, question)
