@@ -67,6 +67,46 @@ def test_a_short_honest_reason_and_dates_with_slashes_pass(lab):
     assert failed(lab, {"subject": "【面接日程のご相談】コヴァレンコ", "body": body(middle=middle)}) == []
 
 
+NATIVE_STYLE = [
+    # as a Japanese applicant might write it: full-width spaces and brackets, one-line addressee, bare days after a
+    # month, a longer closing, a phone number without hyphens
+    ("【日程変更のお願い】12月10日 面接の件", """株式会社さくらデータ　人事部　採用ご担当　山田花子様
+
+いつもお世話になっております。
+12月10日（木）14：00より面接のお時間をいただいております、オレナ・コヴァレンコと申します。
+
+誠に恐縮ではございますが、やむを得ない事情により、当日伺うことが難しくなりました。
+大変勝手なお願いではございますが、面接日を再調整していただくことは可能でしょうか。
+
+12月14日（月曜日）、15日（火）、17日（木）のいずれも終日対応可能でございます。
+
+ご迷惑をおかけし、誠に申し訳ございません。
+何卒よろしくご検討のほどお願い申し上げます。
+
+――――――――――――
+オレナ・コヴァレンコ（Olena Kovalenko）
+TEL：09012345678
+――――――――――――
+"""),
+    ("面接延期のお願い", """株式会社さくらデータ
+人事部 山田様
+
+初めてご連絡いたします。オレナ・コヴァレンコと申します。
+12/10(木)の面接について、日程の変更をお願いしたくご連絡いたしました。
+12/11(金)または12/18(金)の午後でしたら、伺うことができます。
+お手数をおかけいたしますが、宜しくお願い致します。
+
+Olena Kovalenko
++81 90 1234 5678
+"""),
+]
+
+
+@pytest.mark.parametrize("subject, text", NATIVE_STYLE)
+def test_emails_written_the_way_japanese_applicants_write_them_pass(lab, subject, text):
+    assert failed(lab, {"subject": subject, "body": text}) == []
+
+
 @pytest.mark.parametrize("change, expected", [
     ({"subject": ""}, "career.q6.no_subject"),
     ({"subject": "お願い"}, "career.q6.vague_subject"),
@@ -92,6 +132,8 @@ def test_a_short_honest_reason_and_dates_with_slashes_pass(lab):
     ({"middle": MIDDLE.replace("大変申し訳ございませんが", "ごめん、")}, "career.q6.casual"),
     ({"middle": MIDDLE.replace("申し訳ございませんが", "ちょっと用事があって")}, "career.q6.casual"),
     ({"middle": MIDDLE.replace("何卒よろしくお願いいたします。", "了解です。よろしく！")}, "career.q6.casual"),
+    ({"middle": MIDDLE.replace("何卒よろしくお願いいたします。", "よろしくね。")}, "career.q6.casual"),
+    ({"middle": MIDDLE.replace("・12月14日(月) 13時以降", "・14日(火) 13時以降")}, "career.q6.weekday"),
     ({"middle": MIDDLE.replace("可能でしょうか。", "可能ですよね。")}, "career.q6.casual"),
     ({"middle": MIDDLE.replace("可能でしょうか。", "可能ですか。待ってますよ。")}, "career.q6.casual"),
     ({"middle": MIDDLE.replace("区役所での手続き", "〇〇")}, "career.q6.placeholder"),

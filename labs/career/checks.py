@@ -219,9 +219,10 @@ WEEKDAY_NAMES = [M_("career.weekday.mon", "Monday (月)"), M_("career.weekday.tu
 
 GREETINGS = ("お世話になっております", "お世話になります", "初めてご連絡いたします", "はじめてご連絡いたします",
              "初めてご連絡差し上げます", "突然のご連絡失礼いたします")
-CLOSINGS = ("よろしくお願いいたします", "よろしくお願い致します", "よろしくお願い申し上げます",
-            "宜しくお願いいたします", "宜しくお願い致します", "宜しくお願い申し上げます")
-PLAIN_CLOSINGS = ("よろしくお願いします", "宜しくお願いします")
+# よろしくお願いいたします, 何卒よろしくご検討のほどお願い申し上げます ...; and the plainer よろしくお願いします
+CLOSING = re.compile(r"(?:よろしく|宜しく)[^。\n]{0,12}?お願い(?:いた|致)します|(?:よろしく|宜しく)[^。\n]{0,12}?お願い申し上げます")
+PLAIN_CLOSING = re.compile(r"(?:よろしく|宜しく)[^。\n]{0,12}?お願いします")
+MATTER = re.compile(r"日程|日時|変更|延期|調整|面接日")   # what the e-mail is about, besides 面接
 COMPANY_FORMS = ("株式会社", "有限会社", "合同会社")
 # (pattern, what a learner wrote, what to write instead); the text is NFKC-normalised first
 CASUAL = [
@@ -230,13 +231,16 @@ CASUAL = [
     (r"了解", "了解", "承知いたしました"),
     (r"ちょっと", "ちょっと", "少々"),
     (r"(?:だ|です|ます)よ(?:ね)?[。!?\s]|だね|じゃん", "〜だよ / 〜だね", "〜です / 〜ます"),
-    (r"よろしく(?!お願い)", "よろしく", "よろしくお願いいたします"),
+    (r"よろしく(?:ね|です)?(?=[。!?\s]|$)", "よろしく", "よろしくお願いいたします"),
     (r"こんにちは", "こんにちは", "お世話になっております"),
 ]
 ORIGINAL_DATE = (12, 10)       # the interview the learner asks to move: 12月10日(木)
-DATE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日|/(\d{1,2})(?!\d))(?:\s*\(\s*([月火水木金土日])(?:曜日?)?\s*\))?")
+WEEKDAY_IN_BRACKETS = r"\s*\(\s*([月火水木金土日])(?:曜日?)?\s*\)"
+# 12月11日(金), 12/11(金), 12月11日; and 14日(月) after a date with a month (the weekday makes it a date)
+DATE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日|/(\d{1,2})(?!\d))(?:" + WEEKDAY_IN_BRACKETS + ")?"
+                  r"|(?<![\d月/])(\d{1,2})\s*日" + WEEKDAY_IN_BRACKETS)
 EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[- ]?)?\d{2,4}-\d{2,4}-\d{3,4}(?!\d)")
+PHONE = re.compile(r"\+?\d[\d\s()-]{8,}\d")   # 090-1234-5678, 09012345678, +81 90 1234 5678
 MIN_LENGTH, MAX_LENGTH = 120, 1000
 
 
@@ -268,7 +272,7 @@ def email_parts(subject: str, body: str) -> list[tuple[bool, Any, dict]]:
     # 件名
     if not subject_n:
         out.append((False, E_NO_SUBJECT, {}))
-    elif "面接" in subject_n and re.search(r"日程|日時|変更|延期", subject_n) and len(subject_n) >= 6:
+    elif "面接" in subject_n and MATTER.search(subject_n) and len(subject_n) >= 6:
         out.append((True, E_SUBJECT_OK, {"subject": subject.strip()}))
     else:
         out.append((False, E_VAGUE_SUBJECT, {"subject": subject.strip()}))
@@ -304,21 +308,27 @@ def email_parts(subject: str, body: str) -> list[tuple[bool, Any, dict]]:
     out.append((True, E_INTRO_OK, {}) if re.search(r"と申します|でございます", body_n) else (False, E_NO_INTRO, {}))
 
     # what you want
-    purpose = "面接" in body_n and re.search(r"日程|日時|変更|延期", body_n)
+    purpose = "面接" in body_n and MATTER.search(body_n)
     out.append((True, E_PURPOSE_OK, {}) if purpose else (False, E_NO_PURPOSE, {}))
 
     # proposed dates, with the right weekday
     proposed: dict[tuple[int, int], str] = {}
     weekday_problems = []
+    month = None
     for m in DATE.finditer(body_n):
-        month, day = int(m.group(1)), int(m.group(2) or m.group(3))
+        if m.group(1):
+            month, day, weekday = int(m.group(1)), int(m.group(2) or m.group(3)), m.group(4)
+        elif month is None:
+            continue
+        else:
+            day, weekday = int(m.group(5)), m.group(6)
         try:
             date = datetime.date(_year(month), month, day)
         except ValueError:
             continue
         label = f"{month}月{day}日"
-        if m.group(4) and WEEKDAYS[date.weekday()] != m.group(4):
-            weekday_problems.append({"date": label, "given": m.group(4), "weekday": date.weekday()})
+        if weekday and WEEKDAYS[date.weekday()] != weekday:
+            weekday_problems.append({"date": label, "given": weekday, "weekday": date.weekday()})
         if (month, day) != ORIGINAL_DATE:
             proposed.setdefault((month, day), label)
     if not proposed:
@@ -331,32 +341,36 @@ def email_parts(subject: str, body: str) -> list[tuple[bool, Any, dict]]:
         out.append((False, E_WEEKDAY, problem))
 
     # closing
-    closing = next((c for c in CLOSINGS if c in body_n), None)
-    plain = next((c for c in PLAIN_CLOSINGS if c in body_n), None)
+    closing = CLOSING.search(body_n)
+    plain = PLAIN_CLOSING.search(body_n)
     if closing:
-        out.append((True, E_CLOSING_OK, {"closing": closing}))
+        out.append((True, E_CLOSING_OK, {"closing": closing.group(0)}))
     elif plain:
         out.append((False, E_CLOSING_PLAIN, {}))
     else:
         out.append((False, E_NO_CLOSING, {}))
 
     # signature: the lines after the last closing line (the last four lines when there is no closing)
-    closing_at = max((i for i, line in enumerate(lines) if any(c in line for c in CLOSINGS + PLAIN_CLOSINGS)),
+    closing_at = max((i for i, line in enumerate(lines) if CLOSING.search(line) or PLAIN_CLOSING.search(line)),
                      default=None)
     signature = lines[closing_at + 1:] if closing_at is not None else lines[-4:]
-    signature = [line for line in signature if re.search(r"[^\-=_*~—ー\s]", line)]
+    signature = [line for line in signature if re.search(r"[^\-=_*~—―─━ー\s]", line)]
     name = _name_in_intro(lines)
     if not signature:
         out.append((False, E_NO_SIGNATURE, {}))
     else:
         sig_text = "\n".join(signature)
-        has_contact = EMAIL_ADDRESS.search(sig_text) or PHONE.search(sig_text)
+        has_contact = EMAIL_ADDRESS.search(sig_text) or any(
+            len(re.sub(r"\D", "", m.group(0))) >= 10 for m in PHONE.finditer(sig_text))
         parts = [p for p in re.split(r"[・\s=]+", name or "") if len(p) >= 2]
-        has_name = (not parts) or any(p in sig_text for p in parts)
+        # the name from と申します, or at least one line that is neither an address nor a number
+        has_name = any(p in sig_text for p in parts) or any(
+            "@" not in line and len(re.sub(r"\D", "", line)) < 6 and not re.match(r"(?i)(tel|mail|電話|メール)", line)
+            for line in signature)
         if not has_contact:
             out.append((False, E_NO_CONTACT, {}))
         if not has_name:
-            out.append((False, E_SIGNATURE_NAME, {"name": name}))
+            out.append((False, E_SIGNATURE_NAME, {"name": name or "〇〇"}))
         if has_contact and has_name:
             out.append((True, E_SIGNATURE_OK, {}))
 
