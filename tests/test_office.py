@@ -247,3 +247,40 @@ def test_a_small_class_is_graded_by_graders_grade(course, tmp_path):
             assert score < full, (x, nb)
         for question in nb.get("questions", {}).values():  # every verdict is the lab's own, none a checker crash
             assert "core.checker_broken" not in [p["id"] for p in question.get("parts", [])], (x, question)
+
+
+def _signups(dates: str = "datetime64", counts: bool = True, postal_as_int: bool = False) -> pd.DataFrame:
+    import unicodedata
+
+    table = pd.read_csv(DATA, encoding="cp932", dtype=str)
+    for column in table.columns:
+        table[column] = table[column].map(lambda text: unicodedata.normalize("NFKC", text).strip())
+    parsed = table["申込日"].map(make_data.parse_date)
+    table["申込日"] = {"datetime64": pd.to_datetime(parsed), "objects": parsed,
+                     "text": parsed.map(lambda d: d.isoformat()), "raw": table["申込日"]}[dates]
+    if counts:
+        table["参加人数"] = table["参加人数"].str.replace("名", "").astype(int)
+    table["郵便番号"] = (table["郵便番号"].astype(int) if postal_as_int
+                      else table["郵便番号"].str[:3] + "-" + table["郵便番号"].str[3:])
+    return table
+
+
+@pytest.mark.parametrize("kwargs, wanted", [
+    ({}, "office.q3.ok"), ({"dates": "objects"}, "office.q3.ok"), ({"dates": "text"}, "office.q3.dates_text"),
+    ({"dates": "raw"}, "office.q3.dates_text"), ({"counts": False}, "office.q3.counts_text"),
+    ({"postal_as_int": True}, "office.q3.zeros_lost"),
+])
+def test_q3_gives_the_same_verdict_in_the_learners_kernel_and_in_the_grader(lab, kwargs, wanted):
+    """While grading, a DataFrame crosses from the kernel as JSON (graders.grade.evidence): dates, ints and leading
+    zeros must mean the same there (a column of datetime.date objects arrives as ISO text)."""
+    from graders.grade.evidence import _encode, decode
+
+    table = _signups(**kwargs)
+    here = lab.evaluate("q3", {"signups": table})
+    there = lab.evaluate("q3", {"signups": decode(_encode(table))})
+    assert here.message_ids() == there.message_ids()
+    assert wanted in here.message_ids(), here.to_json()
+    if wanted == "office.q3.ok":
+        by_day = table.pivot_table(index="申込日", columns="区分", values="参加人数", aggfunc="sum", fill_value=0)
+        assert lab.evaluate("q4", {"by_day": by_day}).passed
+        assert lab.evaluate("q4", {"by_day": decode(_encode(by_day))}).passed

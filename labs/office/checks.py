@@ -192,6 +192,11 @@ Q3_CATEGORY = M_("office.q3.category", "区分 (category) has the value \"{got}\
 Q3_KANA = M_("office.q3.kana", "Row {row} ({name}): フリガナ is still in half-width katakana (\"{got}\"). unicodedata.normalize(\"NFKC\", ...) turns it into ordinary full-width katakana.")
 
 
+# A column of datetime.date objects (not datetime64) reaches the grader as this text (pandas' to_json, ISO format):
+# it is the learner's real dates, so it counts as dates, as it does in the learner's own check.
+CROSSED_DATE = re.compile(r"(\d{4}-\d\d-\d\d)T00:00:00\.000")
+
+
 def _as_date(value):
     import pandas as pd
 
@@ -199,6 +204,8 @@ def _as_date(value):
         return None if pd.isna(value) else value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, str) and CROSSED_DATE.fullmatch(value):
+        return dt.date.fromisoformat(value[:10])
     return None
 
 
