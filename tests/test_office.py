@@ -108,6 +108,7 @@ def _parse(offsets: dict, gannen: bool = True):
     ({"令和": 2019, "平成": 1989}, True, "office.q2.era_off_by_one"),
     ({}, True, "office.q2.era_ignored"),
     ({"令和": 2018, "平成": 1988}, False, "office.q2.gannen"),
+    ({"令和": 2018, "平成": 2018}, True, "office.q2.other_era"),
 ])
 def test_q2_names_the_era_mistake(lab, offsets, gannen, wanted):
     verdict = lab.evaluate("q2", {"parse_date": _parse(offsets, gannen)}, hidden=json.loads(

@@ -108,6 +108,7 @@ Q2_NOT_DATE = M_("office.q2.not_date", "`parse_date(\"{text}\")` should give a d
 Q2_OFF_BY_ONE = M_("office.q2.era_off_by_one", "`parse_date(\"{text}\")` gives {got}: one year too late. {era}元年 (year 1 of {era}) is {first}, so year N of {era} is {zero} + N, not {first} + N. The right date is {expected}.")
 Q2_NOT_ADDED = M_("office.q2.era_not_added", "`parse_date(\"{text}\")` gives {got}: the year {era} began, without the year of the era. Add it: year N of {era} is {zero} + N, so the right date is {expected}.")
 Q2_ERA_IGNORED = M_("office.q2.era_ignored", "`parse_date(\"{text}\")` gives {got}: the year of the era was taken as a Western year. {era} {n} means {zero} + {n} = {year}, so the right date is {expected}.")
+Q2_OTHER_ERA = M_("office.q2.other_era", "`parse_date(\"{text}\")` gives {got}: the year was counted from the start of {other}, not of {era}. Each era has its own start: year N of {era} is {zero} + N, so the right date is {expected}.")
 Q2_GANNEN = M_("office.q2.gannen", "`parse_date(\"{text}\")` stopped with an error ({error}). 元年 (gannen) means \"year 1\": the first year of an era is written 元年, not 1年. Replace \"元\" with \"1\" before you read the numbers.")
 Q2_WIDE = M_("office.q2.full_width", "`parse_date(\"{text}\")` stopped with an error ({error}). The digits here are full-width (１２３): first make them ordinary digits with unicodedata.normalize(\"NFKC\", text).")
 Q2_WRONG = M_("office.q2.wrong", "`parse_date(\"{text}\")` gives {got}, but the date is {expected}.")
@@ -159,6 +160,9 @@ def _date_case(check: Check, fn, text: str, iso: str) -> bool:
             check.stop(Q2_NOT_ADDED, era=era, zero=zero, **params)
         if day.year == n:
             check.stop(Q2_ERA_IGNORED, era=era, zero=zero, n=n, year=zero + n, **params)
+        other = next((e for e, z in ERA_ZERO.items() if e != era and day.year == z + n), None)
+        if other:
+            check.stop(Q2_OTHER_ERA, era=era, other=other, zero=zero, **params)
     check.stop(Q2_WRONG, **params)
 
 
