@@ -204,7 +204,7 @@ def test_issue_from_the_gradebook_and_verify(course_dir, issued, artifacts, caps
     assert said.startswith(f"VALID: certificate {code}")
     assert "Olena Kovalenko (id okoval)" in said
     assert "Orientation: your first notebook: 7 of 7 points, 5 of 5 exercises with full points — submitted and graded" in said
-    assert "AWS for beginners: 1 of 3 points, 1 of 3 exercises" in said
+    assert "AWS for beginners: 1 of 3 points, 1 of 3 exercises with full points — submitted and graded, below the pass mark" in said
     assert "RPA" in said and "not submitted" in said
     # typed by a person: lower case, spaces, O for 0
     assert main(["certificate", "verify", code.lower().replace("-", " ").replace("0", "o"), "--course-dir",

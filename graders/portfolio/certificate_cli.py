@@ -9,7 +9,7 @@ from ..i18n import LANGUAGES, resolve_language
 from .record import M_, PortfolioError
 
 ISSUED = M_("certificate.cli.issued", "Certificate for {name} ({student}): {pdf}\nPortfolio page: {page}\nVerification code: {code}")
-NOTHING = M_("certificate.cli.nothing", "{student} has no fully graded lab in this course yet, so there is nothing to certify.")
+NOTHING = M_("certificate.cli.nothing", "{student} has no lab in this course yet that is fully graded and at the pass mark, so there is nothing to certify.")
 VALID = M_("certificate.cli.valid", "VALID: certificate {code} was issued from this course folder on {date}. It certifies:")
 WHO = M_("certificate.cli.who", "  Learner: {name} (id {student})\n  Course: {course}")
 LAB_LINE = M_("certificate.cli.lab", "  {lab}: {points} of {max_points} points, {passed} of {questions} exercises with full points — {status}")

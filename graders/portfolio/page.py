@@ -30,6 +30,7 @@ STATUS_GRADING = M_("portfolio.status.grading", "submitted, being graded")
 STATUS_NOT_STARTED = M_("portfolio.status.not_started", "not started yet")
 STATUS_GRADED = M_("portfolio.status.graded", "submitted and graded")
 STATUS_NOT_SUBMITTED = M_("portfolio.status.not_submitted", "not submitted")
+STATUS_BELOW_PASS = M_("portfolio.status.below_pass", "submitted and graded, below the pass mark")
 NO_SUMMARY = M_("portfolio.no_summary", "(no description for this lab yet)")
 FOOTER = M_("portfolio.page.footer", "Made with the digital-skills labs. Everything is on this one page, so it opens without the internet.")
 
@@ -68,10 +69,14 @@ def long_date(iso: str, lang: str) -> str:
 
 
 def status_of(lab: LabResult, record: Record):
-    """Self-study: complete when every exercise passed. Gradebook: complete when submitted and fully graded (the
-    points say how well)."""
+    """Self-study: complete when every exercise passed. Gradebook: complete when submitted, fully graded and at the
+    course's pass mark (the points say how well)."""
     if record.source == "gradebook":
-        return STATUS_GRADED if lab.complete else STATUS_GRADING if lab.started else STATUS_NOT_SUBMITTED
+        if lab.complete:
+            return STATUS_GRADED
+        if lab.graded:
+            return STATUS_BELOW_PASS
+        return STATUS_GRADING if lab.started else STATUS_NOT_SUBMITTED
     if lab.complete:
         return STATUS_COMPLETE
     return STATUS_PROGRESS if lab.started else STATUS_NOT_STARTED

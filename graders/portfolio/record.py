@@ -51,6 +51,7 @@ class LabResult:
     started: bool
     complete: bool
     next: str | None = None          # the first question not passed yet (self-study)
+    graded: bool = False             # gradebook: submitted and fully graded (complete only at the pass mark)
 
     def title_in(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get(SOURCE_LANGUAGE) or self.id
@@ -103,6 +104,7 @@ class Course:
     title: dict[str, str]
     labs: list[LabDef]
     skipped: dict[str, str]          # lab id -> why it is left out (a lab still being written)
+    pass_mark: float = 0.6           # share of a lab's points a graded submission needs to count as completed
 
 
 def load_course_labs(name_or_path: str | Path) -> Course:
@@ -121,7 +123,8 @@ def load_course_labs(name_or_path: str | Path) -> Course:
             labs.append(load_lab(lab_id))
         except LabDefinitionError as exc:
             skipped[lab_id] = str(exc)
-    return Course(raw.get("id", path.name), dict(raw.get("title", {})), labs, skipped)
+    pass_mark = float(raw.get("certificate", {}).get("pass_mark", 0.6))
+    return Course(raw.get("id", path.name), dict(raw.get("title", {})), labs, skipped, pass_mark)
 
 
 def lab_summary(lab: LabDef) -> dict[str, str]:
@@ -172,7 +175,9 @@ def gradebook_path(db_url: str) -> Path | None:
 def from_gradebook(course: Course, db_url: str, course_id: str, student: str, name: str | None = None,
                    issued: str | None = None, folder: Path | None = None) -> Record:
     """A learner's record from the gradebook: each lab of the course that is an assignment there, with the score
-    nbgrader gave. A lab counts as complete once it is submitted and fully graded (its score is final)."""
+    nbgrader gave. A lab counts as complete once it is submitted, fully graded (its score is final) and reaches the
+    course's pass mark (``[certificate] pass_mark`` in course.toml, a share of the lab's points; 0.6 by default): a
+    certificate of completion should not certify a lab that was handed in with most of it wrong."""
     from nbgrader.api import Gradebook, MissingEntry
 
     db_file = gradebook_path(db_url)
@@ -202,5 +207,8 @@ def from_gradebook(course: Course, db_url: str, course_id: str, student: str, na
             grades = [g for nb in sub.notebooks for g in nb.grades]
             full = sum(1 for g in grades if g.max_score and (g.score or 0) >= g.max_score)
             labs.append(LabResult(lab.id, dict(lab.title), lab_summary(lab), questions, full, float(sub.score or 0),
-                                  max_points, started=True, complete=not sub.needs_manual_grade))
+                                  max_points, started=True,
+                                  complete=not sub.needs_manual_grade
+                                  and float(sub.score or 0) >= course.pass_mark * max_points - 1e-9,
+                                  graded=not sub.needs_manual_grade))
     return Record(course.id, course.title, name, issued or today(), "gradebook", labs, student=student)
