@@ -285,3 +285,28 @@ def test_q3_gives_the_same_verdict_in_the_learners_kernel_and_in_the_grader(lab,
         by_day = table.pivot_table(index="申込日", columns="区分", values="参加人数", aggfunc="sum", fill_value=0)
         assert lab.evaluate("q4", {"by_day": by_day}).passed
         assert lab.evaluate("q4", {"by_day": decode(_encode(by_day))}).passed
+
+
+def test_other_right_answers_pass(lab, tmp_path):
+    """Right answers written another way: margins in the pivot, dates typed as text in the report, a groupby."""
+    table = _signups()
+    with_margins = table.pivot_table(index="申込日", columns="区分", values="参加人数", aggfunc="sum", fill_value=0,
+                                     margins=True)
+    assert lab.evaluate("q4", {"by_day": with_margins}).passed
+    grouped = table.groupby(["申込日", "区分"])["参加人数"].sum().unstack(fill_value=0)
+    assert lab.evaluate("q4", {"by_day": grouped}).passed
+    from openpyxl import Workbook
+
+    pivot = make_data.gold_pivot()
+    for style in ("{y}年{m}月{d}日", "{y}/{m:02d}/{d:02d}"):
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["申込日"] + pivot["categories"])
+        for date in pivot["dates"]:
+            day = dt.date.fromisoformat(date)
+            ws.append([style.format(y=day.year, m=day.month, d=day.day)]
+                      + [pivot["values"][date][c] for c in pivot["categories"]])
+        ws.append(["Total", "=sum(b2:b6)", "=SUM(C$2:C$6)", "=SUM(D2:D6)"])
+        wb.save(tmp_path / "report.xlsx")
+        verdict = lab.evaluate("q6", {}, context={"workdir": tmp_path})
+        assert verdict.passed, verdict.to_json()

@@ -327,6 +327,9 @@ def q4(check: Check) -> None:
     columns = [str(c) for c in table.columns]
     if any(c not in columns for c in pivot["categories"]):
         check.stop(Q4_SHAPE, categories=", ".join(pivot["categories"]), columns=", ".join(columns) or "—")
+    margins = [v for v in table.index if _is_total_label(v) or str(v) == "All"]   # pivot_table(margins=True)
+    if margins:
+        table = table.drop(index=margins)
     dates = _index_dates(table.index)
     if dates is None or sorted(dates) != pivot["dates"]:
         got = ", ".join(_show(v) for v in table.index[:6])
@@ -425,9 +428,13 @@ def _cell_date(value) -> str | None:
         return day.isoformat()
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip()
-        m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]00:00(?::00)?)?", text)
+        m = (re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?", text)
+             or re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text))
         if m:
-            return dt.date(*map(int, m.groups())).isoformat()
+            try:
+                return dt.date(*map(int, m.groups())).isoformat()
+            except ValueError:
+                return None
     return None
 
 
