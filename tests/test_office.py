@@ -217,8 +217,10 @@ def test_release_has_no_solutions_and_no_hidden_data(built):
     assert len(stubs) == 7 and all("# Write your code here" in c.source for c in stubs)
     for text_date, _ in json.loads((make_data.HIDDEN / "q2.json").read_text(encoding="utf-8"))["cases"]:
         assert text_date not in text
+    for row in json.loads((make_data.HIDDEN / "q3.json").read_text(encoding="utf-8"))["clean"]:
+        assert row["氏名"] not in text and row["電話番号"] not in text
     source = (built / "source" / LAB / "office.ipynb").read_text(encoding="utf-8")
-    assert "平成元年1月8日" in source  # the hidden dates are in the instructor's master copy only
+    assert "平成元年1月8日" in source and "Bohdan Hrytsenko" in source  # hidden data: the master copy only
     assert (release / "signup.csv").read_bytes() == DATA.read_bytes()
     langs = {c.metadata.get("graders", {}).get("lang") for c in nb.cells if c.cell_type == "markdown"}
     assert langs == {"en", "uk", "ja"}
@@ -250,20 +252,30 @@ def test_a_small_class_is_graded_by_graders_grade(course, tmp_path):
             assert "core.checker_broken" not in [p["id"] for p in question.get("parts", [])], (x, question)
 
 
-def _signups(dates: str = "datetime64", counts: bool = True, postal_as_int: bool = False) -> pd.DataFrame:
+def _cleaner(dates: str = "datetime64", counts: bool = True, postal_as_int: bool = False):
+    """A learner's clean(table), right or with one of the typical mistakes."""
     import unicodedata
 
-    table = pd.read_csv(DATA, encoding="cp932", dtype=str)
-    for column in table.columns:
-        table[column] = table[column].map(lambda text: unicodedata.normalize("NFKC", text).strip())
-    parsed = table["申込日"].map(make_data.parse_date)
-    table["申込日"] = {"datetime64": pd.to_datetime(parsed), "objects": parsed,
-                     "text": parsed.map(lambda d: d.isoformat()), "raw": table["申込日"]}[dates]
-    if counts:
-        table["参加人数"] = table["参加人数"].str.replace("名", "").astype(int)
-    table["郵便番号"] = (table["郵便番号"].astype(int) if postal_as_int
-                      else table["郵便番号"].str[:3] + "-" + table["郵便番号"].str[3:])
-    return table
+    def clean(table: pd.DataFrame) -> pd.DataFrame:
+        table = table.copy()
+        for column in table.columns:
+            table[column] = table[column].map(lambda text: unicodedata.normalize("NFKC", text).strip())
+        parsed = table["申込日"].map(make_data.parse_date)
+        table["申込日"] = {"datetime64": pd.to_datetime(parsed), "objects": parsed,
+                         "text": parsed.map(lambda d: d.isoformat()), "raw": table["申込日"]}[dates]
+        if counts:
+            table["参加人数"] = table["参加人数"].str.replace("名", "").astype(int)
+        table["郵便番号"] = (table["郵便番号"].astype(int) if postal_as_int
+                          else table["郵便番号"].str[:3] + "-" + table["郵便番号"].str[3:])
+        return table
+    return clean
+
+
+def _signups(**kwargs) -> pd.DataFrame:
+    return _cleaner(**kwargs)(pd.read_csv(DATA, encoding="cp932", dtype=str))
+
+
+HIDDEN_Q3 = json.loads((make_data.HIDDEN / "q3.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("kwargs, wanted", [
@@ -272,19 +284,33 @@ def _signups(dates: str = "datetime64", counts: bool = True, postal_as_int: bool
     ({"postal_as_int": True}, "office.q3.zeros_lost"),
 ])
 def test_q3_gives_the_same_verdict_in_the_learners_kernel_and_in_the_grader(lab, kwargs, wanted):
-    """While grading, a DataFrame crosses from the kernel as JSON (graders.grade.evidence): dates, ints and leading
-    zeros must mean the same there (a column of datetime.date objects arrives as ISO text)."""
+    """While grading, clean() runs in the kernel: the sheet crosses to it and the table it gives back crosses to the
+    grader as JSON (graders.grade.evidence). Dates, ints and leading zeros must mean the same there (a column of
+    datetime.date objects arrives as ISO text)."""
     from graders.grade.evidence import _encode, decode
 
-    table = _signups(**kwargs)
-    here = lab.evaluate("q3", {"signups": table})
-    there = lab.evaluate("q3", {"signups": decode(_encode(table))})
+    clean = _cleaner(**kwargs)
+
+    def crossed(table):
+        return decode(_encode(clean(decode(_encode(table)))))
+
+    here = lab.evaluate("q3", {"clean": clean}, hidden=HIDDEN_Q3)
+    there = lab.evaluate("q3", {"clean": crossed}, hidden=HIDDEN_Q3)
     assert here.message_ids() == there.message_ids()
     assert wanted in here.message_ids(), here.to_json()
     if wanted == "office.q3.ok":
+        assert here.passed and "office.q3.ok_hidden" in here.message_ids()
+        table = _signups(**kwargs)
         by_day = table.pivot_table(index="申込日", columns="区分", values="参加人数", aggfunc="sum", fill_value=0)
         assert lab.evaluate("q4", {"by_day": by_day}).passed
         assert lab.evaluate("q4", {"by_day": decode(_encode(by_day))}).passed
+
+
+def test_q3_hidden_sheet_catches_a_clean_that_ignores_its_argument(lab):
+    practice = _signups()
+    verdict = lab.evaluate("q3", {"clean": lambda table: practice.copy()}, hidden=HIDDEN_Q3)
+    assert "office.q3.ignores_table" in verdict.message_ids(ok=False)
+    assert "office.q3.ok" in verdict.message_ids(ok=True)   # the practice sheet itself is right
 
 
 def test_other_right_answers_pass(lab, tmp_path):

@@ -1,9 +1,10 @@
 """Office-tools lab: a Japanese event sign-up sheet (cp932 CSV) read, cleaned, counted, charted and reported in Excel.
 
-q1-q4 look at the learner's variables and functions (``raw``, ``parse_date``, ``signups``, ``by_day``); q5-q7 look
+q1-q4 look at the learner's variables and functions (``raw``, ``parse_date``, ``clean``, ``by_day``); q5-q7 look
 only at the files the notebook left in its folder (``chart.png``, ``report.xlsx``: ``evidence="outside"``), so the
 grader recomputes them from the submission folder. The expected values are in ``gold/`` (made by
-``solutions/make_data.py`` with the data file); the grading-only date cases of q2 are in ``hidden/q2.json``.
+``solutions/make_data.py`` with the data file); the grading-only date cases of q2 and the second sheet that q3's
+``clean`` must also clean are in ``hidden/``.
 """
 from __future__ import annotations
 
@@ -181,13 +182,16 @@ def q2(check: Check) -> None:
 
 
 # --- q3: the clean table --------------------------------------------------------------------------------------------
-Q3_OK = M_("office.q3.ok", "`signups` is clean: {rows} rows, real dates, whole numbers of participants, postal codes like {postal} and phone numbers that keep their 0, tidy categories.")
-Q3_NOT_TABLE = M_("office.q3.not_table", "`signups` should be a table (a pandas DataFrame, e.g. a copy of `raw`); it is {actual}.")
-Q3_COLUMNS = M_("office.q3.columns", "`signups` lacks the column(s) {columns}. Keep the Japanese column names of the sheet.")
-Q3_ROWS = M_("office.q3.rows", "`signups` has {rows} rows, but the sheet has {expected} sign-ups. Clean every row; drop none.")
-Q3_COUNTS_TEXT = M_("office.q3.counts_text", "参加人数 (number of participants) is still text in `signups`, e.g. \"{example}\", so Python cannot add it up. After NFKC and removing 名, turn it into numbers with .astype(int).")
+Q3_OK = M_("office.q3.ok", "`clean` gives back a clean table: {rows} rows, real dates, whole numbers of participants, postal codes like {postal} and phone numbers that keep their 0, tidy categories.")
+Q3_OK_HIDDEN = M_("office.q3.ok_hidden", "`clean` also cleans another sign-up sheet of {rows} rows correctly.")
+Q3_IGNORES_TABLE = M_("office.q3.ignores_table", "Given another sheet of {expected} sign-ups, `clean` gives back {rows} rows: the practice sheet. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.")
+Q3_NONE = M_("office.q3.returns_none", "`clean(table)` gives back nothing (None). End the function with `return signups`.")
+Q3_NOT_TABLE = M_("office.q3.not_table", "`clean(table)` should give back a table (a pandas DataFrame, e.g. `signups = table.copy()`, cleaned); it gives {actual}.")
+Q3_COLUMNS = M_("office.q3.columns", "The table that `clean` gives back lacks the column(s) {columns}. Keep the Japanese column names of the sheet.")
+Q3_ROWS = M_("office.q3.rows", "The table that `clean` gives back has {rows} rows, but the sheet has {expected} sign-ups. Clean every row; drop none.")
+Q3_COUNTS_TEXT = M_("office.q3.counts_text", "参加人数 (number of participants) is still text in the table that `clean` gives back, e.g. \"{example}\", so Python cannot add it up. After NFKC and removing 名, turn it into numbers with .astype(int).")
 Q3_COUNTS_WRONG = M_("office.q3.counts_wrong", "Row {row} ({name}): 参加人数 is {got}, but the sheet says {expected} person(s).")
-Q3_DATES_TEXT = M_("office.q3.dates_text", "申込日 (sign-up date) is still text in `signups`, e.g. \"{example}\". Turn every value into a real date with your parse_date, then pd.to_datetime(...).")
+Q3_DATES_TEXT = M_("office.q3.dates_text", "申込日 (sign-up date) is still text in the table that `clean` gives back, e.g. \"{example}\". Turn every value into a real date with your parse_date, then pd.to_datetime(...).")
 Q3_DATES_WRONG = M_("office.q3.dates_wrong", "Row {row} ({name}): 申込日 is {got}, but this person signed up on {expected}. Check how parse_date converts Japanese-era years.")
 Q3_ZEROS = M_("office.q3.zeros_lost", "Row {row} ({name}): {column} is {got}, but it should be {expected}: the 0 at the start is lost because the value became a number. Keep postal codes and phone numbers as text (dtype=str); never turn them into int.")
 Q3_POSTAL_FORMAT = M_("office.q3.postal_format", "Row {row} ({name}): 郵便番号 is \"{got}\". Write postal codes the Japanese way, three digits, a hyphen and four digits: \"{expected}\".")
@@ -213,17 +217,41 @@ def _as_date(value):
     return None
 
 
-@questions("q3")
-def q3(check: Check) -> None:
+def _sheet(columns: list[str] | None = None, rows: list[list[str]] | None = None):
+    """A fresh copy of the sign-up sheet as q1 reads it (every value text): the lab's own file, or the hidden one."""
     import pandas as pd
 
-    table = check.value("signups")
+    if rows is None:
+        return pd.read_csv(HERE / "data" / "signup.csv", encoding="cp932", dtype=str)
+    return pd.DataFrame(rows, columns=columns).astype(str)
+
+
+@questions("q3")
+def q3(check: Check) -> None:
+    clean = check.function("clean")
+    _judge_clean(check, check.call(clean, _sheet(), timeout=10), gold("clean"))
+    check.ok(Q3_OK, rows=len(gold("clean")), postal=gold("clean")[0]["郵便番号"])
+    if check.hidden:  # grading only: the same function on another sheet (no copying the practice sheet's answers)
+        with check.hidden_part():
+            sheet = _sheet(check.hidden["columns"], check.hidden["rows"])
+            result = check.call(clean, sheet, timeout=10)
+            if _is_table(result) and len(result) == len(gold("clean")) != len(check.hidden["clean"]):
+                check.stop(Q3_IGNORES_TABLE, rows=len(result), expected=len(check.hidden["clean"]))
+            _judge_clean(check, result, check.hidden["clean"])
+            check.ok(Q3_OK_HIDDEN, rows=len(check.hidden["clean"]))
+
+
+def _judge_clean(check: Check, table, clean: list[dict]) -> None:
+    """Stops at the end when anything was wrong (every kind of problem is named once)."""
+    import pandas as pd
+
+    if table is None:
+        check.stop(Q3_NONE)
     if not _is_table(table):
         check.stop(Q3_NOT_TABLE, actual=kind_of_value(table, check.lang))
     missing = [c for c in COLUMNS if c not in [str(c) for c in table.columns]]
     if missing:
         check.stop(Q3_COLUMNS, columns=", ".join(missing))
-    clean = gold("clean")
     check.require(len(table) == len(clean), Q3_ROWS, rows=len(table), expected=len(clean))
     rows = table.to_dict("records")
     ok = True
@@ -285,8 +313,8 @@ def q3(check: Check) -> None:
             check.fail(Q3_VALUE, column="フリガナ", got=got, expected=want["フリガナ"], **where(i))
             ok = False
             break
-    if ok:
-        check.ok(Q3_OK, rows=len(rows), postal=clean[0]["郵便番号"])
+    if not ok:
+        raise StopCheck
 
 
 # --- q4: the pivot table --------------------------------------------------------------------------------------------
@@ -542,7 +570,7 @@ HINTS = {
            M_("office.q1.hint2", "Write: raw = pd.read_csv(\"signup.csv\", encoding=\"cp932\", dtype=str)")],
     "q2": [M_("office.q2.hint1", "Normalize first (NFKC), replace 元 with 1, then take the numbers with re.fullmatch. An era year N of 令和 is 2018 + N, of 平成 1988 + N."),
            M_("office.q2.hint2", "Copy the recipe from the text above the cell: it needs only the ERA_START dictionary, one re.fullmatch and one return datetime.date(year, month, day).")],
-    "q3": [M_("office.q3.hint1", "Work column by column: normalize every text column with NFKC and strip, then convert 申込日 with parse_date and 参加人数 with .astype(int)."),
+    "q3": [M_("office.q3.hint1", "Inside clean, work column by column: normalize every column with NFKC and strip, then convert 申込日 with parse_date and 参加人数 with .astype(int), and return the table."),
            M_("office.q3.hint2", "For the postal code, keep it text and put in the hyphen: signups[\"郵便番号\"].str[:3] + \"-\" + signups[\"郵便番号\"].str[3:]")],
     "q4": [M_("office.q4.hint1", "A pivot table needs four choices: the rows (index), the columns, the values and how to combine them (aggfunc)."),
            M_("office.q4.hint2", "Write: by_day = signups.pivot_table(index=\"申込日\", columns=\"区分\", values=\"参加人数\", aggfunc=\"sum\", fill_value=0)")],

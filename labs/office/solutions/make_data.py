@@ -5,7 +5,8 @@
   a 名 ("persons") after them, postal codes and phone numbers that start with 0.
 * ``gold/``            what the checks compare with while learners practise: the clean table, the pivot, the visible
   date cases.
-* ``hidden/q2.json``   more date cases, used only when work is graded (inlined into the hidden test block).
+* ``hidden/q2.json``   more date cases, and ``hidden/q3.json`` another sheet (with its clean truth) for the
+  learner's ``clean()``: used only when work is graded (inlined into the hidden test blocks).
 
 Everything is fixed or drawn from one seed, so the files are the same on every run; ``--check`` only compares and
 fails when a committed file differs (``tests/test_office.py`` does the same). This module knows every answer: it
@@ -115,16 +116,29 @@ PEOPLE = [
 ]
 SIGNUP_DAYS = [dt.date(2022, 6, d) for d in (1, 3, 6, 8, 10)]
 
+# Grading only: another sheet, for the same clean() function (a learner's cleaning must work on any such sheet).
+HIDDEN_PEOPLE = [
+    ("Bohdan Hrytsenko", "ボフダン フリツェンコ", "0010010", "学生", 1),
+    ("小林　直子", "コバヤシ ナオコ", "1800004", "一般", 2),
+    ("Oksana Tkachuk", "オクサナ トカチュク", "0028071", "シニア", 1),
+    ("Petro Zinchenko", "ペトロ ジンチェンコ", "0600042", "一般", 3),
+    ("山本　陽菜", "ヤマモト ヒナ", "2300051", "学生", 1),
+    ("Liudmyla Kuzmenko", "リュドミラ クジメンコ", "0390111", "シニア", 2),
+    ("Vasyl Honchar", "ヴァシル ホンチャル", "0100921", "一般", 1),
+    ("中村　蓮", "ナカムラ レン", "1110032", "学生", 2),
+]
+HIDDEN_DAYS = [dt.date(2022, 5, 31), dt.date(2022, 6, 2), dt.date(2022, 6, 9), dt.date(2022, 6, 15)]
 
-def records() -> list[dict]:
+
+def records(people=PEOPLE, days=SIGNUP_DAYS, seed=SEED) -> list[dict]:
     """The clean truth, one dict per person, in sheet order."""
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     out = []
-    for i, (name, kana, postal, category, persons) in enumerate(PEOPLE):
+    for i, (name, kana, postal, category, persons) in enumerate(people):
         phone = rng.choice(["090", "080", "070"]) + f"{rng.randrange(10 ** 8):08d}"
         out.append({"氏名": unicodedata.normalize("NFKC", name).strip(), "フリガナ": kana,
                     "郵便番号": f"{postal[:3]}-{postal[3:]}", "電話番号": phone,
-                    "申込日": SIGNUP_DAYS[(i * 3 + i // 5) % len(SIGNUP_DAYS)],
+                    "申込日": days[(i * 3 + i // 5) % len(days)],
                     "参加人数": persons, "区分": category,
                     "_postal_raw": postal, "_name_raw": name})
     return out
@@ -157,9 +171,17 @@ def signup_csv() -> bytes:
     return buffer.getvalue().encode("cp932")
 
 
-def gold_clean() -> list[dict]:
+def gold_clean(rows: list[dict] | None = None) -> list[dict]:
     return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items() if not k.startswith("_")}
-            for r in records()]
+            for r in (records() if rows is None else rows)]
+
+
+def hidden_sheet() -> dict:
+    """The grading-only sheet, as the check hands it to the learner's clean(): every value text, as read with
+    dtype=str; and its clean truth. Its mess is shifted (offset 1), so each row is messy in another way."""
+    rows = records(HIDDEN_PEOPLE, HIDDEN_DAYS, SEED + 1)
+    return {"columns": COLUMNS, "rows": [messy_row(i + 1, r) for i, r in enumerate(rows)],
+            "clean": gold_clean(rows)}
 
 
 def gold_pivot() -> dict:
@@ -192,7 +214,8 @@ def files() -> dict[Path, bytes]:
             GOLD / "clean.json": js(gold_clean()),
             GOLD / "pivot.json": js(gold_pivot()),
             GOLD / "dates.json": js(gold_dates(VISIBLE_DATES)),
-            HIDDEN / "q2.json": js({"cases": gold_dates(HIDDEN_DATES)})}
+            HIDDEN / "q2.json": js({"cases": gold_dates(HIDDEN_DATES)}),
+            HIDDEN / "q3.json": js(hidden_sheet())}
 
 
 def main(argv: list[str] | None = None) -> int:
