@@ -86,7 +86,8 @@ def q1(check: Check) -> None:
     columns = [str(c) for c in raw.columns]
     missing = [c for c in COLUMNS if c not in columns]
     if missing and _looks_garbled(columns):
-        check.stop(Q1_MOJIBAKE, sample=", ".join(columns[:3]))
+        sample = ", ".join("".join(ch if ch.isprintable() else "·" for ch in name) for name in columns[:3])
+        check.stop(Q1_MOJIBAKE, sample=sample)
     if missing:
         check.stop(Q1_COLUMNS, columns=", ".join(missing))
     clean = gold("clean")
