@@ -20,8 +20,11 @@ def find_workspace(start: Path | None = None) -> Path | None:
         return Path(env)
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / MARKER).is_dir():
-            return folder
+        try:
+            if (folder / MARKER).is_dir():
+                return folder
+        except PermissionError:  # a folder above this one that this user may not read: not their workspace
+            continue
     return None
 
 

@@ -101,15 +101,26 @@ def count_tasks(proc: str = "/proc") -> int:
     return n
 
 
-def defuse(kernel: int, proc: str = "/proc") -> None:
-    """Stop, then kill, every process of this PID namespace except init (1) and the kernel."""
-    pids = [int(e) for e in os.listdir(proc) if e.isdigit() and int(e) not in (1, kernel)]
-    for sig in (signal.SIGSTOP, signal.SIGKILL):  # stopped first, so none of them can start another meanwhile
-        for pid in pids:
-            try:
-                os.kill(pid, sig)
-            except OSError:
-                pass
+def others(kernel: int, proc: str = "/proc") -> list[int]:
+    """Every process of this PID namespace except init (1) and the kernel."""
+    return [int(e) for e in os.listdir(proc) if e.isdigit() and int(e) not in (1, kernel)]
+
+
+def signal_all(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def process_state(pid: int, proc: str = "/proc") -> str:
+    """R running, S sleeping, D in the kernel, T stopped, Z ended ... ('' when gone)."""
+    try:
+        with open(f"{proc}/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
 
 
 def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str, root: str | None) -> None:
@@ -182,6 +193,7 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str 
         if kernel == 0:
             exec_kernel(cfg, limits, cmd, home, root)
         peak, status, usage, hit_limit = 0, None, None, False
+        bomb_since, idle_polls = None, 0
         limit = limits.max_procs
 
         def report(final: bool = False) -> dict:
@@ -209,20 +221,25 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str 
                 if pidns:
                     tasks = count_tasks(proc) - 1  # not counting this init
                     peak = max(peak, tasks)
-                    if tasks >= limit - 2:  # at the limit: a fork bomb, most likely
+                    # A fork bomb, most likely: near the limit (not "at" it: the limit counts every task of the
+                    # kernel's user, some of which may live outside this namespace, such as the worker's next kernel).
+                    if bomb_since is None and tasks >= limit - max(24, limit // 10):
+                        bomb_since, idle_polls = time.monotonic(), 0
                         first = not hit_limit
                         hit_limit = True
                         if first:
-                            # the kernel may start only a few more: its own loop then fails at once, and its cell
-                            # ends with an error instead of fighting the clean-up until its time limit
-                            squeeze = cfg.nproc_base + tasks + 16
-                            try:
-                                resource.prlimit(kernel, resource.RLIMIT_NPROC, (squeeze, squeeze))
-                            except (OSError, ValueError):
-                                pass
-                        defuse(kernel, proc)  # everything but the kernel
-                        if first:
                             report()
+                    if bomb_since is not None:
+                        # Freeze everything but the kernel: frozen processes still count, so the kernel's own next
+                        # start fails at once, its loop ends with an error, and its cell ends. Killing them right
+                        # away would make room for the kernel's next fork instead, a race it wins under load.
+                        signal_all(others(kernel, proc), signal.SIGSTOP)
+                        idle_polls = idle_polls + 1 if process_state(kernel, proc) in ("S", "") else 0
+                        if idle_polls >= 2 or time.monotonic() - bomb_since > 5:
+                            # the kernel waits for its next cell (or it did not stop by itself: its cell's time limit
+                            # deals with that): now the frozen ones can go
+                            signal_all(others(kernel, proc), signal.SIGKILL)
+                            bomb_since = None
                 time.sleep(0.1)
         final = report(final=True)
         os.close(status_fd)
