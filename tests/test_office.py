@@ -226,32 +226,6 @@ def test_release_has_no_solutions_and_no_hidden_data(built):
     assert langs == {"en", "uk", "ja"}
 
 
-@pytest.mark.slow
-def test_a_small_class_is_graded_by_graders_grade(course, tmp_path):
-    """The reference earns every point, a wrong answer loses points, a broken file earns none; no check crashes on
-    evidence that crossed from the kernel (DataFrames with dates, functions called remotely) or on the report files."""
-    from graders.grade.app import grade
-    from graders.grade.classroom import course_directory, make_class
-    from graders.grade.records import read_records
-
-    learners = make_class(tmp_path, LAB, 3, course=str(course))   # reference (en), partial (uk), malformed (ja)
-    result, _ = grade(course_directory(tmp_path), LAB, workers=2, cell_timeout=60, notebook_timeout=300)
-    assert [r["student"] for r in result.errors] == []
-    records = {r["student"]: r for r in read_records(tmp_path, LAB)}
-    full = sum(q.points for q in load_lab(LAB).questions.values())
-    for x in learners:
-        nb = records[x.student]["notebooks"].get(LAB, {})
-        score = records[x.student]["score"]
-        if x.kind == "reference":
-            assert score == full, (x, nb)
-        elif x.kind in ("empty", "malformed"):
-            assert not score, (x, nb)
-        else:
-            assert score < full, (x, nb)
-        for question in nb.get("questions", {}).values():  # every verdict is the lab's own, none a checker crash
-            assert "core.checker_broken" not in [p["id"] for p in question.get("parts", [])], (x, question)
-
-
 def _cleaner(dates: str = "datetime64", counts: bool = True, postal_as_int: bool = False):
     """A learner's clean(table), right or with one of the typical mistakes."""
     import unicodedata
