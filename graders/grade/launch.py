@@ -101,17 +101,52 @@ def count_tasks(proc: str = "/proc") -> int:
     return n
 
 
-def others(kernel: int, proc: str = "/proc") -> list[int]:
-    """Every process of this PID namespace except init (1) and the kernel."""
-    return [int(e) for e in os.listdir(proc) if e.isdigit() and int(e) not in (1, kernel)]
+def _cmdline(pid: int, proc: str) -> bytes | None:
+    try:
+        with open(f"{proc}/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
-def signal_all(pids: list[int], sig: int) -> None:
-    for pid in pids:
+def defuse(kernel: int, proc: str = "/proc", only_forks: bool = False) -> None:
+    """Stop, then kill, every process of this PID namespace except init (1) and the kernel; with ``only_forks``, only
+    the kernel's own copies (forked, never exec'd: the same command line). Such a copy is a second kernel on the
+    same sockets: left alive after a fork bomb, it takes the grader's next requests and the real kernel looks hung."""
+    pids = [int(e) for e in os.listdir(proc) if e.isdigit() and int(e) not in (1, kernel)]
+    if only_forks:
+        mine = _cmdline(kernel, proc)
+        pids = [pid for pid in pids if mine is not None and _cmdline(pid, proc) == mine]
+    for sig in (signal.SIGSTOP, signal.SIGKILL):  # stopped first, so none of them can start another meanwhile
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+
+
+def set_nproc(kernel: int, cfg: LaunchConfig, soft: int, hard: int) -> bool:
+    """Set the kernel's process limit from outside. Raising it back needs no privilege as long as the hard limit
+    stays; changing another user's limit needs CAP_SYS_RESOURCE, which containers often lack: then a short-lived
+    helper does it as the kernel's own user."""
+    try:
+        resource.prlimit(kernel, resource.RLIMIT_NPROC, (soft, hard))
+        return True
+    except (OSError, ValueError):
+        if cfg.uid is None or cfg.userns:
+            return False
+    helper = os.fork()
+    if helper == 0:
         try:
-            os.kill(pid, sig)
-        except OSError:
-            pass
+            os.setgroups([])
+            os.setgid(cfg.gid if cfg.gid is not None else cfg.uid)
+            os.setuid(cfg.uid)
+            resource.prlimit(kernel, resource.RLIMIT_NPROC, (soft, hard))
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    _, status = os.waitpid(helper, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def process_state(pid: int, proc: str = "/proc") -> str:
@@ -132,7 +167,7 @@ def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str, ro
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        os.nice(5)  # learner code yields to the grader (and to this init, which must be able to stop a fork bomb)
+        os.nice(10)  # learner code yields to the grader, and to this init, which must be able to stop a fork bomb
         env = dict(os.environ, JPY_PARENT_PID="1")  # no parent poller: init (PID 1) is the parent
         env.update(cfg.env)
         env.update({"HOME": home, "TMPDIR": "/tmp" if cfg.mount else env.get("TMPDIR", "/tmp"),
@@ -193,7 +228,8 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str 
         if kernel == 0:
             exec_kernel(cfg, limits, cmd, home, root)
         peak, status, usage, hit_limit = 0, None, None, False
-        bomb_since, idle_polls = None, 0
+        squeezed, idle_polls = False, 0
+        nproc = cfg.nproc_base + limits.max_procs
         limit = limits.max_procs
 
         def report(final: bool = False) -> dict:
@@ -221,25 +257,27 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str 
                 if pidns:
                     tasks = count_tasks(proc) - 1  # not counting this init
                     peak = max(peak, tasks)
-                    # A fork bomb, most likely: near the limit (not "at" it: the limit counts every task of the
-                    # kernel's user, some of which may live outside this namespace, such as the worker's next kernel).
-                    if bomb_since is None and tasks >= limit - max(24, limit // 10):
-                        bomb_since, idle_polls = time.monotonic(), 0
+                    # Half the limit: a fork bomb, most likely (a lab that needs many, such as a browser, sets a
+                    # higher max_procs). Not "at" the limit: it counts every task of the kernel's user, some outside
+                    # this namespace; and a bomb doubles so fast that, polled this late, its cell's time is up.
+                    if tasks >= limit // 2:
                         first = not hit_limit
                         hit_limit = True
                         if first:
+                            # the kernel itself may start only a few more: its loop then fails at once, and its cell
+                            # ends with an error (an interrupt alone may not end it: Python can swallow it inside
+                            # fork's own handlers) instead of racing the clean-up until its time limit
+                            squeezed = set_nproc(kernel, cfg, cfg.nproc_base + tasks + 16, nproc)
+                            idle_polls = 0
                             report()
-                    if bomb_since is not None:
-                        # Freeze everything but the kernel: frozen processes still count, so the kernel's own next
-                        # start fails at once, its loop ends with an error, and its cell ends. Killing them right
-                        # away would make room for the kernel's next fork instead, a race it wins under load.
-                        signal_all(others(kernel, proc), signal.SIGSTOP)
-                        idle_polls = idle_polls + 1 if process_state(kernel, proc) in ("S", "") else 0
-                        if idle_polls >= 2 or time.monotonic() - bomb_since > 5:
-                            # the kernel waits for its next cell (or it did not stop by itself: its cell's time limit
-                            # deals with that): now the frozen ones can go
-                            signal_all(others(kernel, proc), signal.SIGKILL)
-                            bomb_since = None
+                        defuse(kernel, proc)
+                    elif hit_limit:
+                        defuse(kernel, proc, only_forks=True)  # what the bomb still starts, for the rest of the run
+                        if squeezed:
+                            # the kernel waits for its next cell: give it back its full limit
+                            idle_polls = idle_polls + 1 if process_state(kernel, proc) == "S" else 0
+                            if idle_polls >= 3 and set_nproc(kernel, cfg, nproc, nproc):
+                                squeezed = False
                 time.sleep(0.1)
         final = report(final=True)
         os.close(status_fd)
