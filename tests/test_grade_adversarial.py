@@ -19,7 +19,9 @@ from graders.grade.classroom import course_directory, make_class, release_copy, 
 from graders.grade.records import read_records
 from graders.testing import fill_answers, reference_answers
 
-pytestmark = [pytest.mark.slow]
+# One worker grades the adversarial class once (a module fixture would otherwise be built on each xdist worker:
+# two fork bombs at once on two cores).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("adversarial")]
 LAB = "orientation"
 POINTS = {"q1": 1, "q2": 1, "q3": 1, "q4": 2, "q5": 2}
 FULL = sum(POINTS.values())

@@ -59,7 +59,10 @@ def gradebook_rows(root: Path, assignment: str) -> list[tuple[str, str]]:
                           "WHERE assignment.name = ?", (assignment,)).fetchall()
 
 
-@pytest.fixture(scope="module", params=[lab for lab in all_lab_ids() if lab in COURSE_LABS])
+# Each lab's class is graded once, on one xdist worker (without a group each worker would grade its own copy);
+# different labs still go to different workers.
+@pytest.fixture(scope="module", params=[pytest.param(lab, marks=pytest.mark.xdist_group(f"class-{lab}"))
+                                        for lab in all_lab_ids() if lab in COURSE_LABS])
 def graded_class(request, tmp_path_factory):
     lab = request.param
     ours = tmp_path_factory.mktemp(f"class-{lab}")

@@ -1,7 +1,9 @@
 """A jupyter_client kernel manager whose kernels start inside the grading sandbox (see ``launch.py``)."""
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -12,6 +14,26 @@ class SandboxedKernelManager(AsyncKernelManager):
     """``AsyncKernelManager`` (what nbgrader's ``Execute`` uses) with the kernel command wrapped by the launcher."""
 
     launch_config = Any(None, allow_none=True, help="a graders.grade.sandbox.LaunchConfig, or None: no sandbox")
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await self._wait_for_a_bombs_remains()
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _wait_for_a_bombs_remains(self, timeout: float = 30.0) -> None:
+        """The kernels of one worker run as one user, and the process limit counts all that user's tasks. After a
+        fork bomb its hundreds of processes take a moment to go; a kernel started meanwhile could not even start its
+        own threads, and would never answer. So wait for them, while the user runs far more than a kernel needs
+        (a kernel, the next one warming up and the grader's checker run a few dozen: no wait for them)."""
+        cfg = self.launch_config
+        uid = getattr(cfg, "uid", None)
+        if uid is None or getattr(cfg, "userns", False):  # a normal user's run: nothing of its own to wait for
+            return
+        from .sandbox import count_user_tasks
+
+        crowded = max(64, int((cfg.limits or {}).get("max_procs", 512)) // 4)
+        deadline = time.monotonic() + timeout
+        while count_user_tasks(uid) > crowded and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
