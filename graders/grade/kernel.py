@@ -22,15 +22,16 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _wait_for_a_bombs_remains(self, timeout: float = 30.0) -> None:
         """The kernels of one worker run as one user, and the process limit counts all that user's tasks. After a
         fork bomb its hundreds of processes take a moment to go; a kernel started meanwhile could not even start its
-        own threads, and would never answer. So wait for them, while the user runs far more than a kernel needs
-        (a kernel, the next one warming up and the grader's checker run a few dozen: no wait for them)."""
+        own threads, and would never answer. So wait for them, but only while the user's tasks leave too little room
+        under the limit for a kernel to start (a running kernel, its browser and the grader's checker leave plenty:
+        no wait for them)."""
         cfg = self.launch_config
         uid = getattr(cfg, "uid", None)
         if uid is None or getattr(cfg, "userns", False):  # a normal user's run: nothing of its own to wait for
             return
         from .sandbox import count_user_tasks
 
-        crowded = max(64, int((cfg.limits or {}).get("max_procs", 512)) // 4)
+        crowded = cfg.nproc_base + int((cfg.limits or {}).get("max_procs", 512)) - 64  # what a kernel needs to start
         deadline = time.monotonic() + timeout
         while count_user_tasks(uid) > crowded and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
