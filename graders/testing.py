@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, timeout: int = 120, grading
             env: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """Run every cell (errors do not stop the run), in ``cwd``, optionally as nbgrader would (``grading``)."""
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     kernel_env = dict(os.environ)
     kernel_env.setdefault("GRADERS_WORKSPACE", str(cwd))  # keep test progress out of the user's data folder
@@ -136,9 +138,17 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, *, timeout: int = 120, grading
         kernel_env["NBGRADER_EXECUTION"] = grading
     kernel_env.update(env or {})
     nb = copy.deepcopy(nb)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(cwd)}})
-    client.execute(env=kernel_env)
+    # The kernel talks over Unix sockets in a folder of its own, not TCP ports: jupyter_client picks free ports and
+    # the kernel binds them a moment later, and with many kernels starting at once (pytest-xdist, a grading bench)
+    # another kernel can take one in between ("Address already in use", the kernel dies before it answers).
+    sockets = tempfile.mkdtemp(prefix="graders-kernel-")
+    config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}})
+    try:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, config=config,
+                                resources={"metadata": {"path": str(cwd)}})
+        client.execute(env=kernel_env)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     return nb
 
 

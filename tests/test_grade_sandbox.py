@@ -179,6 +179,40 @@ def test_a_kernel_in_the_sandbox(tmp_path):
     assert status.get("hit_task_limit") is True and status.get("peak_tasks", 0) >= 48 // 2
 
 
+
+@pytest.mark.slow
+def test_a_kernel_whose_port_was_taken_is_started_again(tmp_path):
+    """Two kernels starting at once can be handed the same free port; the one that binds second dies before it
+    answers. The grader starts a new kernel (none of the learner's code has run yet) instead of failing the
+    submission."""
+    import socket
+
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from graders.grade.preprocessors import SandboxedExecute
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    managers = []
+
+    class PortTakenOnce(SandboxedExecute):
+        def create_kernel_manager(self):
+            km = super().create_kernel_manager()
+            if not managers:  # as if another kernel had bound this port between its choice and our kernel's bind
+                km.cache_ports = False
+                km.shell_port = taken.getsockname()[1]
+            managers.append(km)
+            return km
+
+    try:
+        nb, _ = PortTakenOnce(sandbox=False, timeout=60).preprocess(
+            new_notebook(cells=[new_code_cell("print(6 * 7)")]), {"metadata": {"path": str(tmp_path)}})
+    finally:
+        taken.close()
+    assert len(managers) == 2
+    assert [o.get("text") for o in nb.cells[0].outputs] == ["42\n"]
+
 USER = 65534
 
 

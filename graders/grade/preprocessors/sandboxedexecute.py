@@ -21,6 +21,7 @@ import re
 import time
 from pathlib import Path
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
@@ -144,6 +145,36 @@ class SandboxedExecute(Execute):
             return None
         finally:
             Path(self._status_path).unlink(missing_ok=True)
+
+    # --- a kernel that could not start ---------------------------------------------------------------------------
+    kernel_start_attempts = Integer(3, help="Kernels started for one notebook before its kernel counts as dead "
+                                            "(a start fails when a port is taken between choice and bind).").tag(config=True)
+
+    async def async_start_new_kernel(self, **kwargs):
+        self._start_kwargs = kwargs
+        return await super().async_start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel_client(self):
+        """jupyter_client picks free TCP ports and the kernel binds them a moment later; with several kernels
+        starting at once (a class graded in parallel) another one can take a port in between, and this kernel dies
+        before it answers. None of the learner's code has run yet, so start a fresh kernel on fresh ports."""
+        attempt = 1
+        while True:
+            try:
+                return await super().async_start_new_kernel_client()
+            except RuntimeError as exc:
+                if (attempt >= self.kernel_start_attempts or not self.owns_km
+                        or "before replying to kernel_info" not in str(exc)):
+                    raise
+                attempt += 1
+                self.log.warning("the kernel died as it started (%s); starting a new one (try %d of %d)",
+                                 exc, attempt, self.kernel_start_attempts)
+                self.km = self.create_kernel_manager()
+                await self.async_start_new_kernel(**getattr(self, "_start_kwargs", {}))
+
+    # nbclient's synchronous names wrap its own coroutines; ``setup_kernel`` calls these
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def create_kernel_manager(self):
         if not self.kernel_name:
