@@ -23,7 +23,7 @@ start: install
 
 test: install hub-env
 	scripts/install-system-deps.sh --required
-	$(BIN)/python -m pytest -n $(workers) --dist loadgroup -q $(pytest_args)
+	$(BIN)/python -m pytest -n $(workers) --dist loadgroup -q --durations=25 $(pytest_args)
 
 install: $(STAMP)
 

@@ -59,6 +59,6 @@ def pass_rates(labels: list[str], rates: list[float], xlabel: str) -> str:
 def minutes_boxplot(labels: list[str], minutes: list[list[float]], xlabel: str) -> str:
     with _style():
         fig, ax = plt.subplots(figsize=(5.6, 0.45 * len(labels) + 0.9))
-        ax.boxplot(minutes[::-1], vert=False, tick_labels=labels[::-1], widths=0.5)
+        ax.boxplot(minutes[::-1], orientation="horizontal", tick_labels=labels[::-1], widths=0.5)
         ax.set_xlabel(xlabel)
         return _png(fig)
