@@ -23,6 +23,7 @@ UNKNOWN_QUESTION = M_("core.unknown_question", "There is no question {question} 
 PROGRESS_TITLE = M_("core.progress.title", "Your progress in {lab}: {done} of {total} questions done.")
 PROGRESS_NEXT = M_("core.progress.next", "Next: question {question}.")
 PROGRESS_ALL_DONE = M_("core.progress.all_done", "You have finished this lab. Well done!")
+PROGRESS_NEXT_ELSEWHERE = M_("core.progress.next_elsewhere", "This notebook is done. Next: question {question}, in {notebook}.")
 LAB_READY = M_("core.lab.ready", "Ready: “{lab}”, {count} exercises with checks.")
 LAB_HOW = M_("core.lab.how", "After each exercise, run the check cell below it, e.g. `lab.check(\"q1\")`. `lab.progress()` shows how far you are.")
 SERVICE_UNAVAILABLE = M_("core.service_unavailable", "The local server “{service}” that this lab needs could not start: {error}. Restart the kernel and run the notebook from the top; if it happens again, tell your instructor.")
@@ -182,13 +183,22 @@ class Lab:
         """Show which questions of this lab are done and which one is next."""
         from .render import _inline
 
+        # The whole lab counts (a lab of several notebooks is finished when all are), the next question is this
+        # notebook's first open one, else the lab's, with the notebook it is in.
         done = self.progress_store.questions(self.id)
-        order = self.question_order
+        order = list(self.definition.questions)
         finished = [q for q in order if done.get(q) and done[q].passed]
         lines = [PROGRESS_TITLE.render(self.lang, lab=self.definition.title_in(self.lang), done=len(finished),
                                        total=len(order))]
+        rest_here = [q for q in self.question_order if q not in finished]
         rest = [q for q in order if q not in finished]
-        lines.append(PROGRESS_NEXT.render(self.lang, question=rest[0]) if rest else PROGRESS_ALL_DONE.render(self.lang))
+        if rest_here:
+            lines.append(PROGRESS_NEXT.render(self.lang, question=rest_here[0]))
+        elif rest:
+            notebook = self.definition.questions[rest[0]].notebook
+            lines.append(PROGRESS_NEXT_ELSEWHERE.render(self.lang, question=rest[0], notebook=f"{notebook}.ipynb"))
+        else:
+            lines.append(PROGRESS_ALL_DONE.render(self.lang))
         marks = " ".join(f"{q} {'✔' if q in finished else '·'}" for q in order)
         text = "\n".join([lines[0], marks, lines[1]])
         html = "<div>" + "<br>".join(_inline(s) for s in (lines[0], marks, lines[1])) + "</div>"
