@@ -45,6 +45,14 @@ def as_text(verdict: Verdict, lang: str, hint: Message | None = None) -> str:
     return "\n".join(out)
 
 
+# A light bulb drawn in SVG, not the emoji: a computer without a colour-emoji font (many Linux desktops, headless
+# chromium) shows the emoji as an empty box.
+HINT_ICON = ('<svg width="12" height="16" viewBox="0 0 12 16" role="img" aria-hidden="true" style="vertical-align:-2px">'
+             '<path d="M6 .8a5 5 0 0 0-3 9c.6.5 1 1.3 1 2.2h4c0-.9.4-1.7 1-2.2a5 5 0 0 0-3-9z" fill="#fbc02d" '
+             'stroke="#b28704" stroke-width=".8"/><rect x="3.8" y="12.6" width="4.4" height="2.6" rx=".8" '
+             'fill="#8d8d8d"/></svg>')
+
+
 def as_html(verdict: Verdict, lang: str, hint: Message | None = None) -> str:
     color, mark = ("#1b7f3b", "✔") if verdict.passed else ("#b3261e", "✘")
     items = []
@@ -55,7 +63,7 @@ def as_html(verdict: Verdict, lang: str, hint: Message | None = None) -> str:
     extra = ""
     if not verdict.passed:
         if hint is not None:
-            extra += (f'<div style="background:#fff8e1;border-radius:4px;padding:6px 10px;margin-top:6px">💡 '
+            extra += (f'<div style="background:#fff8e1;border-radius:4px;padding:6px 10px;margin-top:6px">{HINT_ICON} '
                       f'<strong>{_inline(HINT_LABEL.render(lang))}:</strong> {_inline(hint.render(lang))}</div>')
         extra += f'<div style="color:#555;margin-top:6px">{_inline(NEXT_STEP.render(lang))}</div>'
     return (f'<div class="graders-verdict" lang="{lang}" data-passed="{str(verdict.passed).lower()}" '
