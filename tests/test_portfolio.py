@@ -212,6 +212,35 @@ def test_issue_from_the_gradebook_and_verify(course_dir, issued, artifacts, caps
     capsys.readouterr()
 
 
+
+def test_the_certificate_is_in_the_language_the_learner_worked_in(course_dir, tmp_path, monkeypatch, capsys):
+    """Without --lang the certificate speaks the learner's language (their graded notebooks say which), while the
+    instructor reads the command's answer in their own."""
+    import nbformat
+
+    from graders.grade.records import record_path, write_record
+
+    monkeypatch.setenv("GRADERS_LANG", "en")              # the instructor's language
+    course = tmp_path / "course"
+    shutil.copytree(course_dir, course)
+    submitted = course / "submitted" / STUDENT / "orientation" / "orientation.ipynb"
+    submitted.parent.mkdir(parents=True)
+    nbformat.write(learner_notebook(load_lab("orientation"), "orientation", "uk"), submitted)
+    assert main(["certificate", "issue", "--student", STUDENT, "--course-dir", str(course), "--out",
+                 str(tmp_path / "from-notebooks")]) == 0
+    assert "Verification code:" in capsys.readouterr().out
+    assert [p.name.rsplit("-", 1)[1] for p in (tmp_path / "from-notebooks").glob("certificate-*.pdf")] == ["uk.pdf"]
+    assert "Сертифікат" in _pdf_text(next((tmp_path / "from-notebooks").glob("certificate-*.pdf")))
+    # what `graders grade` read from the notebooks comes first
+    write_record(record_path(course, "aws", STUDENT), {"student": STUDENT, "assignment": "aws",
+                                                        "notebooks": {"1-basics": {"lang": "ja"}}})
+    assert main(["certificate", "issue", "--student", STUDENT, "--course-dir", str(course), "--out",
+                 str(tmp_path / "from-records")]) == 0
+    assert [p.name.rsplit("-", 1)[1] for p in (tmp_path / "from-records").glob("certificate-*.pdf")] == ["ja.pdf"]
+    assert main(["certificate", "issue", "--student", STUDENT, "--course-dir", str(course), "--lang", "en", "--out",
+                 str(tmp_path / "chosen")]) == 0
+    assert [p.name.rsplit("-", 1)[1] for p in (tmp_path / "chosen").glob("certificate-*.pdf")] == ["en.pdf"]
+
 def test_a_forged_or_altered_code_is_rejected(course_dir, issued, capsys, tmp_path):
     code, _ = issued
     serial, tag = parse_code(code)

@@ -28,7 +28,8 @@ def register(subparsers) -> None:
     i.add_argument("--course-dir", default=".", help="the nbgrader course folder (default: this folder)")
     i.add_argument("--course", help="the course (default: the course id in nbgrader_config.py, else "
                                     "digital-skills-day)")
-    i.add_argument("--lang", choices=LANGUAGES, help="language of the certificate (default: yours)")
+    i.add_argument("--lang", choices=LANGUAGES, help="language of the certificate (default: the one the learner "
+                                                     "worked in, read from their graded notebooks; else yours)")
     i.add_argument("--employer-ja", action="store_true", help="add a Japanese page, for an employer in Japan")
     i.add_argument("--name", help="the name on the certificate (default: first and last name in the gradebook)")
     i.add_argument("--out", help="folder to write into (default: <course>/certificates/<student>/)")
@@ -87,10 +88,12 @@ def _issue(args, lang: str) -> int:
     if not record.completed:
         print(NOTHING.render(lang, student=args.student), file=sys.stderr)
         return 1
+    ui = lang  # what the instructor reads here; the certificate is in the learner's language
+    lang = args.lang or learner_language(coursedir, [lab.id for lab in course.labs], args.student) or lang
     langs = [lang] + (["ja"] if args.employer_ja and lang != "ja" else [])
     missing = missing_characters(record, langs)  # also finds the fonts first: no code is issued without them
     if missing:
-        print(MISSING.render(lang, chars=" ".join(sorted(missing))), file=sys.stderr)
+        print(MISSING.render(ui, chars=" ".join(sorted(missing))), file=sys.stderr)
     code = CertificateBook(Path(coursedir.root)).issue(record)
     out = Path(args.out) if args.out else Path(coursedir.root) / "certificates" / args.student
     serial = code.replace("-", "")[:8]
@@ -99,8 +102,35 @@ def _issue(args, lang: str) -> int:
     page.write_text(render_page(record, lang), encoding="utf-8")
     for extra in langs[1:]:
         (out / f"portfolio-{serial}-{extra}.html").write_text(render_page(record, extra), encoding="utf-8")
-    print(ISSUED.render(lang, name=record.name, student=args.student, pdf=pdf, page=page, code=code))
+    print(ISSUED.render(ui, name=record.name, student=args.student, pdf=pdf, page=page, code=code))
     return 0
+
+
+def learner_language(coursedir, labs: list[str], student: str) -> str | None:
+    """The language the learner worked in: what ``graders grade`` read from their notebooks (its records), else
+    what their submitted notebooks say (our notebooks name it in the setup cell); the most frequent one wins."""
+    from collections import Counter
+
+    import nbformat
+
+    from ..grade.preprocessors.sandboxedexecute import notebook_language
+    from ..grade.records import read_record, record_path
+
+    root = Path(coursedir.root)
+    seen: Counter = Counter()
+    for lab in labs:
+        for nb in ((read_record(record_path(root, lab, student)) or {}).get("notebooks") or {}).values():
+            if isinstance(nb, dict) and nb.get("lang") in LANGUAGES:
+                seen[nb["lang"]] += 1
+    if not seen:
+        for lab in labs:
+            folder = Path(coursedir.format_path(coursedir.submitted_directory, student, lab))
+            for path in sorted(folder.glob("*.ipynb")):
+                try:
+                    seen[notebook_language(nbformat.read(path, as_version=4))] += 1
+                except Exception:  # noqa: BLE001 (a damaged notebook says nothing about its language)
+                    continue
+    return seen.most_common(1)[0][0] if seen else None
 
 
 def _verify(args, lang: str) -> int:
