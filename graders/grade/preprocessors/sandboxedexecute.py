@@ -10,6 +10,8 @@ course's nbgrader configuration still apply):
 * output is capped per cell while it streams in, so a print loop cannot fill the grader's memory;
 * a kernel that dies (``os._exit``, a crash, the memory limit) does not end the grading of the submission: the cells
   run so far keep their results, the rest are marked "not run" with the reason;
+* a kernel that dies before it answers (its port was taken by another kernel between choice and bind) is started
+  again, before any of the learner's code has run;
 * after each check cell, the question's verdict is computed again in the grader's process (outside evidence from the
   submission's services and files, kernel evidence handed over as data) and kept for ``SealVerdicts``.
 """
