@@ -179,7 +179,6 @@ def test_a_kernel_in_the_sandbox(tmp_path):
     assert status.get("hit_task_limit") is True and status.get("peak_tasks", 0) >= 48 // 2
 
 
-
 @pytest.mark.slow
 def test_a_kernel_whose_port_was_taken_is_started_again(tmp_path):
     """Two kernels starting at once can be handed the same free port; the one that binds second dies before it
@@ -212,6 +211,7 @@ def test_a_kernel_whose_port_was_taken_is_started_again(tmp_path):
         taken.close()
     assert len(managers) == 2
     assert [o.get("text") for o in nb.cells[0].outputs] == ["42\n"]
+
 
 USER = 65534
 

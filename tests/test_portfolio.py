@@ -212,7 +212,6 @@ def test_issue_from_the_gradebook_and_verify(course_dir, issued, artifacts, caps
     capsys.readouterr()
 
 
-
 def test_the_certificate_is_in_the_language_the_learner_worked_in(course_dir, tmp_path, monkeypatch, capsys):
     """Without --lang the certificate speaks the learner's language (their graded notebooks say which), while the
     instructor reads the command's answer in their own."""
@@ -240,6 +239,7 @@ def test_the_certificate_is_in_the_language_the_learner_worked_in(course_dir, tm
     assert main(["certificate", "issue", "--student", STUDENT, "--course-dir", str(course), "--lang", "en", "--out",
                  str(tmp_path / "chosen")]) == 0
     assert [p.name.rsplit("-", 1)[1] for p in (tmp_path / "chosen").glob("certificate-*.pdf")] == ["en.pdf"]
+
 
 def test_a_forged_or_altered_code_is_rejected(course_dir, issued, capsys, tmp_path):
     code, _ = issued

@@ -88,21 +88,21 @@ def _issue(args, lang: str) -> int:
     if not record.completed:
         print(NOTHING.render(lang, student=args.student), file=sys.stderr)
         return 1
-    ui = lang  # what the instructor reads here; the certificate is in the learner's language
-    lang = args.lang or learner_language(coursedir, [lab.id for lab in course.labs], args.student) or lang
-    langs = [lang] + (["ja"] if args.employer_ja and lang != "ja" else [])
+    # the instructor reads this command's answer in ``lang``; the certificate is in the learner's language
+    cert_lang = args.lang or learner_language(coursedir, [lab.id for lab in course.labs], args.student) or lang
+    langs = [cert_lang] + (["ja"] if args.employer_ja and cert_lang != "ja" else [])
     missing = missing_characters(record, langs)  # also finds the fonts first: no code is issued without them
     if missing:
-        print(MISSING.render(ui, chars=" ".join(sorted(missing))), file=sys.stderr)
+        print(MISSING.render(lang, chars=" ".join(sorted(missing))), file=sys.stderr)
     code = CertificateBook(Path(coursedir.root)).issue(record)
     out = Path(args.out) if args.out else Path(coursedir.root) / "certificates" / args.student
     serial = code.replace("-", "")[:8]
     pdf = write_certificate(record, langs, out / f"certificate-{serial}-{'-'.join(langs)}.pdf")
-    page = out / f"portfolio-{serial}-{lang}.html"
-    page.write_text(render_page(record, lang), encoding="utf-8")
+    page = out / f"portfolio-{serial}-{cert_lang}.html"
+    page.write_text(render_page(record, cert_lang), encoding="utf-8")
     for extra in langs[1:]:
         (out / f"portfolio-{serial}-{extra}.html").write_text(render_page(record, extra), encoding="utf-8")
-    print(ISSUED.render(ui, name=record.name, student=args.student, pdf=pdf, page=page, code=code))
+    print(ISSUED.render(lang, name=record.name, student=args.student, pdf=pdf, page=page, code=code))
     return 0
 
 

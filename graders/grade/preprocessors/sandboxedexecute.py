@@ -172,7 +172,7 @@ class SandboxedExecute(Execute):
                 self.log.warning("the kernel died as it started (%s); starting a new one (try %d of %d)",
                                  exc, attempt, self.kernel_start_attempts)
                 self.km = self.create_kernel_manager()
-                await self.async_start_new_kernel(**getattr(self, "_start_kwargs", {}))
+                await self.async_start_new_kernel(**self._start_kwargs)  # set by the first start
 
     # nbclient's synchronous names wrap its own coroutines; ``setup_kernel`` calls these
     start_new_kernel = run_sync(async_start_new_kernel)
