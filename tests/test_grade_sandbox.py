@@ -94,6 +94,30 @@ def test_sizes_read_and_write_as_people_say_them():
     assert human_bytes(1024 ** 3) == "1 GiB" and human_bytes(1.5 * 1024 ** 2) == "1.5 MiB"
 
 
+def test_a_fork_bomb_is_told_from_the_programs_a_kernel_runs():
+    """The init that watches a kernel counts the kernel's copies (forked, never exec'd) from /proc/PID/stat, and
+    kills only those after a bomb: a program the kernel started (exec'd), even Python itself, is not a copy."""
+    from graders.grade.launch import _copies
+
+    copies = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:  # a copy of this process, as a fork bomb makes them
+            import time
+            time.sleep(60)
+            os._exit(0)
+        copies.append(pid)
+    program = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the same name, exec'd
+    try:
+        assert sorted(_copies(os.getpid(), "/proc", [*copies, program.pid])) == sorted(copies)
+    finally:
+        for pid in copies:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        program.kill()
+        program.wait()
+
+
 KERNEL_PROBE = r'''
 import asyncio, json, os, sys
 from dataclasses import asdict

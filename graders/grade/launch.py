@@ -30,6 +30,7 @@ else:  # python -S /path/to/launch.py: starts faster (no site, no graders packag
 SANDBOX_UID_IN_USERNS = 1000
 KERNEL_HOME = "/tmp/graders-home"
 CONNECTION_FILE = "/tmp/graders-kernel.json"
+BOMB_COPIES = 32  # copies of the kernel running at once that make a fork bomb (multiprocessing uses a few)
 
 
 def _ignore(signum, frame):  # interrupts are for the kernel
@@ -101,22 +102,55 @@ def count_tasks(proc: str = "/proc") -> int:
     return n
 
 
-def _cmdline(pid: int, proc: str) -> bytes | None:
+PF_FORKNOEXEC = 0x40  # a task flag (the 9th field of /proc/PID/stat): forked, never exec'd
+
+
+def _stat(pid: int, proc: str) -> tuple[str, str, int] | None:
+    """(command name, state, task flags) of a process, from /proc/PID/stat. Not its cmdline: reading that takes
+    the process's memory lock, which a process in the middle of a fork holds; at low priority on a busy machine
+    it holds it for seconds, and the init reading it would wait as long."""
     try:
-        with open(f"{proc}/{pid}/cmdline", "rb") as f:
-            return f.read()
-    except OSError:
+        with open(f"{proc}/{pid}/stat") as f:
+            text = f.read()
+        comm, rest = text[text.index("(") + 1:].rsplit(")", 1)
+        fields = rest.split()
+        return comm, fields[0], int(fields[6])
+    except (OSError, ValueError, IndexError):
         return None
+
+
+def _copies(kernel: int, proc: str, pids: list[int]) -> list[int]:
+    """Those of ``pids`` that are copies of the kernel: forked from it (or from a copy) and never exec'd, so the
+    same program. A browser's own forked helpers keep the browser's name, and programs the kernel runs were exec'd."""
+    mine = _stat(kernel, proc)
+    if mine is None:
+        return []
+    copies = []
+    for pid in pids:
+        st = _stat(pid, proc)
+        if st is not None and st[0] == mine[0] and st[2] & PF_FORKNOEXEC:
+            copies.append(pid)
+    return copies
+
+
+def _others(kernel: int, proc: str) -> list[int]:
+    return [int(e) for e in os.listdir(proc) if e.isdigit() and int(e) not in (1, kernel)]
+
+
+def count_copies(kernel: int, proc: str = "/proc") -> int:
+    """How many copies of the kernel run (see ``_copies``); not read while there are too few processes to matter,
+    so a quiet poll stays cheap."""
+    pids = _others(kernel, proc)
+    return len(_copies(kernel, proc, pids)) if len(pids) >= BOMB_COPIES else 0
 
 
 def defuse(kernel: int, proc: str = "/proc", only_forks: bool = False) -> None:
     """Stop, then kill, every process of this PID namespace except init (1) and the kernel; with ``only_forks``, only
-    the kernel's own copies (forked, never exec'd: the same command line). Such a copy is a second kernel on the
-    same sockets: left alive after a fork bomb, it takes the grader's next requests and the real kernel looks hung."""
-    pids = [int(e) for e in os.listdir(proc) if e.isdigit() and int(e) not in (1, kernel)]
+    the kernel's own copies. Such a copy is a second kernel on the same sockets: left alive after a fork bomb, it
+    takes the grader's next requests and the real kernel looks hung."""
+    pids = _others(kernel, proc)
     if only_forks:
-        mine = _cmdline(kernel, proc)
-        pids = [pid for pid in pids if mine is not None and _cmdline(pid, proc) == mine]
+        pids = _copies(kernel, proc, pids)
     for sig in (signal.SIGSTOP, signal.SIGKILL):  # stopped first, so none of them can start another meanwhile
         for pid in pids:
             try:
@@ -151,11 +185,8 @@ def set_nproc(kernel: int, cfg: LaunchConfig, soft: int, hard: int) -> bool:
 
 def process_state(pid: int, proc: str = "/proc") -> str:
     """R running, S sleeping, D in the kernel, T stopped, Z ended ... ('' when gone)."""
-    try:
-        with open(f"{proc}/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return ""
+    st = _stat(pid, proc)
+    return st[1] if st else ""
 
 
 def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str, root: str | None) -> None:
@@ -257,17 +288,21 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str 
                 if pidns:
                     tasks = count_tasks(proc) - 1  # not counting this init
                     peak = max(peak, tasks)
-                    # Half the limit: a fork bomb, most likely (a lab that needs many, such as a browser, sets a
-                    # higher max_procs). Not "at" the limit: it counts every task of the kernel's user, some outside
-                    # this namespace; and a bomb doubles so fast that, polled this late, its cell's time is up.
-                    if tasks >= limit // 2:
+                    # A fork bomb: half the limit (a lab that needs many, such as a browser, sets a higher
+                    # max_procs; not "at" the limit: it counts every task of the kernel's user, some outside this
+                    # namespace), or many copies of the kernel itself, whatever the limit: a bomb of Python processes
+                    # at low priority on a busy machine can take seconds to reach half the limit, its cell's time.
+                    if tasks >= limit // 2 or count_copies(kernel, proc) >= BOMB_COPIES:
                         first = not hit_limit
                         hit_limit = True
                         if first:
-                            # the kernel itself may start only a few more: its loop then fails at once, and its cell
-                            # ends with an error (an interrupt alone may not end it: Python can swallow it inside
-                            # fork's own handlers) instead of racing the clean-up until its time limit
-                            squeezed = set_nproc(kernel, cfg, cfg.nproc_base + tasks + 16, nproc)
+                            # the kernel may start nothing more (a soft limit of 0: every fork fails at once), so its
+                            # loop ends with an error at the next fork and its cell with it. A limit just above the
+                            # count is not enough: the clean-up below kills the copies, the count drops, and the
+                            # kernel's forks succeed again until the cell's time runs out (an interrupt then may not
+                            # end it: Python can swallow it inside fork's own handlers). Its copies keep their limit,
+                            # but only they start more now, and each poll stops and kills them.
+                            squeezed = set_nproc(kernel, cfg, 0, nproc)
                             idle_polls = 0
                             report()
                         defuse(kernel, proc)
