@@ -118,6 +118,37 @@ def test_a_fork_bomb_is_told_from_the_programs_a_kernel_runs():
         program.wait()
 
 
+def test_no_folder_a_kernel_sees_holds_the_course(tmp_path, monkeypatch, capsys, venv_bin):
+    """A folder bound into the kernel's view that holds the course folder would show it the gradebook and the
+    solutions (and the submission's folder could not be made writable under it: every kernel failed to start). A
+    folder Python merely imports from (here: a script's own folder) is left out; one the instructor allows is refused
+    with a message that says what to allow instead."""
+    from types import SimpleNamespace
+
+    from nbgrader.api import Gradebook
+
+    from graders.grade.app import CourseInView, main, sandbox_settings
+
+    course = tmp_path / "teacher" / "course"
+    course.mkdir(parents=True)
+    coursedir = SimpleNamespace(root=str(course), db_url=f"sqlite:///{course / 'gradebook.db'}")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    seen = sandbox_settings(coursedir)["allow"]
+    assert seen and not [p for p in seen if f"{course}/".startswith(os.path.realpath(p).rstrip("/") + "/")]
+    with pytest.raises(CourseInView):
+        sandbox_settings(coursedir, allow=[str(tmp_path / "teacher")])
+    assert sandbox_settings(coursedir, allow=[str(tmp_path / "data")])["allow"][-1] == str(tmp_path / "data")
+
+    monkeypatch.setenv("PATH", f"{venv_bin}{os.pathsep}{os.environ['PATH']}")  # nbgrader runs alembic on a new gradebook
+    with Gradebook(coursedir.db_url, "demo") as gb:
+        gb.add_assignment("orientation")
+    code = main(["orientation", f"--course-dir={course}", "--CourseDirectory.course_id=demo", "--no-progress",
+                 f"--allow={tmp_path / 'teacher'}", "--lang=uk"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"--allow {tmp_path / 'teacher'} містить теку курсу ({course})" in err
+
+
 KERNEL_PROBE = r'''
 import asyncio, json, os, sys
 from dataclasses import asdict

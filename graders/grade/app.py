@@ -29,6 +29,7 @@ S_WEAK = M_("grade.summary.weak", "Weaker isolation on this machine: {note}")
 S_NOTHING = M_("grade.summary.nothing", "No submissions to grade for {assignment} in {folder}.")
 S_NO_ASSIGNMENT = M_("grade.summary.no_assignment", "There is no assignment {assignment} in the gradebook. Build the course first (graders build) or run nbgrader generate_assignment {assignment}.")
 S_OK = M_("grade.summary.ok", "all checks passed")
+S_ALLOW_HOLDS_COURSE = M_("grade.summary.allow_holds_course", "--allow {folder} holds the course folder ({course}), with the gradebook and the solutions, so learners' code would see them. Allow a folder that holds only what the notebooks need, e.g. a data folder.")
 
 KIND_LABEL = {
     "timeout": M_("grade.kind.timeout", "ran too long"), "memory": M_("grade.kind.memory", "too much memory"),
@@ -58,9 +59,21 @@ def git_dirs(repo: Path) -> list[str]:
     return out
 
 
+class CourseInView(ValueError):
+    """An allowed folder holds the course folder: the kernels would see the gradebook and the solutions."""
+
+    def __init__(self, folder: str, course: str):
+        super().__init__(f"--allow {folder} holds the course folder {course}")
+        self.folder, self.course = folder, course
+
+
 def sandbox_settings(coursedir, enabled: bool = True, uid_base: int = 61000, hide: list[str] | None = None,
                      allow: list[str] | None = None) -> dict:
-    """What this machine allows; what kernels see (``allow``) and what is masked in it or guarded (``hide``)."""
+    """What this machine allows; what kernels see (``allow``) and what is masked in it or guarded (``hide``).
+
+    Nothing a kernel sees may hold the course folder (bound read-only, it would show the gradebook and the solutions,
+    and the submission's own folder could not be made writable inside it): a folder the instructor allows that does
+    is refused (``CourseInView``); one this Python merely imports from (a script's folder such as /tmp) is left out."""
     if not enabled:
         return {"enabled": False, "notes": []}
     from ..labdef import LABS_DIR, REPO_DIR
@@ -79,8 +92,16 @@ def sandbox_settings(coursedir, enabled: bool = True, uid_base: int = 61000, hid
     masked += git_dirs(REPO_DIR)
     masked += [os.path.realpath(p) for p in (hide or [])]
     course = masked[0]
+
+    def holds_course(path: str) -> bool:
+        real = os.path.realpath(path)
+        return course == real or course.startswith(real.rstrip("/") + "/")
+
+    for folder in allow or []:
+        if holds_course(folder):
+            raise CourseInView(folder, course)
     visible = [p for p in needed_paths() if not os.path.realpath(p).startswith(course + "/")
-               and os.path.realpath(p) != course] + [os.path.realpath(p) for p in (allow or [])]
+               and not holds_course(p)] + [os.path.realpath(p) for p in (allow or [])]
     return {"enabled": True, "root": caps.root, "netns": caps.netns, "mount": caps.mountns, "pidns": caps.pidns,
             "userns": (not caps.root) and caps.mountns, "allow": list(dict.fromkeys(visible)),
             "hide": list(dict.fromkeys(masked)), "uid_base": uid_base,
@@ -260,6 +281,9 @@ def grade_command(app: GradeApp, assignment: str) -> int:
                                  max_procs=app.max_procs or None,
                                  hide=list(app.hide), allow=list(app.allow), uid_base=app.uid_base,
                                  progress=progress)
+    except CourseInView as exc:
+        print(S_ALLOW_HOLDS_COURSE.render(lang, folder=exc.folder, course=exc.course), file=sys.stderr)
+        return 2
     finally:
         if bar is not None:
             bar.close()
