@@ -54,7 +54,7 @@ def cmd_localize(args) -> int:
 
 def cmd_progress(args) -> int:
     from .labdef import load_course, load_lab
-    from .progress import ProgressStore
+    from .progress import ProgressStore, passed_and_open
     from .lab import PROGRESS_ALL_DONE, PROGRESS_NEXT, PROGRESS_TITLE
 
     lang = resolve_language(args.lang)
@@ -62,11 +62,8 @@ def cmd_progress(args) -> int:
     store = ProgressStore()
     for lab_id in course.labs:
         lab = load_lab(lab_id)
-        done = store.questions(lab_id)
-        order = list(lab.questions)
-        finished = [q for q in order if done.get(q) and done[q].passed]
-        rest = [q for q in order if q not in finished]
-        print(PROGRESS_TITLE.render(lang, lab=lab.title_in(lang), done=len(finished), total=len(order)))
+        finished, rest = passed_and_open(store.questions(lab_id), lab.questions)
+        print(PROGRESS_TITLE.render(lang, lab=lab.title_in(lang), done=len(finished), total=len(lab.questions)))
         print("  " + (PROGRESS_NEXT.render(lang, question=rest[0]) if rest else PROGRESS_ALL_DONE.render(lang)))
     return 0
 

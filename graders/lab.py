@@ -16,7 +16,7 @@ from typing import Any
 from .checks import Check, Verdict
 from .i18n import M_, resolve_language
 from .labdef import load_lab
-from .progress import ProgressStore
+from .progress import ProgressStore, passed_and_open
 from .render import VerdictView, as_text
 
 UNKNOWN_QUESTION = M_("core.unknown_question", "There is no question {question} in this lab. The questions are: {known}.")
@@ -185,13 +185,10 @@ class Lab:
 
         # The whole lab counts (a lab of several notebooks is finished when all are), the next question is this
         # notebook's first open one, else the lab's, with the notebook it is in.
-        done = self.progress_store.questions(self.id)
-        order = list(self.definition.questions)
-        finished = [q for q in order if done.get(q) and done[q].passed]
+        finished, rest = passed_and_open(self.progress_store.questions(self.id), self.definition.questions)
         lines = [PROGRESS_TITLE.render(self.lang, lab=self.definition.title_in(self.lang), done=len(finished),
-                                       total=len(order))]
+                                       total=len(self.definition.questions))]
         rest_here = [q for q in self.question_order if q not in finished]
-        rest = [q for q in order if q not in finished]
         if rest_here:
             lines.append(PROGRESS_NEXT.render(self.lang, question=rest_here[0]))
         elif rest:
@@ -199,7 +196,7 @@ class Lab:
             lines.append(PROGRESS_NEXT_ELSEWHERE.render(self.lang, question=rest[0], notebook=f"{notebook}.ipynb"))
         else:
             lines.append(PROGRESS_ALL_DONE.render(self.lang))
-        marks = " ".join(f"{q} {'✔' if q in finished else '·'}" for q in order)
+        marks = " ".join(f"{q} {'✔' if q in finished else '·'}" for q in self.definition.questions)
         text = "\n".join([lines[0], marks, lines[1]])
         html = "<div>" + "<br>".join(_inline(s) for s in (lines[0], marks, lines[1])) + "</div>"
 

@@ -33,6 +33,13 @@ class QuestionProgress:
     failures_since_pass: int
 
 
+def passed_and_open(done: dict[str, QuestionProgress], order) -> tuple[list[str], list[str]]:
+    """The questions of ``order`` that were passed (at least once) and those still open, each in that order: what
+    ``lab.progress()``, ``graders progress`` and the portfolio count, so all three say the same."""
+    passed = [q for q in order if done.get(q) and done[q].passed]
+    return passed, [q for q in order if q not in passed]
+
+
 class ProgressStore:
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path else state_dir() / "progress.sqlite"

@@ -125,6 +125,22 @@ def test_progress_counts_the_whole_lab_and_points_to_the_next_notebook(tmp_path,
     assert PROGRESS_ALL_DONE.render(lang) in capsys.readouterr().out
 
 
+def test_graders_progress_says_what_the_notebook_says(capsys):
+    """`graders progress` in a terminal counts from the same store, the same way, as lab.progress() in a notebook."""
+    from graders.cli import main
+    from graders.lab import PROGRESS_NEXT, PROGRESS_TITLE
+
+    lab = Lab("orientation", lang="uk")
+    lab.check("q1", namespace={"city": "Tokyo"})
+    lab.check("q2", namespace={"total_hours": 9})   # tried, not passed
+    capsys.readouterr()
+    assert main(["progress", "--lang", "uk"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    title = PROGRESS_TITLE.render("uk", lab=lab.definition.title_in("uk"), done=1, total=len(lab.definition.questions))
+    at = out.index(title)
+    assert out[at + 1] == "  " + PROGRESS_NEXT.render("uk", question="q2")
+
+
 def test_grading_mode_raises_with_the_same_message(lab, monkeypatch, capsys):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(CheckFailed, match="Three days of six hours"):

@@ -142,7 +142,7 @@ def today() -> str:
 
 def from_progress(course: Course, store_path: Path, name: str = "", issued: str | None = None) -> Record:
     """The learner's record from their progress store (every check result, ``graders/progress.py``)."""
-    from ..progress import ProgressStore
+    from ..progress import ProgressStore, passed_and_open
 
     store_path = Path(store_path)
     if not store_path.is_file():
@@ -152,8 +152,7 @@ def from_progress(course: Course, store_path: Path, name: str = "", issued: str 
     try:
         for lab in course.labs:
             done = store.questions(lab.id)
-            passed = [q for q in lab.questions if done.get(q) and done[q].passed]
-            rest = [q for q in lab.questions if q not in passed]
+            passed, rest = passed_and_open(done, lab.questions)
             labs.append(LabResult(
                 lab.id, dict(lab.title), lab_summary(lab), len(lab.questions), len(passed),
                 sum(lab.questions[q].points for q in passed), sum(q.points for q in lab.questions.values()),
