@@ -62,6 +62,20 @@ class LabDef:
     def questions_in(self, notebook: str) -> list[QuestionDef]:
         return [q for q in self.questions.values() if q.notebook == notebook]
 
+    # --- time and prerequisites (issue 13): `requires = [...]`, `[notebook."<nb>"] minutes = {novice=, programmer=}`
+    @property
+    def requires(self) -> list[str]:
+        """Ids of the labs a learner should have done first (they need not be installed here)."""
+        return list(self.raw.get("requires", []))
+
+    def minutes(self, notebook: str | None = None) -> dict[str, int] | None:
+        """``{"novice": n, "programmer": m}`` for one notebook, or for the whole lab (the sum over its notebooks);
+        None when lab.toml gives no estimate (for the lab: when any notebook lacks one)."""
+        if notebook is None:
+            return minutes_of(self, self.notebooks)
+        value = self.raw.get("notebook", {}).get(notebook, {}).get("minutes")
+        return dict(value) if value else None
+
     @functools.cached_property
     def checks(self):
         """The lab's ``checks`` module; its ``questions`` registry holds one function per question."""
@@ -100,7 +114,42 @@ def load_lab(lab_id: str) -> LabDef:
         if nb not in notebooks:
             raise LabDefinitionError(f"labs/{lab_id}/lab.toml: question {qid} names unknown notebook {nb!r}")
         questions[qid] = QuestionDef(qid, nb, float(q.get("points", 1)))
+    _check_timing(lab_id, raw, notebooks)
     return LabDef(raw.get("id", lab_id), path, title, notebooks, questions, list(raw.get("services", [])), raw)
+
+
+MINUTES_KEYS = ("novice", "programmer")
+
+
+def _check_timing(lab_id: str, raw: dict, notebooks: list[str]) -> None:
+    """`requires` is a list of lab ids; each `[notebook."<nb>"]` names a listed notebook; minutes are whole and > 0."""
+    where = f"labs/{lab_id}/lab.toml"
+    requires = raw.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(r, str) and r for r in requires):
+        raise LabDefinitionError(f"{where}: requires must be a list of lab ids, e.g. requires = [\"orientation\"]")
+    tables = raw.get("notebook", {})
+    if not isinstance(tables, dict):
+        raise LabDefinitionError(f"{where}: notebook must be tables, e.g. [notebook.\"{notebooks[0] if notebooks else 'name'}\"]")
+    for name, table in tables.items():
+        if name not in notebooks:
+            raise LabDefinitionError(f"{where}: [notebook.\"{name}\"] names a notebook that is not in notebooks = "
+                                     f"{notebooks}")
+        minutes = table.get("minutes") if isinstance(table, dict) else None
+        if minutes is None:
+            continue
+        if not isinstance(minutes, dict) or set(minutes) != set(MINUTES_KEYS) or not all(
+                type(minutes[k]) is int and minutes[k] > 0 for k in MINUTES_KEYS):
+            raise LabDefinitionError(f"{where}: [notebook.\"{name}\"] minutes must be whole numbers above 0 for "
+                                     f"novice and programmer, e.g. minutes = {{ novice = 60, programmer = 20 }}; "
+                                     f"it is {minutes!r}")
+
+
+def minutes_of(lab: LabDef, notebooks) -> dict[str, int] | None:
+    """The summed estimate of some of a lab's notebooks; None when one of them has none."""
+    parts = [lab.minutes(nb) for nb in notebooks]
+    if not parts or any(p is None for p in parts):
+        return None
+    return {k: sum(p[k] for p in parts) for k in MINUTES_KEYS}
 
 
 def all_lab_ids() -> list[str]:
