@@ -76,6 +76,10 @@ class LabDef:
         value = self.raw.get("notebook", {}).get(notebook, {}).get("minutes")
         return dict(value) if value else None
 
+    def notebook_meta(self, notebook: str) -> dict:
+        """The ``[notebook."<nb>"]`` table of lab.toml (``minutes``, ``teaches`` ...); {} when there is none."""
+        return dict(self.raw.get("notebook", {}).get(notebook, {}))
+
     @functools.cached_property
     def checks(self):
         """The lab's ``checks`` module; its ``questions`` registry holds one function per question."""
