@@ -29,7 +29,7 @@ from .i18n import M_, Message
 MSG_MISSING = M_("core.missing_name", "I can't find `{name}`. Did you run the cell where you set it? Run it (Shift+Enter), then run this check again.")
 MSG_WRONG_TYPE = M_("core.wrong_type", "`{name}` should be {expected}, but it is {actual}.")
 MSG_RAISED = M_("core.function_raised", "Your code stopped with an error: {error}. Read the last line of the message, fix the cause, and try again.")
-MSG_TOO_SLOW = M_("core.too_slow", "Your code did not finish within {seconds} seconds. Look for a loop that never ends.")
+MSG_TOO_SLOW = M_("core.too_slow", "Your code did not finish within {seconds} second. Look for a loop that never ends.", "Your code did not finish within {seconds} seconds. Look for a loop that never ends.", count="seconds")
 MSG_CHECKER_BROKEN = M_("core.checker_broken", "The checker itself ran into a problem ({error}). This is not your fault: tell your instructor, and carry on with the next exercise.")
 
 KIND_NAMES = {

@@ -6,8 +6,15 @@ code beside a stable id, ``M_("orientation.q1.missing", "I can't find ...")``, a
 *context* (msgctxt), so a verdict can name its message without depending on the English wording, while a change of
 the English wording still shows up as a missing translation (the msgid changed).
 
+A message with a number in it has plural forms, as gettext's ``ngettext``: the English singular and plural, and the
+name of the placeholder that holds the number, ``M_("rpa.q5.ok", "all {count} invoice", "all {count} invoices",
+count="count")``. The catalog then has ``msgid_plural`` and one ``msgstr[n]`` per form of the language (Ukrainian
+three: 1, 21 / 2-4, 22 / 5-20, 25; Japanese one), and ``render`` picks the form for the number it is given.
+
 ``graders i18n update PATH`` extracts the messages with Babel and merges them into the catalogs; the test
-``tests/test_translations.py`` fails when any message lacks a translation or its ``{placeholders}`` differ.
+``tests/test_translations.py`` fails when any message lacks a translation or its ``{placeholders}`` differ;
+``graders i18n check`` also reports plural-form and glossary problems (``graders/glossary/<lang>.toml``) with the
+file and line.
 """
 from __future__ import annotations
 
@@ -53,9 +60,34 @@ class Message:
     id: str
     text: str
     domain: "Domain" = field(compare=False, repr=False)
+    plural: str | None = None  # the English plural of a counted message (then ``text`` is the singular)
+    count: str = "count"       # the placeholder that holds the number of a counted message
 
     def render(self, lang: str, **params) -> str:
         return self.domain.translate(self, lang, **params)
+
+
+@functools.lru_cache(maxsize=None)
+def _plural_rule(lang: str):
+    """gettext's plural rule of a language (from Babel's CLDR data): number -> index of the form."""
+    import gettext
+
+    from babel.messages.catalog import Catalog
+
+    return gettext.c2py(Catalog(locale=lang).plural_expr)
+
+
+def plural_index(lang: str, number) -> int:
+    """Which of the language's plural forms a number takes (0 = the first ``msgstr[0]``).
+
+    A number given as text ("21") counts as that number; a fraction or anything else takes the form of 2 (Ukrainian
+    "2,5 секунди", English "2.5 seconds")."""
+    try:
+        value = float(number)
+    except (TypeError, ValueError):
+        value = 2.0
+    n = int(value) if value == int(value) else 2
+    return _plural_rule(lang)(abs(n))
 
 
 def placeholders(text: str) -> set[str]:
@@ -66,8 +98,10 @@ def placeholders(text: str) -> set[str]:
 class Domain:
     """One message catalog: a folder with ``uk.po`` and ``ja.po`` (English is the source text itself).
 
-    Used as the message constructor in a module: ``M_ = Domain.beside(__file__)`` then ``M_("id", "English")``.
-    Babel extracts ``M_`` calls with the keyword spec ``M_:1c,2`` (context, then message).
+    Used as the message constructor in a module: ``M_ = Domain.beside(__file__)`` then ``M_("id", "English")``, or
+    for a counted message ``M_("id", "{count} invoice", "{count} invoices", count="count")``.
+    Babel extracts ``M_`` calls with the keyword spec ``M_:1c,2`` (context, then message), or ``M_:1c,2,3`` when a
+    plural is given.
     """
 
     _instances: dict[Path, "Domain"] = {}
@@ -86,16 +120,20 @@ class Domain:
             cls._instances[path] = cls(path)
         return cls._instances[path]
 
-    def __call__(self, msg_id: str, text: str) -> Message:
-        message = Message(msg_id, text, self)
+    def __call__(self, msg_id: str, text: str, plural: str | None = None, count: str = "count") -> Message:
+        if plural is not None and count not in placeholders(text) | placeholders(plural):
+            raise ValueError(f"message {msg_id!r}: the number {{{count}}} is in neither form")
+        message = Message(msg_id, text, self, plural, count)
         known = Domain.registry.setdefault(msg_id, message)
-        if known.text != text:
+        if (known.text, known.plural) != (text, plural):
             raise ValueError(f"message id {msg_id!r} is used for two different texts")
         return message
 
     @functools.cached_property
-    def catalogs(self) -> dict[str, dict[tuple[str, str], str]]:
-        """{lang: {(context, english): translation}} read from the PO files; fuzzy and empty entries are left out."""
+    def catalogs(self) -> dict[str, dict[tuple[str, str], str | tuple[str, ...]]]:
+        """{lang: {(context, english): translation}} read from the PO files; fuzzy and empty entries are left out.
+
+        A counted message's key is its English singular and its translation the tuple of its plural forms."""
         from babel.messages.pofile import read_po
 
         result: dict[str, dict[tuple[str, str], str]] = {}
@@ -107,22 +145,35 @@ class Domain:
             if path.exists():
                 with path.open("rb") as f:
                     for msg in read_po(f, locale=lang):
-                        if msg.id and msg.string and not msg.fuzzy:
+                        if not msg.id or msg.fuzzy:
+                            continue
+                        if msg.pluralizable and all(msg.string):
+                            entries[(msg.context or "", msg.id[0])] = tuple(msg.string)
+                        elif not msg.pluralizable and msg.string:
                             entries[(msg.context or "", msg.id)] = msg.string
             result[lang] = entries
         return result
 
     def translate(self, message: Message, lang: str, **params) -> str:
-        template = message.text
+        english = message.text
+        if message.plural is not None:
+            # Without the number (e.g. a test comparing languages) the form of 2 stands for "many".
+            number = params.get(message.count, 2)
+            english = (message.text, message.plural)[plural_index(SOURCE_LANGUAGE, number)]
+        template = english
         if lang != SOURCE_LANGUAGE:
-            template = self.catalogs.get(lang, {}).get((message.id, message.text), message.text)
+            found = self.catalogs.get(lang, {}).get((message.id, message.text))
+            if isinstance(found, tuple) and message.plural is not None:
+                template = found[min(plural_index(lang, number), len(found) - 1)]
+            elif isinstance(found, str) and message.plural is None:
+                template = found
         if not params:
             return template
         try:
             return template.format(**params)
         except (KeyError, IndexError, ValueError):
             # A broken translation must never hide the feedback: fall back to the English template.
-            return message.text.format(**params)
+            return english.format(**params)
 
 
 M_ = Domain.beside(__file__)
@@ -130,7 +181,8 @@ M_ = Domain.beside(__file__)
 
 # --- catalog maintenance (``graders i18n``) -------------------------------------------------------------------------
 
-KEYWORDS = {"M_": ((1, "c"), 2)}
+# M_(id, text) and M_(id, singular, plural[, count=...]): Babel tells them apart by the number of arguments.
+KEYWORDS = {"M_": {2: ((1, "c"), 2), 3: ((1, "c"), 2, 3), 4: ((1, "c"), 2, 3)}}
 
 
 def domain_dirs() -> list[Path]:
@@ -154,13 +206,28 @@ def extract(owner: Path):
         # a sub-folder with a catalog of its own is another domain
         if any((d / "locale").is_dir() for d in path.parents if owner in d.parents):
             continue
-        for lineno, text, comments, context in extract_from_file("python", str(path), keywords=KEYWORDS):
+        for lineno, text, comments, context in extract_from_file(_extract_python, str(path), keywords=KEYWORDS):
             existing = template.get(text, context)
             if existing is not None:
                 existing.locations.append((str(path.relative_to(owner)), lineno))
             else:
-                template.add(text, context=context, locations=[(str(path.relative_to(owner)), lineno)])
+                template.add(text, context=context, locations=[(str(path.relative_to(owner)), lineno)],
+                             auto_comments=comments)
     return template
+
+
+def _extract_python(fileobj, keywords, comment_tags, options):
+    """Babel's Python extractor; a counted message gets a comment naming its number for the translator."""
+    from babel.messages.extract import extract_python
+
+    for lineno, funcname, messages, comments in extract_python(fileobj, keywords, comment_tags, options):
+        if isinstance(messages, tuple) and len(messages) in (3, 4):
+            count = messages[3] if len(messages) == 4 and messages[3] else "count"
+            comments = [f"{PLURAL_NOTE}{{{count}}}", *comments]
+        yield lineno, funcname, messages, comments
+
+
+PLURAL_NOTE = "Plural forms: the number is "
 
 
 def update_catalogs(owner: Path) -> dict[str, list[str]]:
@@ -193,31 +260,168 @@ def update_catalogs(owner: Path) -> dict[str, list[str]]:
     return missing
 
 
+# A count is a placeholder that holds how many of something there are. Followed by a noun ("{count} invoices") it
+# needs plural forms; "Invoices: {count}" and "invoice(s)" are the old ways around them and read badly in Ukrainian.
+COUNT_PLACEHOLDERS = ("count", "n", "total", "seconds", "minutes")
+_NOT_A_NOUN = {"of", "and", "or", "in", "to", "so", "but", "is", "are", "was", "has", "s", "means"}
+REPO_DIR = Path(__file__).resolve().parent.parent
+
+
+def _shown(path: Path) -> str:
+    """A path as a translator finds it: relative to the repository."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_DIR)) if REPO_DIR in path.parents else str(path)
+_COUNT_BEFORE_WORD = re.compile(r"\{(" + "|".join(COUNT_PLACEHOLDERS) + r")\}\s+([^\W\d_]{2,})")
+_NOUN_COLON_COUNT = re.compile(r"(?:[^\W\d_]|\})\)?:\s*\{(" + "|".join(COUNT_PLACEHOLDERS) + r")\}(?!\s*[^\W\d_]{2,})")
+_PLURAL_HACK = re.compile(r"[^\W\d_]+\((?:s|es|и|і|ів|ей|а)\)|\(-(?:ів|и|ей)\)", re.IGNORECASE)
+
+
+def count_problems(english: str, plural: str | None, count: str | None) -> list[str]:
+    """Why an English message needs plural forms (empty: it does not, or it has them right)."""
+    problems = []
+    for text in filter(None, (english, plural)):
+        for name, word in _COUNT_BEFORE_WORD.findall(text):
+            if word.lower() not in _NOT_A_NOUN and name != count:
+                problems.append(f"{{{name}}} counts \"{word}\": give the message plural forms "
+                                f"(M_(id, singular, plural, count=\"{name}\"))")
+        for name in _NOUN_COLON_COUNT.findall(text):
+            problems.append(f"\"Noun: {{{name}}}\" hides the plural: write a sentence with plural forms instead")
+        if _PLURAL_HACK.search(text):
+            problems.append(f"\"{_PLURAL_HACK.search(text).group(0)}\" is a plural hack: use plural forms")
+    return sorted(set(problems))
+
+
+def _count_name(message) -> str | None:
+    """The count placeholder of an extracted counted message (the ``count=`` argument, default ``count``)."""
+    if not isinstance(message.id, tuple):
+        return None
+    for comment in message.auto_comments:
+        if comment.startswith(PLURAL_NOTE):
+            return comment[len(PLURAL_NOTE):].strip("{}")
+    return "count"
+
+
+# --- glossary (``graders/glossary/<lang>.toml``) --------------------------------------------------------------------
+
+GLOSSARY_DIR = Path(__file__).resolve().parent / "glossary"
+
+
+@functools.lru_cache(maxsize=None)
+def glossary(lang: str) -> tuple[tuple[str, "re.Pattern", str], ...]:
+    """(preferred term, compiled variant pattern, note) for each variant the language's glossary replaces."""
+    import tomllib
+
+    path = GLOSSARY_DIR / f"{lang}.toml"
+    if not path.exists():
+        return ()
+    rules = []
+    for term in tomllib.loads(path.read_text(encoding="utf-8")).get("term", []):
+        for variant in term.get("instead_of", []):
+            rules.append((term["use"], re.compile(variant, re.IGNORECASE), term.get("note", "")))
+    return tuple(rules)
+
+
+def glossary_problems_in(text: str, lang: str) -> list[str]:
+    """'variant -> preferred term' for each glossary variant found in a text of that language."""
+    found = []
+    for use, pattern, note in glossary(lang):
+        for match in pattern.finditer(text):
+            found.append(f"glossary: \"{match.group(0)}\" -> \"{use}\"" + (f" ({note})" if note else ""))
+    return found
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def notebook_glossary_problems(lab_dir: Path) -> list[str]:
+    """Glossary variants in a lab's notebook regions of each language and in its lab.toml titles, with file:line."""
+    problems = []
+    lab_dir = Path(lab_dir)
+    region = re.compile(r'<!-- #region[^>]*lang="(\w+)"[^>]*-->(.*?)<!-- #endregion -->', re.DOTALL)
+    for path in sorted((lab_dir / "notebooks").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        for m in region.finditer(text):
+            lang, body = m.group(1), m.group(2)
+            for use, pattern, note in glossary(lang):
+                for hit in pattern.finditer(body):
+                    line = _line_of(text, m.start(2) + hit.start())
+                    problems.append(f"{_shown(path)}:{line} [{lang}]: glossary: "
+                                    f"\"{hit.group(0)}\" -> \"{use}\"" + (f" ({note})" if note else ""))
+    toml_path = lab_dir / "lab.toml"
+    if toml_path.exists():
+        lines = toml_path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            key = re.match(r"\s*(uk|ja|en)\s*=", line)
+            if key:
+                for problem in glossary_problems_in(line, key.group(1)):
+                    problems.append(f"{_shown(toml_path)}:{number} [{key.group(1)}]: {problem}")
+    return problems
+
+
 def catalog_problems(owner: Path) -> list[str]:
-    """Missing or fuzzy translations and placeholder mismatches in ``owner``'s catalogs (empty: all good)."""
+    """Missing or fuzzy translations, placeholder mismatches, plural-form problems and glossary variants in
+    ``owner``'s catalogs, each with file and line for the translator (empty: all good)."""
+    from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po
 
+    owner = Path(owner)
     template = extract(owner)
-    problems = []
+    problems = source_problems(owner, template)
     for lang in LANGUAGES:
         if lang == SOURCE_LANGUAGE:
             continue
-        path = Path(owner) / "locale" / f"{lang}.po"
+        path = owner / "locale" / f"{lang}.po"
         if not path.exists():
             problems.append(f"{path}: missing (run `graders i18n update`)")
             continue
         with path.open("rb") as f:
             catalog = read_po(f, locale=lang)
+        forms = Catalog(locale=lang).num_plurals
         for message in template:
             if not message.id:
                 continue
             entry = catalog.get(message.id, message.context)
-            where = f"{path.relative_to(Path(owner).parent)} [{message.context}]"
-            if entry is None or not entry.string:
+            line = f":{entry.lineno}" if entry is not None and entry.lineno else ""
+            where = f"{_shown(path)}{line} [{message.context}]"
+            english = set().union(*(placeholders(t) for t in
+                                    (message.id if isinstance(message.id, tuple) else (message.id,))))
+            strings = (entry.string if isinstance(entry.string, tuple) else (entry.string,)) if entry else ()
+            if entry is not None and entry.pluralizable and any(strings) and not all(strings):
+                empty = ", ".join(f"msgstr[{i}]" for i, t in enumerate(strings) if not t)
+                problems.append(f"{where}: {empty} empty ({lang} has {forms} plural forms: fill each)")
+            elif entry is None or not all(strings):
                 problems.append(f"{where}: no translation")
             elif entry.fuzzy:
                 problems.append(f"{where}: marked fuzzy (check the translation, then remove the fuzzy flag)")
-            elif placeholders(entry.string) != placeholders(message.id):
-                problems.append(f"{where}: placeholders {sorted(placeholders(entry.string))} "
-                                f"differ from the English {sorted(placeholders(message.id))}")
+            elif isinstance(message.id, tuple) and not entry.pluralizable:
+                problems.append(f"{where}: has no plural forms (run `graders i18n update`, then fill msgstr[0..{forms - 1}])")
+            elif isinstance(message.id, tuple) and len(strings) != forms:
+                problems.append(f"{where}: has {len(strings)} plural forms, {lang} has {forms}")
+            elif any(placeholders(s) != english for s in strings):
+                bad = next(s for s in strings if placeholders(s) != english)
+                problems.append(f"{where}: placeholders {sorted(placeholders(bad))} "
+                                f"differ from the English {sorted(english)}")
+            else:
+                for text in strings:
+                    if not isinstance(message.id, tuple) and _PLURAL_HACK.search(text):
+                        problems.append(f"{where}: \"{_PLURAL_HACK.search(text).group(0)}\" is a plural hack: "
+                                        f"the English needs plural forms")
+                    problems.extend(f"{where}: {p}" for p in glossary_problems_in(text, lang))
+    if (owner / "notebooks").is_dir():  # a lab: its notebook prose and titles follow the glossary too
+        problems.extend(notebook_glossary_problems(owner))
+    return problems
+
+
+def source_problems(owner: Path, template=None) -> list[str]:
+    """Messages in ``owner``'s Python files whose number has no plural forms, with file:line."""
+    owner = Path(owner)
+    problems = []
+    for message in template if template is not None else extract(owner):
+        if not message.id:
+            continue
+        singular, plural = message.id if isinstance(message.id, tuple) else (message.id, None)
+        for problem in count_problems(singular, plural, _count_name(message)):
+            file, line = message.locations[0]
+            problems.append(f"{_shown(owner / file)}:{line} [{message.context}]: {problem}")
     return problems

@@ -20,11 +20,11 @@ from .progress import ProgressStore, passed_and_open
 from .render import VerdictView, as_text
 
 UNKNOWN_QUESTION = M_("core.unknown_question", "There is no question {question} in this lab. The questions are: {known}.")
-PROGRESS_TITLE = M_("core.progress.title", "Your progress in {lab}: {done} of {total} questions done.")
+PROGRESS_TITLE = M_("core.progress.title", "Your progress in {lab}: {done} of {total} question done.", "Your progress in {lab}: {done} of {total} questions done.", count="total")
 PROGRESS_NEXT = M_("core.progress.next", "Next: question {question}.")
 PROGRESS_ALL_DONE = M_("core.progress.all_done", "You have finished this lab. Well done!")
 PROGRESS_NEXT_ELSEWHERE = M_("core.progress.next_elsewhere", "This notebook is done. Next: question {question}, in {notebook}.")
-LAB_READY = M_("core.lab.ready", "Ready: “{lab}”, {count} exercises with checks.")
+LAB_READY = M_("core.lab.ready", "Ready: “{lab}”, {count} exercise with checks.", "Ready: “{lab}”, {count} exercises with checks.", count="count")
 LAB_HOW = M_("core.lab.how", "After each exercise, run the check cell below it, e.g. `lab.check(\"q1\")`. `lab.progress()` shows how far you are.")
 SERVICE_UNAVAILABLE = M_("core.service_unavailable", "The local server “{service}” that this lab needs could not start: {error}. Restart the kernel and run the notebook from the top; if it happens again, tell your instructor.")
 

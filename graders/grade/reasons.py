@@ -11,14 +11,14 @@ from ..i18n import Domain, Message
 
 M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
 
-CELL_TIMEOUT = M_("grade.reason.cell_timeout", "Cell {cell} ran for more than {seconds} seconds and was stopped. Look for a loop that never ends or a wait that never finishes.")
-NOTEBOOK_TIMEOUT = M_("grade.reason.notebook_timeout", "The whole notebook ran for more than {seconds} seconds, so grading stopped at cell {cell}; the cells after it were not run.")
+CELL_TIMEOUT = M_("grade.reason.cell_timeout", "Cell {cell} ran for more than {seconds} second and was stopped. Look for a loop that never ends or a wait that never finishes.", "Cell {cell} ran for more than {seconds} seconds and was stopped. Look for a loop that never ends or a wait that never finishes.", count="seconds")
+NOTEBOOK_TIMEOUT = M_("grade.reason.notebook_timeout", "The whole notebook ran for more than {seconds} second, so grading stopped at cell {cell}; the cells after it were not run.", "The whole notebook ran for more than {seconds} seconds, so grading stopped at cell {cell}; the cells after it were not run.", count="seconds")
 MEMORY = M_("grade.reason.memory", "Cell {cell} used more than {limit} of memory and was stopped. Work with less data at once, or delete big values you no longer need.")
 PROCESSES = M_("grade.reason.processes", "Cell {cell} tried to run more than {limit} processes or threads at once and was stopped.")
 NETWORK = M_("grade.reason.network", "Cell {cell} tried to reach {host} on the network. While work is graded, only this computer (127.0.0.1) can be reached.")
 OUTPUT = M_("grade.reason.output", "Cell {cell} printed more than {limit}; the rest of its output was left out.")
 KERNEL_DIED = M_("grade.reason.kernel_died", "Python stopped at cell {cell} ({how}), so the cells after it were not run. Remove `os._exit(...)` from the notebook, or fix the code that crashed.")
-KERNEL_STUCK = M_("grade.reason.kernel_stuck", "Cell {cell} did not stop when it was interrupted after {seconds} seconds, so grading of this notebook stopped there.")
+KERNEL_STUCK = M_("grade.reason.kernel_stuck", "Cell {cell} did not stop when it was interrupted after {seconds} second, so grading of this notebook stopped there.", "Cell {cell} did not stop when it was interrupted after {seconds} seconds, so grading of this notebook stopped there.", count="seconds")
 NOT_RUN = M_("grade.reason.not_run", "This check was not run, because grading of the notebook stopped at cell {cell} (the reason is shown there).")
 CHECK_DIFFERS = M_("grade.reason.check_differs", "The notebook showed a different result for question {question} than the grader's own check. The grader's result counts.")
 CHECK_SILENT = M_("grade.reason.check_silent", "The check for question {question} ran without showing any result in the notebook (was `lab.check` changed?). The grader checked the answer itself.")

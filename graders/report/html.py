@@ -44,7 +44,7 @@ COL_STATUS = M_("report.col.status", "Status")
 PASSED_OF = M_("report.passed_of", "{passed} of {total} ({percent}%)")
 NO_PROBLEMS = M_("report.no_problems", "nobody had a problem here")
 NO_TIMING = M_("report.no_timing", "No time was recorded in the submitted notebooks. To see how long learners spend on each question next time, turn on “Record cell timing” in JupyterLab's notebook settings for the class before the lab.")
-TIMING_NOTE = M_("report.timing_note", "From the cell timing JupyterLab saved in {count} submitted notebooks: the time from one check to the next, so it includes reading and breaks.")
+TIMING_NOTE = M_("report.timing_note", "From the cell timing JupyterLab saved in {count} submitted notebook: the time from one check to the next, so it includes reading and breaks.", "From the cell timing JupyterLab saved in {count} submitted notebooks: the time from one check to the next, so it includes reading and breaks.", count="count")
 NOBODY = M_("report.nobody", "No submission needs a look: no limits were hit and nothing was tampered with.")
 FOOTER = M_("report.footer", "Scores come from the nbgrader gradebook; messages and reasons from the grading records in {records}.")
 STATUS_GRADED = M_("report.status.graded", "graded")
@@ -73,8 +73,9 @@ def _t(message, lang, **params) -> str:
 
 
 def message_text(entry_id: str, params: dict, lang: str) -> str:
-    message = Domain.registry.get(entry_id)
-    return message.render(lang, **params) if message is not None else entry_id
+    from ..grade.reasons import render  # a reason's parameter may be a message itself (the name of a cell)
+
+    return render({"id": entry_id, "params": params}, lang)
 
 
 def render_html(report: ClassReport, lang: str, lab_title: str, records_dir: Path) -> str:

@@ -47,8 +47,8 @@ NO_FILE = M_("annotation.file.missing", "I can't find {path} yet. Annotate at le
 NOT_JSON = M_("annotation.file.not_json", "{path} is not a readable JSON file ({error}). If you edited it by hand, undo that edit, or delete the file and annotate again.")
 NOT_TASKS = M_("annotation.file.not_tasks", "{path} is not in Label Studio's format ({error}). Save it with the tools in this notebook, or export it from Label Studio as JSON.")
 INVALID = M_("annotation.file.invalid", "Label Studio would not accept your annotation of {item}: {error}")
-MORE = M_("annotation.more", "…and {count} more problems like these. Fix the ones above first, then run the check again.")
-REVIEW_SAVED = M_("annotation.review.saved", "{item} is a review item: your work on it is saved (annotations: {count}) and is scored when your work is graded.")
+MORE = M_("annotation.more", "…and {count} more problem like these. Fix the ones above first, then run the check again.", "…and {count} more problems like these. Fix the ones above first, then run the check again.", count="count")
+REVIEW_SAVED = M_("annotation.review.saved", "{item} is a review item: your work on it is saved ({count} annotation) and is scored when your work is graded.", "{item} is a review item: your work on it is saved ({count} annotations) and is scored when your work is graded.", count="count")
 REVIEW_EMPTY = M_("annotation.review.empty", "{item} is a review item and has no annotations yet. Annotate it like the others: it is scored when your work is graded.")
 
 PLACE = {(0, 0): M_("annotation.place.top_left", "at the top left"), (1, 0): M_("annotation.place.top", "at the top"),
@@ -171,11 +171,11 @@ def q1(check: Check) -> None:
 
 
 # --- q2: photo classes (notebook classification) ----------------------------------------------------------------------
-Q2_OK = M_("annotation.q2.ok", "All {count} practice photos have the right class.")
+Q2_OK = M_("annotation.q2.ok", "The {count} practice photo has the right class.", "All {count} practice photos have the right class.", count="count")
 Q2_OK_REVIEW = M_("annotation.q2.ok_review", "The review photos have the right class.")
 Q2_WRONG = M_("annotation.q2.wrong", "{item}: you chose `{label}`, but the guideline's class is `{gold}`. {rule}")
 Q2_UNLABELLED = M_("annotation.q2.unlabelled", "{item} has no class yet. Pick one of the buttons under it.")
-Q2_TWO = M_("annotation.q2.two", "{item} has {count} classes ({labels}); each photo gets exactly one: the main subject.")
+Q2_TWO = M_("annotation.q2.two", "{item} has {count} class ({labels}); each photo gets exactly one: the main subject.", "{item} has {count} classes ({labels}); each photo gets exactly one: the main subject.", count="count")
 CLASS_RULES = {
     "person": M_("annotation.rule.class.person", "`person`: a photo whose main subject is one or more people."),
     "animal": M_("annotation.rule.class.animal", "`animal`: the main subject is an animal, also when it is drawn or only a silhouette."),
@@ -211,7 +211,7 @@ def q2(check: Check) -> None:
 
 
 # --- q3: boxes (notebook boxes) --------------------------------------------------------------------------------------
-Q3_OK = M_("annotation.q3.ok", "{item}: all {count} objects have a tight box with the right class (average IoU {iou}).")
+Q3_OK = M_("annotation.q3.ok", "{item}: the {count} object has a tight box with the right class (average IoU {iou}).", "{item}: all {count} objects have a tight box with the right class (average IoU {iou}).", count="count")
 Q3_LOOSE = M_("annotation.q3.loose", "{item}: the box around the {label} {where} is loose (IoU {iou}): its {edge} edge is {px} px away from the {label}. Rule 1: move every edge in until it touches the object.")
 Q3_CUT = M_("annotation.q3.cut", "{item}: the box around the {label} {where} cuts part of it off (IoU {iou}): its {edge} edge stops {px} px short. Rule 1: every visible pixel of the object goes inside the box.")
 Q3_CUT_OCCLUDED = M_("annotation.q3.cut_occluded", "{item}: the {label} {where} is partly hidden behind something, and your box covers only part of what you can see (IoU {iou}). Rule 2: one box around every visible part, even when something in front splits it.")
@@ -359,7 +359,7 @@ ENTITY_RULES = {
     "LOC": M_("annotation.rule.entity.loc", "LOC is a place: a city, a country, a station."),
     "DATE": M_("annotation.rule.entity.date", "DATE is a calendar date, written out in full (day, month, year)."),
 }
-Q6_OK = M_("annotation.q6.ok", "All {count} practice texts have the right topic.")
+Q6_OK = M_("annotation.q6.ok", "The {count} practice text has the right topic.", "All {count} practice texts have the right topic.", count="count")
 Q6_OK_REVIEW = M_("annotation.q6.ok_review", "The review texts have the right topic.")
 Q6_WRONG = M_("annotation.q6.wrong", "{item}: you chose `{label}`, but the topic is `{gold}`. {rule}")
 Q6_MISSING = M_("annotation.q6.missing", "{item} has no topic yet: texts.classify(\"{item}\", \"...\").")
@@ -455,7 +455,7 @@ def q6(check: Check) -> None:
 
 
 # --- q7: the review, q8: kappa, q9: mean IoU (notebook quality) ---------------------------------------------------------
-Q7_OK = M_("annotation.q7.ok", "You found all {count} problems in the practice pictures and named each one right.")
+Q7_OK = M_("annotation.q7.ok", "You found the {count} problem in the practice pictures and named it right.", "You found all {count} problems in the practice pictures and named each one right.", count="count")
 Q7_OK_REVIEW = M_("annotation.q7.ok_review", "You found every problem in the review picture and named each one right.")
 Q7_NO_FILE = M_("annotation.q7.no_file", "I can't find annotations/review.json yet. Flag a box with review.flag(\"b1\", \"loose\") (it saves by itself), then run this check again.")
 Q7_NOT_FLAGGED = M_("annotation.q7.not_flagged", "Box {region} on {item} breaks a rule, but you have not flagged it. Look at it again with the five problem names in mind.")
@@ -569,7 +569,7 @@ def q8(check: Check) -> None:
 
 
 Q9_OK = M_("annotation.q9.ok", "Mean IoU {value}: right, with the missed objects counted as 0.")
-Q9_DROPPED = M_("annotation.q9.dropped", "`mean_iou` is {value}: that leaves out the {count} objects one annotator missed. A missed object is complete disagreement: count its IoU as 0 and keep it in the average ({expected}).")
+Q9_DROPPED = M_("annotation.q9.dropped", "`mean_iou` is {value}: that leaves out the {count} object one annotator missed. A missed object is complete disagreement: count its IoU as 0 and keep it in the average ({expected}).", "`mean_iou` is {value}: that leaves out the {count} objects one annotator missed. A missed object is complete disagreement: count its IoU as 0 and keep it in the average ({expected}).", count="count")
 Q9_WRONG = M_("annotation.q9.wrong", "`mean_iou` is {value}, but the mean IoU of the two annotators' boxes is {expected}. The boxes are x, y, width, height; check your intersection.")
 
 
@@ -606,8 +606,8 @@ def q9(check: Check) -> None:
 Q10_OK = M_("annotation.q10.ok", "pycocotools loads delivery/coco/result.json: {images} images, {annotations} boxes, classes {categories}; every box matches your Label Studio file.")
 Q10_NO_FILE = M_("annotation.q10.no_file", "I can't find delivery/coco/result.json. Run the converter with the output folder \"delivery/coco\".")
 Q10_NOT_COCO = M_("annotation.q10.not_coco", "pycocotools cannot load delivery/coco/result.json ({error}). Make it with the converter's convert_to_coco, not by hand.")
-Q10_IMAGES = M_("annotation.q10.images", "The COCO file lists {count} images, but {source} has {expected}. Convert the whole file.")
-Q10_COUNT = M_("annotation.q10.count", "The COCO file has {count} boxes, but {source} has {expected}. Convert again from {source}.")
+Q10_IMAGES = M_("annotation.q10.images", "The COCO file lists {count} image, but {source} has {expected}. Convert the whole file.", "The COCO file lists {count} images, but {source} has {expected}. Convert the whole file.", count="count")
+Q10_COUNT = M_("annotation.q10.count", "The COCO file has {count} box, but {source} has {expected}. Convert again from {source}.", "The COCO file has {count} boxes, but {source} has {expected}. Convert again from {source}.", count="count")
 Q10_PERCENT = M_("annotation.q10.percent", "The COCO boxes are in percent of the picture, as Label Studio stores them. COCO wants pixels: x and width times the picture's width / 100, y and height times its height / 100. The converter does this for you.")
 Q10_BOX = M_("annotation.q10.box", "In the COCO file, the `{label}` box on {item} is [{got}], but in {source} it is [{expected}] (x, y, width, height in pixels).")
 Q10_CATEGORY = M_("annotation.q10.category", "The COCO file's classes are {got}, but the boxes use {expected}.")
@@ -615,7 +615,7 @@ Q11_OK = M_("annotation.q11.ok", "The YOLO files match: {files} label files, {li
 Q11_NO_FILES = M_("annotation.q11.no_files", "I can't find delivery/yolo/classes.txt and delivery/yolo/labels/. Run the converter with the output folder \"delivery/yolo\".")
 Q11_MISSING_FILE = M_("annotation.q11.missing_file", "There is no delivery/yolo/labels/{name}: every picture needs its own label file (an empty one if it has no boxes).")
 Q11_BAD_LINE = M_("annotation.q11.bad_line", "{name}, line {line}: “{text}” is not a YOLO line. Each line is: class number, then x centre, y centre, width, height, all between 0 and 1.")
-Q11_COUNT = M_("annotation.q11.count", "{name} has {count} boxes, but {item} has {expected} in {source}.")
+Q11_COUNT = M_("annotation.q11.count", "{name} has {count} box, but {item} has {expected} in {source}.", "{name} has {count} boxes, but {item} has {expected} in {source}.", count="count")
 Q11_CORNER = M_("annotation.q11.corner", "In {name}, the boxes start at their top-left corner. YOLO wants the centre of the box: x + width / 2 and y + height / 2 (divided by the picture's size).")
 Q11_BOX = M_("annotation.q11.box", "In {name}, the `{label}` box is [{got}], but from {source} it should be [{expected}] (x centre, y centre, width, height, as shares of the picture).")
 Q11_CLASSES = M_("annotation.q11.classes", "classes.txt lists {got}, but the boxes use {expected}.")

@@ -99,10 +99,10 @@ def q1a(check: Check) -> None:
         check.fail(Q1A_ARN_WRONG, value=arn)
 
 
-Q1B_OK = M_("aws.1b.ok", "`osaka_zones` lists the {count} availability zones of Osaka: {zones}.")
+Q1B_OK = M_("aws.1b.ok", "`osaka_zones` lists the {count} availability zone of Osaka: {zones}.", "`osaka_zones` lists the {count} availability zones of Osaka: {zones}.", count="count")
 Q1B_OTHER_REGION = M_("aws.1b.other_region", "`osaka_zones` holds zones of {region}, not of Osaka. A client works in one region: the profile's region (Tokyo) unless you say otherwise. Create it with region_name=\"ap-northeast-3\".")
 Q1B_NOT_NAMES = M_("aws.1b.not_names", "`osaka_zones` should be a list of zone names (text such as \"ap-northeast-3a\"), but item {position} is {actual}. Take `zone[\"ZoneName\"]` from each zone.")
-Q1B_MISSING = M_("aws.1b.missing", "`osaka_zones` has {count} zones, but Osaka has {expected}: {zones}. Put every zone from describe_availability_zones in the list.")
+Q1B_MISSING = M_("aws.1b.missing", "`osaka_zones` has {count} zone, but Osaka has {expected}: {zones}. Put every zone from describe_availability_zones in the list.", "`osaka_zones` has {count} zones, but Osaka has {expected}: {zones}. Put every zone from describe_availability_zones in the list.", count="count")
 Q1B_WRONG = M_("aws.1b.wrong", "`osaka_zones` is {value}, but Osaka's zones are {zones}.")
 
 
@@ -589,10 +589,10 @@ Q4B_OK = M_("aws.4b.ok", "Instance web-1 ({instance}) is in Tokyo: a {type} with
 Q4B_MISSING = M_("aws.4b.missing", "There is no instance with the tag Name = web-1 in Tokyo. Launch it with ec2.run_instances(..., TagSpecifications=[...]) and give it the tag Name = web-1.")
 Q4B_REGION = M_("aws.4b.region", "Instance web-1 is in {region}, not in Tokyo. Servers stay in the region where you launch them: terminate it there and launch it in ap-northeast-1.")
 Q4B_GONE = M_("aws.4b.gone", "Instance web-1 ({instance}) is terminated: it is gone for good. Launch web-1 again.")
-Q4B_DUPLICATES = M_("aws.4b.duplicates", "There are {count} instances named web-1 ({instances}). Every one of them costs money: terminate the extra ones and keep one.")
+Q4B_DUPLICATES = M_("aws.4b.duplicates", "There is {count} instance named web-1 ({instances}). Every one of them costs money: terminate the extra ones and keep one.", "There are {count} instances named web-1 ({instances}). Every one of them costs money: terminate the extra ones and keep one.", count="count")
 Q4B_TAG = M_("aws.4b.tag", "Instance web-1 has no tag Project = workshop (its tags: {tags}). Tags tell everyone who owns a server and which budget pays for it.")
 Q4B_TYPE = M_("aws.4b.type", "Instance web-1 is a {type}. The task asks for a t3.micro: a bigger type costs more every hour for a small website.")
-Q4B_GROUP = M_("aws.4b.group", "Instance web-1 is in the security group(s) {groups}, not in `web-sg`. Launch it with SecurityGroupIds=[sg_id].")
+Q4B_GROUP = M_("aws.4b.group", "The security groups of instance web-1 are {groups}, not `web-sg`. Launch it with SecurityGroupIds=[sg_id].")
 Q4B_PROTECTION = M_("aws.4b.protection", "Termination protection of web-1 ({instance}) is off, so one wrong click deletes it. Turn it on: ec2.modify_instance_attribute(InstanceId=web_id, DisableApiTermination={{\"Value\": True}}).")
 
 
@@ -827,7 +827,7 @@ Q5C_SYNTAX = M_("aws.5c.syntax", "{module}.py cannot be read by Python: {error}.
 Q5C_ENV = M_("aws.5c.env", "The function has no environment variable TABLE_NAME = notes (it has: {variables}). Your handler reads the table name from it: add Environment={{\"Variables\": {{\"TABLE_NAME\": \"notes\"}}}}.")
 Q5C_RAISED = M_("aws.5c.raised", "Run as Lambda would run it, your handler stopped with an error: {error}")
 Q5C_DENIED = M_("aws.5c.denied", "Run as Lambda would run it, your handler was refused by AWS: {error}. The function works with the role's permissions, not yours: check the role's policy.")
-Q5C_TIMEOUT = M_("aws.5c.timeout", "Your handler did not finish within {seconds} seconds. Look for a loop that never ends.")
+Q5C_TIMEOUT = M_("aws.5c.timeout", "Your handler did not finish within {seconds} second. Look for a loop that never ends.", "Your handler did not finish within {seconds} seconds. Look for a loop that never ends.", count="seconds")
 Q5C_ANSWER = M_("aws.5c.answer", "Your handler answered {answer}. It should answer a dictionary with \"statusCode\": 200.")
 Q5C_NOT_SAVED = M_("aws.5c.not_saved", "Your handler answered, but the note \"{note_id}\" is not in the table notes (found: {found}). Save event[\"note_id\"] and event[\"text\"] with put_item.")
 

@@ -189,7 +189,7 @@ E_NO_INTRO = M_("career.q6.no_intro", "You do not say who you are. After the gre
 E_PURPOSE_OK = M_("career.q6.purpose_ok", "The purpose is clear: the interview date.")
 E_NO_PURPOSE = M_("career.q6.no_purpose", "The body does not say what you are asking for. Say it in one sentence: you would like to change the date (日程) of the interview (面接).")
 
-E_DATES_OK = M_("career.q6.dates_ok", "You propose {count} concrete dates.")
+E_DATES_OK = M_("career.q6.dates_ok", "You propose {count} concrete date.", "You propose {count} concrete dates.", count="count")
 E_NO_DATES = M_("career.q6.no_dates", "There is no concrete date. Propose at least two new dates in the form 12月11日(金) 10時以降, so that the reader can simply pick one.")
 E_ONE_DATE = M_("career.q6.one_date", "You propose only one new date ({date}). Offer at least two, so that the reader can choose without writing back and forth.")
 E_WEEKDAY = M_("career.q6.weekday", "{date} is a {actual}, but the e-mail says ({given}). Check the weekday in a calendar: a wrong weekday makes the reader unsure which day you mean.")
@@ -203,13 +203,13 @@ E_NO_SIGNATURE = M_("career.q6.no_signature", "The signature (署名) is missing
 E_NO_CONTACT = M_("career.q6.no_contact", "The signature has no contact. Add your e-mail address or phone number under your name.")
 E_SIGNATURE_NAME = M_("career.q6.signature_name", "The signature does not repeat your name ({name}). Put it above your e-mail address and phone number.")
 
-E_PLACEHOLDER = M_("career.q6.placeholder", "The e-mail still contains 〇 from the template, in {count} places. Replace every 〇〇 with your own text: your name, the reason, the dates and weekdays, your contact.")
+E_PLACEHOLDER = M_("career.q6.placeholder", "The e-mail still contains 〇 from the template, in {count} place. Replace every 〇〇 with your own text: your name, the reason, the dates and weekdays, your contact.", "The e-mail still contains 〇 from the template, in {count} places. Replace every 〇〇 with your own text: your name, the reason, the dates and weekdays, your contact.", count="count")
 E_POLITE_OK = M_("career.q6.polite_ok", "No casual forms.")
 E_CASUAL = M_("career.q6.casual", "「{found}」 is casual, the way you talk to friends. In a business e-mail write 「{better}」.")
 
-E_LENGTH_OK = M_("career.q6.length_ok", "Length: {count} characters, short and complete.")
-E_TOO_SHORT = M_("career.q6.too_short", "The body has only {count} characters. An e-mail like this needs about 150 to 600: addressee, greeting, who you are, the request, the dates, the closing and the signature.")
-E_TOO_LONG = M_("career.q6.too_long", "The body has {count} characters. Keep it under about 1000: the reader should see the request and the dates at a glance.")
+E_LENGTH_OK = M_("career.q6.length_ok", "The e-mail is {count} character long: short and complete.", "The e-mail is {count} characters long: short and complete.", count="count")
+E_TOO_SHORT = M_("career.q6.too_short", "The body has only {count} character. An e-mail like this needs about 150 to 600: addressee, greeting, who you are, the request, the dates, the closing and the signature.", "The body has only {count} characters. An e-mail like this needs about 150 to 600: addressee, greeting, who you are, the request, the dates, the closing and the signature.", count="count")
+E_TOO_LONG = M_("career.q6.too_long", "The body has {count} character. Keep it under about 1000: the reader should see the request and the dates at a glance.", "The body has {count} characters. Keep it under about 1000: the reader should see the request and the dates at a glance.", count="count")
 
 WEEKDAYS = "月火水木金土日"
 WEEKDAY_NAMES = [M_("career.weekday.mon", "Monday (月)"), M_("career.weekday.tue", "Tuesday (火)"),

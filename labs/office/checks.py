@@ -64,7 +64,7 @@ def _is_table(value) -> bool:
 Q1_NOT_READ = M_("office.q1.not_read", "I can't find `raw`. Run your cell first (Shift+Enter). If it stopped with UnicodeDecodeError (\"'utf-8' codec can't decode byte ...\"), the file is not UTF-8: Excel in Japanese saves CSV files in Shift_JIS, in its Windows version, which Python calls cp932 (plain \"shift_jis\" fails on names such as 髙橋). Add encoding=\"cp932\" to pd.read_csv.")
 Q1_NOT_TABLE = M_("office.q1.not_table", "`raw` should be the table that pd.read_csv gives you; it is {actual}.")
 Q1_MOJIBAKE = M_("office.q1.mojibake", "The column names of `raw` are garbled ({sample}): this is mojibake (文字化け), the bytes of the file decoded with the wrong encoding. signup.csv is in cp932, the Japanese Windows encoding: read it with encoding=\"cp932\".")
-Q1_COLUMNS = M_("office.q1.columns", "`raw` lacks the column(s) {columns}. Read signup.csv with its first row as the header (what pd.read_csv does by itself).")
+Q1_COLUMNS = M_("office.q1.columns", "`raw` lacks these columns: {columns}. Read signup.csv with its first row as the header (what pd.read_csv does by itself).")
 Q1_ROWS = M_("office.q1.rows", "`raw` has {rows} rows, but signup.csv has {expected} sign-ups. Read the whole file, with no filter.")
 Q1_ZEROS = M_("office.q1.zeros_lost", "In `raw`, {column} was read as a number, so the 0 at the start is lost: {got} should be {expected}. Postal codes and phone numbers are text, not amounts: add dtype=str to pd.read_csv so every column stays text.")
 Q1_OK = M_("office.q1.ok", "`raw` holds the {rows} sign-ups with their Japanese headers, and the postal codes and phone numbers keep their leading 0 ({example}).")
@@ -102,8 +102,8 @@ def q1(check: Check) -> None:
 
 
 # --- q2: dates, Western and Japanese-era ---------------------------------------------------------------------------
-Q2_OK = M_("office.q2.ok", "`parse_date` turns all {count} dates into the right real dates, Japanese-era dates too.")
-Q2_OK_HIDDEN = M_("office.q2.ok_hidden", "`parse_date` also reads {count} more dates correctly.")
+Q2_OK = M_("office.q2.ok", "`parse_date` turns the {count} date into the right real date, Japanese-era dates too.", "`parse_date` turns all {count} dates into the right real dates, Japanese-era dates too.", count="count")
+Q2_OK_HIDDEN = M_("office.q2.ok_hidden", "`parse_date` also reads {count} more date correctly.", "`parse_date` also reads {count} more dates correctly.", count="count")
 Q2_NONE = M_("office.q2.returns_none", "`parse_date(\"{text}\")` gives back nothing (None). End the function with `return datetime.date(year, month, day)`.")
 Q2_TEXT = M_("office.q2.text", "`parse_date(\"{text}\")` gives the text \"{got}\", not a date. Give back a real date: `return datetime.date(year, month, day)`, with the year, month and day as whole numbers (int).")
 Q2_NOT_DATE = M_("office.q2.not_date", "`parse_date(\"{text}\")` should give a date (datetime.date), but it gives {actual}.")
@@ -188,10 +188,10 @@ Q3_OK_HIDDEN = M_("office.q3.ok_hidden", "`clean` also cleans another sign-up sh
 Q3_IGNORES_TABLE = M_("office.q3.ignores_table", "Given another sheet of {expected} sign-ups, `clean` gives back {rows} rows: the practice sheet. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.")
 Q3_NONE = M_("office.q3.returns_none", "`clean(table)` gives back nothing (None). End the function with `return signups`.")
 Q3_NOT_TABLE = M_("office.q3.not_table", "`clean(table)` should give back a table (a pandas DataFrame, e.g. `signups = table.copy()`, cleaned); it gives {actual}.")
-Q3_COLUMNS = M_("office.q3.columns", "The table that `clean` gives back lacks the column(s) {columns}. Keep the Japanese column names of the sheet.")
+Q3_COLUMNS = M_("office.q3.columns", "The table that `clean` gives back lacks these columns: {columns}. Keep the Japanese column names of the sheet.")
 Q3_ROWS = M_("office.q3.rows", "The table that `clean` gives back has {rows} rows, but the sheet has {expected} sign-ups. Clean every row; drop none.")
 Q3_COUNTS_TEXT = M_("office.q3.counts_text", "参加人数 (number of participants) is still text in the table that `clean` gives back, e.g. \"{example}\", so Python cannot add it up. After NFKC and removing 名, turn it into numbers with .astype(int).")
-Q3_COUNTS_WRONG = M_("office.q3.counts_wrong", "Row {row} ({name}): 参加人数 is {got}, but the sheet says {expected} person(s).")
+Q3_COUNTS_WRONG = M_("office.q3.counts_wrong", "Row {row} ({name}): 参加人数 is {got}, but the sheet says {expected} person.", "Row {row} ({name}): 参加人数 is {got}, but the sheet says {expected} people.", count="expected")
 Q3_DATES_TEXT = M_("office.q3.dates_text", "申込日 (sign-up date) is still text in the table that `clean` gives back, e.g. \"{example}\". Turn every value into a real date with your parse_date, then pd.to_datetime(...).")
 Q3_DATES_WRONG = M_("office.q3.dates_wrong", "Row {row} ({name}): 申込日 is {got}, but this person signed up on {expected}. Check how parse_date converts Japanese-era years.")
 Q3_ZEROS = M_("office.q3.zeros_lost", "Row {row} ({name}): {column} is {got}, but it should be {expected}: the 0 at the start is lost because the value became a number. Keep postal codes and phone numbers as text (dtype=str); never turn them into int.")

@@ -54,7 +54,7 @@ def q2(check: Check) -> None:
 LANGUAGE_NAMES = {"ukrainian", "english", "japanese"}
 Q3_OK = M_("orientation.q3.ok", "`languages` is a list of the three workshop languages.")
 Q3_ONE_TEXT = M_("orientation.q3.one_text", "`languages` is one piece of text with commas in it, not a list. A list has square brackets around separate texts: [\"Ukrainian\", \"English\", \"Japanese\"].")
-Q3_COUNT = M_("orientation.q3.count", "The list has {count} items, but there are 3 languages.")
+Q3_COUNT = M_("orientation.q3.count", "The list has {count} item, but there are 3 languages.", "The list has {count} items, but there are 3 languages.", count="count")
 Q3_ITEMS = M_("orientation.q3.items", "The list should hold \"Ukrainian\", \"English\" and \"Japanese\". Missing: {missing}.")
 Q3_NOT_TEXT = M_("orientation.q3.not_text", "Every item of the list should be text in quotes; item {position} is not.")
 

@@ -116,7 +116,7 @@ def q3(check: Check) -> None:
 
 # --- what every robot check says about the run itself --------------------------------------------------------------
 ROBOT_MISSING = M_("rpa.robot.missing", "I can't find {file} next to this notebook. Run the cell that starts with %%writefile {file}: it saves your robot into that file.")
-ROBOT_HUNG = M_("rpa.robot.hung", "Your robot was still running after {seconds} seconds, so I stopped it. Look for a loop that never ends, or a wait for something that never appears on the page.")
+ROBOT_HUNG = M_("rpa.robot.hung", "Your robot was still running after {seconds} second, so I stopped it. Look for a loop that never ends, or a wait for something that never appears on the page.", "Your robot was still running after {seconds} seconds, so I stopped it. Look for a loop that never ends, or a wait for something that never appears on the page.", count="seconds")
 ROBOT_MEMORY = M_("rpa.robot.memory", "Your robot used more than {mb} MB of memory, so I stopped it. Does it open a new browser for every row? Open one browser and reuse its page.")
 ROBOT_CRASHED = M_("rpa.robot.crashed", "Your robot stopped with an error: {error}. Run it yourself (the cell with run_robot(\"{file}\")) and read the last lines of the error.")
 ROBOT_LAYOUT = M_("rpa.robot.layout", "Your robot could not find its way on a page whose layout had changed (the fields were in another order, with new ids): {error}. Find each field by what it means, for example its name `[name=\"quantity\"]` or its label, never by its position or its id.")
@@ -163,16 +163,16 @@ def _logged_in(ev: robotrun.Evidence) -> bool:
 
 # --- notebook 2: files and folders ---------------------------------------------------------------------------------
 FILES_SCRIPT = "robot_files.py"
-Q4_OK = M_("rpa.q4.ok", "All {count} invoices are renamed and filed by month, and the {bad} files that cannot be read are listed in sorted/unreadable.txt.")
+Q4_OK = M_("rpa.q4.ok", "The {count} invoice is renamed and filed by month, and the files that cannot be read are listed in sorted/unreadable.txt.", "All {count} invoices are renamed and filed by month, and the files that cannot be read are listed in sorted/unreadable.txt.", count="count")
 Q4_LOST = M_("rpa.q4.lost", "After your robot ran, {file} was gone: it is nowhere in the folder any more. A robot must never delete the files it works on; move them, or leave them where they are.")
 Q4_NOT_MOVED = M_("rpa.q4.not_moved", "The invoice {file} is still in inbox/. It should be moved to sorted/{expected}.")
 Q4_WRONG_PLACE = M_("rpa.q4.wrong_place", "The invoice that arrived as {file} is now at {got}, but it should be at sorted/{expected} (folder YYYY-MM, name date_customer_invoice.pdf).")
 Q4_UNREADABLE = M_("rpa.q4.unreadable", "{file} cannot be read as an invoice, but it is not listed in sorted/unreadable.txt. Write the name of every file you skip into that file, one per line, so that a person can look at them.")
 Q4_UNREADABLE_FILED = M_("rpa.q4.unreadable_filed", "{file} is not a readable invoice, but your robot filed it as {got}. Leave unreadable files where they are and list them in sorted/unreadable.txt.")
 
-Q5_OK = M_("rpa.q5.ok", "sorted/invoices.csv has the right number, date, customer and total for all {count} invoices.")
+Q5_OK = M_("rpa.q5.ok", "sorted/invoices.csv has the right number, date, customer and total for the {count} invoice.", "sorted/invoices.csv has the right number, date, customer and total for all {count} invoices.", count="count")
 Q5_NO_TABLE = M_("rpa.q5.no_table", "I can't find sorted/invoices.csv after your robot ran. Write one row per invoice you filed, with the columns invoice_no, date, customer, total.")
-Q5_COLUMNS = M_("rpa.q5.columns", "sorted/invoices.csv lacks the column(s) {columns}. Its first row must name the columns invoice_no, date, customer, total.")
+Q5_COLUMNS = M_("rpa.q5.columns", "sorted/invoices.csv lacks these columns: {columns}. Its first row must name the columns invoice_no, date, customer, total.")
 Q5_ROWS = M_("rpa.q5.rows", "sorted/invoices.csv has {got} rows, but {expected} invoices could be read. Write exactly one row per invoice (the unreadable files have no row).")
 Q5_VALUE = M_("rpa.q5.value", "Invoice {invoice}: the column {column} says \"{got}\", but the invoice says \"{expected}\".")
 Q5_MISSING_ROW = M_("rpa.q5.missing_row", "Invoice {invoice} has no row in sorted/invoices.csv.")
@@ -308,16 +308,16 @@ SUMMARY_FILE = "output/summary.xlsx"
 CLEAN_COLUMNS = ["order_ref", "order_date", "customer", "product_code", "quantity", "amount"]
 EXCEL_NO_FILE = M_("rpa.excel.no_file", "I can't find {file} after your robot ran. Check the file name and that the robot saves it into the output folder.")
 EXCEL_NOT_EXCEL = M_("rpa.excel.not_excel", "{file} is not an Excel workbook that openpyxl can open ({error}). Save it with pandas' to_excel or openpyxl's save.")
-Q6_OK = M_("rpa.q6.ok", "orders_clean.xlsx holds the {count} valid orders, cleaned, with no duplicates.")
-Q6_COLUMNS = M_("rpa.q6.columns", "orders_clean.xlsx lacks the column(s) {columns}. The first row must hold: order_ref, order_date, customer, product_code, quantity, amount.")
-Q6_EMPTY_ROWS = M_("rpa.q6.empty_rows", "orders_clean.xlsx has {count} row(s) without an order number. Drop the empty rows of the sheet.")
-Q6_DUPLICATE = M_("rpa.q6.duplicate", "Order {ref} is in orders_clean.xlsx {count} times: the sheet has it twice. Keep only the first copy (pandas: drop_duplicates(subset=\"order_ref\")).")
+Q6_OK = M_("rpa.q6.ok", "orders_clean.xlsx holds the {count} valid order, cleaned, with no duplicates.", "orders_clean.xlsx holds the {count} valid orders, cleaned, with no duplicates.", count="count")
+Q6_COLUMNS = M_("rpa.q6.columns", "orders_clean.xlsx lacks these columns: {columns}. The first row must hold: order_ref, order_date, customer, product_code, quantity, amount.")
+Q6_EMPTY_ROWS = M_("rpa.q6.empty_rows", "orders_clean.xlsx has {count} row without an order number. Drop the empty rows of the sheet.", "orders_clean.xlsx has {count} rows without an order number. Drop the empty rows of the sheet.", count="count")
+Q6_DUPLICATE = M_("rpa.q6.duplicate", "Order {ref} is in orders_clean.xlsx {count} time: the sheet has it twice. Keep only the first copy (pandas: drop_duplicates(subset=\"order_ref\")).", "Order {ref} is in orders_clean.xlsx {count} times: the sheet has it twice. Keep only the first copy (pandas: drop_duplicates(subset=\"order_ref\")).", count="count")
 Q6_BAD_QUANTITY = M_("rpa.q6.bad_quantity", "Order {ref} has no usable quantity (zero, or text such as 未定), so it must not be in the clean list. Leave out rows whose quantity is not a whole number above 0.")
 Q6_BAD_PRODUCT = M_("rpa.q6.bad_product", "Order {ref} has a product code that is not in the products sheet, so it must not be in the clean list.")
 Q6_DROPPED = M_("rpa.q6.dropped", "The valid order {ref} is missing from orders_clean.xlsx. Check your filters: did you drop rows with full-width digits (１２), a unit (6個) or a lower-case code?")
 Q6_VALUE = M_("rpa.q6.value", "Order {ref}: {column} is \"{got}\", but after cleaning it should be \"{expected}\".")
 
-Q7_OK = M_("rpa.q7.ok", "summary.xlsx has the right quantity and amount for each of the {count} products, a total of {total}, a bold header and yen formatting.")
+Q7_OK = M_("rpa.q7.ok", "summary.xlsx has the right quantity and amount for the {count} product, a total of {total}, a bold header and yen formatting.", "summary.xlsx has the right quantity and amount for each of the {count} products, a total of {total}, a bold header and yen formatting.", count="count")
 Q7_NO_HEADER = M_("rpa.q7.no_header", "The first sheet of summary.xlsx should start with a header row holding product_code, quantity and amount.")
 Q7_MISSING_PRODUCT = M_("rpa.q7.missing_product", "summary.xlsx has no row for product {product}.")
 Q7_VALUE = M_("rpa.q7.value", "summary.xlsx, product {product}: {column} is {got}, but the clean orders add up to {expected}.")
@@ -490,11 +490,11 @@ FORM_FIELDS = {"order_ref": "order_ref", "customer": "customer", "product": "pro
                "delivery": "delivery", "postal_code": "postal_code", "address": "address",
                "delivery_date": "delivery_date"}
 ORDERS_NONE = M_("rpa.orders.none", "Your robot ran to the end, but no order reached the order system. Does it click the Send button on the preview page for every row of orders.xlsx?")
-ORDERS_MISSING = M_("rpa.orders.missing", "{count} of {total} orders never reached the order system: {refs}. The robot must go through every row of orders.xlsx.")
+ORDERS_MISSING = M_("rpa.orders.missing", "{count} of {total} order never reached the order system: {refs}. The robot must go through every row of orders.xlsx.", "{count} of {total} orders never reached the order system: {refs}. The robot must go through every row of orders.xlsx.", count="total")
 ORDERS_NOT_RETRIED = M_("rpa.orders.not_retried", "The order system answered \"busy\" for {refs}, and your robot did not send the order again, so it was never saved. After clicking Send, check whether a receipt appeared; if not, fill in the form and send again (up to 3 times).")
-ORDERS_DUPLICATE = M_("rpa.orders.duplicate", "Order {ref} was saved {count} times. Send each order once: stop trying as soon as a receipt appears.")
+ORDERS_DUPLICATE = M_("rpa.orders.duplicate", "Order {ref} was saved {count} time. Send each order once: stop trying as soon as a receipt appears.", "Order {ref} was saved {count} times. Send each order once: stop trying as soon as a receipt appears.", count="count")
 ORDERS_VALUE = M_("rpa.orders.value", "Order {ref}: the order system got {field} = \"{got}\", but orders.xlsx says \"{expected}\".")
-ORDERS_OK = M_("rpa.orders.ok", "All {total} orders are in the order system exactly once, with the right values ({retried} of them needed a second try).")
+ORDERS_OK = M_("rpa.orders.ok", "The {total} order is in the order system exactly once, with the right values ({retried} of them needed a second try).", "All {total} orders are in the order system exactly once, with the right values ({retried} of them needed a second try).", count="total")
 
 Q9_OK = M_("rpa.q9.ok", "Every order has its receipt PDF (with the right receipt number) and its preview screenshot, all in output/receipts.zip.")
 RECEIPT_MISSING = M_("rpa.receipts.missing", "No receipt PDF for {refs} in output/receipts/. Right after the receipt appears, save it: page.pdf(path=f\"output/receipts/{{order_ref}}.pdf\").")
@@ -687,7 +687,7 @@ def q9(check: Check) -> None:
 
 
 # --- notebook 5: robust robots -------------------------------------------------------------------------------------
-ROBUST_DOUBLE = M_("rpa.robust.double", "Order {ref} was saved {count} times after your robot ran twice: the second run sent it again. Before sending an order, look it up in the order history (/orders?ref=...) and skip it if it is already there.")
+ROBUST_DOUBLE = M_("rpa.robust.double", "Order {ref} was saved {count} time after your robot ran twice: the second run sent it again. Before sending an order, look it up in the order history (/orders?ref=...) and skip it if it is already there.", "Order {ref} was saved {count} times after your robot ran twice: the second run sent it again. Before sending an order, look it up in the order history (/orders?ref=...) and skip it if it is already there.", count="count")
 ROBUST_NO_LOG = M_("rpa.robust.no_log", "I can't find output/robot.log. Use the logging module (logging.basicConfig(filename=\"output/robot.log\", ...)) so that a person can see afterwards what the robot did.")
 ROBUST_LOG_INCOMPLETE = M_("rpa.robust.log_incomplete", "output/robot.log does not mention {refs}. Log one line for every order: sent, skipped, or failed.")
 Q10_OK = M_("rpa.q10.ok", "Your robot worked on a new layout, retried the busy orders, logged every order, and running it a second time sent nothing twice.")
@@ -714,10 +714,10 @@ def q10(check: Check) -> None:
 
 
 CHALLENGE_SCRIPT = "robot_challenge.py"
-Q11_OK = M_("rpa.q11.ok", "Challenge done: all {total} fields right in {seconds} seconds, on forms that changed every round.")
+Q11_OK = M_("rpa.q11.ok", "Challenge done: the {total} field is right, in {seconds} s, on forms that changed every round.", "Challenge done: all {total} fields right, in {seconds} s, on forms that changed every round.", count="total")
 Q11_NOT_STARTED = M_("rpa.q11.not_started", "Your robot never started the challenge. Open /challenge and click the Start button first.")
 Q11_INCOMPLETE = M_("rpa.q11.incomplete", "Your robot finished {rounds} of the 10 rounds. Fill in and submit the form once for every row of challenge.xlsx.")
-Q11_ACCURACY = M_("rpa.q11.accuracy", "{correct} of {total} fields were right. For example, in round {round} the field `{field}` got \"{got}\" instead of \"{expected}\". Find each field by its name, not its position: the fields move every round.")
+Q11_ACCURACY = M_("rpa.q11.accuracy", "{correct} of {total} field were right. For example, in round {round} the field `{field}` got \"{got}\" instead of \"{expected}\". Find each field by its name, not its position: the fields move every round.", "{correct} of {total} fields were right. For example, in round {round} the field `{field}` got \"{got}\" instead of \"{expected}\". Find each field by its name, not its position: the fields move every round.", count="total")
 
 
 def _challenge_evidence(check: Check) -> robotrun.Evidence:
@@ -769,13 +769,13 @@ def q11(check: Check) -> None:
 
 # --- notebook 6: reporting ---------------------------------------------------------------------------------------
 REPORT_SCRIPT = "robot_report.py"
-Q12_OK = M_("rpa.q12.ok", "The report reached {to} with the right figures ({count} orders, {total}) and a ZIP of all {files} receipts.")
+Q12_OK = M_("rpa.q12.ok", "The report reached {to} with the right figures ({count} order, {total}) and a ZIP of all the receipts.", "The report reached {to} with the right figures ({count} orders, {total}) and a ZIP of all the receipts.", count="count")
 REPORT_NO_MAIL = M_("rpa.report.no_mail", "No e-mail reached the mail server. Send the report with smtplib.SMTP(config.smtp_host, config.smtp_port) and send_message(...).")
 REPORT_MANY = M_("rpa.report.many", "{count} e-mails arrived, but the manager wants one report. Send one message with everything in it.")
 REPORT_RECIPIENT = M_("rpa.report.recipient", "The report went to {got}, but this time it should go to {expected}. Take the address from config.report_to instead of typing it into the robot.")
 REPORT_NO_ZIP = M_("rpa.report.no_zip", "The e-mail has no ZIP attachment. Attach the receipts: msg.add_attachment(data, maintype=\"application\", subtype=\"zip\", filename=\"receipts.zip\").")
 REPORT_ZIP_INCOMPLETE = M_("rpa.report.zip_incomplete", "The attached ZIP lacks {names}. Zip every PDF in output/receipts/ when the robot runs.")
-REPORT_NUMBERS = M_("rpa.report.numbers", "The e-mail does not mention {missing}. This time the order history holds {count} orders worth {total}: count them and add up the total column from the exported Excel file every time.")
+REPORT_NUMBERS = M_("rpa.report.numbers", "The e-mail does not mention {missing}. This time the order history holds {count} order worth {total}: count them and add up the total column from the exported Excel file every time.", "The e-mail does not mention {missing}. This time the order history holds {count} orders worth {total}: count them and add up the total column from the exported Excel file every time.", count="count")
 
 
 def _numbers_in(text: str) -> set[int]:
