@@ -70,7 +70,7 @@ def source_notebook(lab: LabDef, notebook: str, langs: list[str]) -> nbformat.No
         raise BuildError(f"{path} is missing (listed in labs/{lab.id}/lab.toml)")
     nb = jupytext.read(path)
     single = langs[0] if len(langs) == 1 else None
-    cells, seen_ids, checked = [], set(), set()
+    cells, seen_ids, checked = about_cells(lab, notebook, langs), set(), set()
     for index, cell in enumerate(nb.cells):
         md = dict(cell.metadata)
         where = f"{path.name}, cell {index + 1}"
@@ -125,6 +125,20 @@ def source_notebook(lab: LabDef, notebook: str, langs: list[str]) -> nbformat.No
         "graders": {"lab": lab.id, "notebook": notebook, "languages": list(langs)},
     }
     return out
+
+
+def about_cells(lab: LabDef, notebook: str, langs: list[str]) -> list[nbformat.NotebookNode]:
+    """The notebook's first cell, one per language: its time and the labs to do first, from lab.toml."""
+    from .timing import header
+
+    cells = []
+    for lang in langs:
+        text = header(lab, notebook, lang)
+        if text:
+            cell = nbformat.v4.new_markdown_cell(f"> {text}", metadata={"graders": {"lang": lang, "role": "about"}})
+            cell.id = f"about-{lang}"
+            cells.append(cell)
+    return cells
 
 
 def _insert_hidden(lab: LabDef, question: str, source: str, where: str) -> str:

@@ -55,7 +55,7 @@ def cmd_localize(args) -> int:
 def cmd_progress(args) -> int:
     from .labdef import load_course, load_lab
     from .progress import ProgressStore, passed_and_open
-    from .lab import PROGRESS_ALL_DONE, PROGRESS_NEXT, PROGRESS_TITLE
+    from .lab import PROGRESS_ALL_DONE, PROGRESS_NEXT, PROGRESS_TITLE, progress_timing
 
     lang = resolve_language(args.lang)
     course = load_course(args.course)
@@ -65,6 +65,8 @@ def cmd_progress(args) -> int:
         finished, rest = passed_and_open(store.questions(lab_id), lab.questions)
         print(PROGRESS_TITLE.render(lang, lab=lab.title_in(lang), done=len(finished), total=len(lab.questions)))
         print("  " + (PROGRESS_NEXT.render(lang, question=rest[0]) if rest else PROGRESS_ALL_DONE.render(lang)))
+        for line in progress_timing(lab, rest, lang):
+            print("  " + line)
     return 0
 
 

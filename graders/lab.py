@@ -197,8 +197,9 @@ class Lab:
         else:
             lines.append(PROGRESS_ALL_DONE.render(self.lang))
         marks = " ".join(f"{q} {'✔' if q in finished else '·'}" for q in self.definition.questions)
-        text = "\n".join([lines[0], marks, lines[1]])
-        html = "<div>" + "<br>".join(_inline(s) for s in (lines[0], marks, lines[1])) + "</div>"
+        shown = [lines[0], marks, lines[1], *progress_timing(self.definition, rest, self.lang)]
+        text = "\n".join(shown)
+        html = "<div>" + "<br>".join(_inline(s) for s in shown) + "</div>"
 
         class _View:
             def _repr_mimebundle_(self, include=None, exclude=None):
@@ -208,6 +209,13 @@ class Lab:
                 return text
 
         self._show(_View())
+
+
+def progress_timing(lab, open_questions, lang: str) -> list[str]:
+    """The progress view's time left (the notebooks with open questions) and the labs to do first, from lab.toml."""
+    from . import timing
+
+    return [s for s in (timing.left(lab, open_questions, lang), timing.needs(lab, lang)) if s]
 
 
 def check_text(verdict: Verdict, lang: str) -> str:

@@ -35,7 +35,7 @@ from ...labdef import load_lab
 from ..evidence import KernelRPC, KernelUnresponsive
 from ..kernel import SandboxedKernelManager
 from ..reasons import (CELL_TIMEOUT, CHECK_ERROR, KERNEL_DIED, KERNEL_STUCK, MEMORY, NETWORK, NOT_RUN,
-                       NOTEBOOK_TIMEOUT, OUTPUT, PROCESSES, reason)
+                       NOTEBOOK_TIMEOUT, OUTPUT, PROCESSES, cell_name, reason)
 from ..sandbox import LaunchConfig, Limits, human_bytes, parse_size
 from ..verdicts import check_calls, evaluate_kernel, unknown_question
 
@@ -189,9 +189,13 @@ class SandboxedExecute(Execute):
     def _note(self, index: int, entry: dict) -> None:
         self._cells.setdefault(str(index), []).append(entry)
 
+    def _cell_name(self, index: int) -> dict:
+        """How the reasons name a cell: by its question ("your answer to q1"), not by its position."""
+        return cell_name(self.nb, index)
+
     def _stop(self, index: int, entry: dict) -> None:
         self._note(index, entry)
-        self._stopped = {"cell": index + 1}
+        self._stopped = {"cell": self._cell_name(index)}
         self._kill_kernel()
 
     def _kill_kernel(self) -> None:
@@ -219,9 +223,9 @@ class SandboxedExecute(Execute):
             return cell, resources
         remaining = self._deadline - time.monotonic()
         if remaining <= 1:
-            self._stop(index, reason(NOTEBOOK_TIMEOUT, seconds=int(self._limits.notebook_timeout), cell=index + 1))
+            self._stop(index, reason(NOTEBOOK_TIMEOUT, seconds=int(self._limits.notebook_timeout), cell=self._cell_name(index)))
             if nbutils.is_grade(cell):
-                self._note(index, reason(NOT_RUN, cell=index + 1))
+                self._note(index, reason(NOT_RUN, cell=self._cell_name(index)))
             return cell, resources
         budget = min(self._limits.cell_timeout, remaining)
         self.timeout = max(1, int(budget))
@@ -234,7 +238,7 @@ class SandboxedExecute(Execute):
             self._stop(index, self._death_reason(index))
             return cell, resources
         except CellTimeoutError:
-            self._stop(index, reason(KERNEL_STUCK, cell=index + 1, seconds=self.timeout))
+            self._stop(index, reason(KERNEL_STUCK, cell=self._cell_name(index), seconds=self.timeout))
             return cell, resources
         elapsed = time.monotonic() - started
         self._scan_outputs(cell, index, elapsed, budget)
@@ -250,9 +254,9 @@ class SandboxedExecute(Execute):
         if timed_out:
             if budget < self._limits.cell_timeout:  # it was the notebook's budget that ran out
                 self._stop(index, reason(NOTEBOOK_TIMEOUT, seconds=int(self._limits.notebook_timeout),
-                                         cell=index + 1))
+                                         cell=self._cell_name(index)))
             else:
-                self._note(index, reason(CELL_TIMEOUT, cell=index + 1, seconds=int(budget)))
+                self._note(index, reason(CELL_TIMEOUT, cell=self._cell_name(index), seconds=int(budget)))
         seen = set()
         for out in cell.outputs:
             if out.get("output_type") != "error":
@@ -260,24 +264,24 @@ class SandboxedExecute(Execute):
             ename, evalue = out.get("ename", ""), str(out.get("evalue", ""))
             if ename == "MemoryError" and "memory" not in seen:
                 seen.add("memory")
-                self._note(index, reason(MEMORY, cell=index + 1, limit=human_bytes(self._limits.memory)))
+                self._note(index, reason(MEMORY, cell=self._cell_name(index), limit=human_bytes(self._limits.memory)))
             elif ename == "BlockingIOError" and "11" in evalue and "procs" not in seen:
                 seen.add("procs")
                 self._state["task_limit_noted"] = True
-                self._note(index, reason(PROCESSES, cell=index + 1, limit=self._limits.max_procs))
+                self._note(index, reason(PROCESSES, cell=self._cell_name(index), limit=self._limits.max_procs))
             elif "[graders-sandbox:network]" in evalue and "net" not in seen:
                 seen.add("net")
                 m = NETWORK_MARK.search(evalue)
-                self._note(index, reason(NETWORK, cell=index + 1, host=m.group(1) if m else "?"))
+                self._note(index, reason(NETWORK, cell=self._cell_name(index), host=m.group(1) if m else "?"))
             elif ename == "OSError" and "Network is unreachable" in evalue and "net" not in seen:
                 seen.add("net")
-                self._note(index, reason(NETWORK, cell=index + 1, host="?"))
+                self._note(index, reason(NETWORK, cell=self._cell_name(index), host="?"))
         status = self._peek_status() or {}
         if status.get("hit_task_limit") and not self._state.get("task_limit_noted") and "procs" not in seen:
             self._state["task_limit_noted"] = True
-            self._note(index, reason(PROCESSES, cell=index + 1, limit=self._limits.max_procs))
+            self._note(index, reason(PROCESSES, cell=self._cell_name(index), limit=self._limits.max_procs))
         if self._output_bytes.get(index, 0) > self._limits.output_bytes:
-            self._note(index, reason(OUTPUT, cell=index + 1, limit=human_bytes(self._limits.output_bytes)))
+            self._note(index, reason(OUTPUT, cell=self._cell_name(index), limit=human_bytes(self._limits.output_bytes)))
 
     def _death_reason(self, index: int) -> dict:
         status = None
@@ -289,15 +293,15 @@ class SandboxedExecute(Execute):
         how = "?"
         if status:
             if status.get("hit_task_limit"):
-                return reason(PROCESSES, cell=index + 1, limit=self._limits.max_procs)
+                return reason(PROCESSES, cell=self._cell_name(index), limit=self._limits.max_procs)
             maxrss = (status.get("maxrss_kib") or 0) * 1024
             if status.get("signal") is not None:
                 if maxrss >= 0.8 * self._limits.memory:
-                    return reason(MEMORY, cell=index + 1, limit=human_bytes(self._limits.memory))
+                    return reason(MEMORY, cell=self._cell_name(index), limit=human_bytes(self._limits.memory))
                 how = f"signal {status['signal']}"
             elif status.get("exit_code") is not None:
                 how = f"exit code {status['exit_code']}"
-        return reason(KERNEL_DIED, cell=index + 1, how=how)
+        return reason(KERNEL_DIED, cell=self._cell_name(index), how=how)
 
     def _peek_status(self) -> dict | None:
         if not self._status_path:
@@ -336,7 +340,7 @@ class SandboxedExecute(Execute):
             try:
                 verdicts.append(self._verdict(call))
             except KernelUnresponsive:
-                self._stop(index, reason(KERNEL_STUCK, cell=index + 1, seconds=int(self.interrupt_grace)))
+                self._stop(index, reason(KERNEL_STUCK, cell=self._cell_name(index), seconds=int(self.interrupt_grace)))
                 verdicts.append(None)
                 break
             except _Timeout:
