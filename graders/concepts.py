@@ -15,8 +15,9 @@ import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from .labdef import LabDef, LabDefinitionError, all_lab_ids, load_lab
+from .labdef import LabDef, LabDefinitionError, load_lab
 
 # id -> what it means (for messages and for the lab authors)
 VOCABULARY: dict[str, str] = {
@@ -253,30 +254,45 @@ def teaches(lab: LabDef, notebook: str) -> list[str]:
     return list(lab.notebook_meta(notebook).get("teaches", []))
 
 
-def required_labs(lab_id: str, _seen: frozenset[str] = frozenset()) -> list[str]:
+def required_labs(lab_id: str, load: Callable[[str], LabDef] = load_lab,
+                  _seen: frozenset[str] = frozenset()) -> list[str]:
     """The labs ``lab_id`` requires, transitively, each once, deepest first. Raises LabDefinitionError on a cycle
     or on a required lab that does not exist."""
     if lab_id in _seen:
         raise LabDefinitionError(f"labs/{lab_id}/lab.toml: `requires` goes round in a circle through {lab_id!r}")
     order: list[str] = []
-    for required in load_lab(lab_id).requires:
-        if required not in all_lab_ids():
-            raise LabDefinitionError(f"labs/{lab_id}/lab.toml requires {required!r}, which is no lab")
-        for lab in [*required_labs(required, _seen | {lab_id}), required]:
+    for required in load(lab_id).requires:
+        for lab in [*required_labs(required, load, _seen | {lab_id}), required]:
             if lab not in order:
                 order.append(lab)
     return order
 
 
-def known_concepts(lab_id: str, notebook: str) -> set[str]:
+def missing_required(lab_id: str, load: Callable[[str], LabDef] = load_lab) -> list[str]:
+    """Labs that ``lab_id`` requires (transitively) but that do not exist (yet)."""
+    missing: list[str] = []
+    todo, seen = [lab_id], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            todo.extend(load(current).requires)
+        except LabDefinitionError:
+            missing.append(current)
+    return sorted(missing)
+
+
+def known_concepts(lab_id: str, notebook: str, load: Callable[[str], LabDef] = load_lab) -> set[str]:
     """What a learner knows in ``notebook`` of ``lab_id``: taught there, in an earlier notebook of the lab, or in any
     notebook of a required lab (transitively)."""
-    lab = load_lab(lab_id)
+    lab = load(lab_id)
     if notebook not in lab.notebooks:
         raise LabDefinitionError(f"labs/{lab_id}/lab.toml lists no notebook {notebook!r}")
     known: set[str] = set()
-    for required in required_labs(lab_id):
-        other = load_lab(required)
+    for required in required_labs(lab_id, load):
+        other = load(required)
         for name in other.notebooks:
             known.update(teaches(other, name))
     for name in lab.notebooks[:lab.notebooks.index(notebook) + 1]:
@@ -284,8 +300,8 @@ def known_concepts(lab_id: str, notebook: str) -> set[str]:
     return known
 
 
-def unknown_teaches(lab_id: str) -> list[Unknown]:
-    lab = load_lab(lab_id)
+def unknown_teaches(lab_id: str, load: Callable[[str], LabDef] = load_lab) -> list[Unknown]:
+    lab = load(lab_id)
     return [Unknown(lab_id, nb, c) for nb in lab.notebooks for c in teaches(lab, nb) if not is_known_id(c)]
 
 
@@ -313,11 +329,11 @@ def notebook_modules(path: Path) -> dict[str, str]:
     return names
 
 
-def reference_answers(lab_id: str) -> list[Answer]:
+def reference_answers(lab_id: str, load: Callable[[str], LabDef] = load_lab) -> list[Answer]:
     """Every reference answer of a lab's notebooks, with its concepts."""
     import jupytext
 
-    lab = load_lab(lab_id)
+    lab = load(lab_id)
     answers: list[Answer] = []
     for notebook in lab.notebooks:
         path = lab.notebook_source(notebook)
@@ -332,16 +348,15 @@ def reference_answers(lab_id: str) -> list[Answer]:
     return answers
 
 
-def untaught(answer: Answer) -> list[str]:
+def untaught(answer: Answer, load: Callable[[str], LabDef] = load_lab) -> list[str]:
     """The concepts an answer uses that are not known in its notebook, sorted."""
-    return sorted(answer.concepts - known_concepts(answer.lab, answer.notebook))
+    return sorted(answer.concepts - known_concepts(answer.lab, answer.notebook, load))
 
 
 def explain(answer: Answer, concepts: list[str]) -> str:
     """``aws/1-basics 1b uses comprehension, which no earlier notebook on the path teaches (...)``."""
     names = ", ".join(concepts)
-    which = "which no earlier notebook on the path teaches" if len(concepts) == 1 else \
-        "which no earlier notebook on the path teach"
+    which = "which no earlier notebook on the path teaches"
     return (f"{answer.lab}/{answer.notebook} {answer.question} uses {names}, {which} (add it to a `teaches` list "
             f"where it is taught, or simplify the answer)")
 
@@ -353,7 +368,8 @@ def explain(answer: Answer, concepts: list[str]) -> str:
 _TRIVIAL = re.compile(r"""
     [\s()\[\]{},:]*                                       # blank, or closing brackets: `)`, `},`, `],`
   | (pass|continue|break|return|return\ None|else:|try:|finally:|except(\ \w+)?(\ as\ \w+)?:)
-  | [A-Za-z_][\w.]*                                        # a bare (dotted) name
+  | (return\ )?[A-Za-z_][\w.]*                              # a bare (dotted) name, or returning one
+  | def\ \w+\(.*\):                                        # a def line: the interface the goal names
   | True|False|None|-?\d+(\.\d+)?                          # a bare constant
   | (import\ |from\ \S+\ import\ ).*                       # an import: which module is no secret
   | print\(.*\)                                           # what to print is shown, never checked
@@ -371,7 +387,8 @@ def normalise(text: str) -> str:
 
 def is_trivial(line: str) -> bool:
     """A line that gives nothing away when a learner reads it: blank or brackets only, a keyword on its own
-    (``pass``, ``else:``, ``return None``), a bare name or constant, an import, a ``print(...)``, a comment."""
+    (``pass``, ``else:``, ``return None``), a bare name or constant (or ``return`` of one), a ``def`` line (the
+    function the goal asks for), an import, a ``print(...)``, a comment, an opening line, one key with one constant."""
     return _TRIVIAL.fullmatch(line.strip()) is not None
 
 
