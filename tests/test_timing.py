@@ -252,3 +252,19 @@ def test_the_grader_names_the_question_of_a_runaway_cell(tmp_path):
     assert [render(r, "en") for r in reasons] == [
         "Your answer to q1 ran for more than 2 seconds and was stopped. "
         "Look for a loop that never ends or a wait that never finishes."]
+
+
+def test_the_readme_table_says_what_lab_toml_says():
+    """The README's table of labs shows each lab's time and prerequisites as lab.toml has them (one source)."""
+    from pathlib import Path
+
+    rows = {}
+    for line in (Path(labdef.REPO_DIR) / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0].strip("`")] = cells
+    for lab_id in ("orientation", "annotation", "rpa", "aws", "office", "career"):
+        lab = load_lab(lab_id)
+        m = lab.minutes()
+        assert rows[lab_id][2] == f"{timing.duration(m['novice'], 'en')} ({timing.duration(m['programmer'], 'en')})"
+        assert rows[lab_id][3] == (", ".join(f"`{r}`" for r in lab.requires) or "nothing")
