@@ -306,9 +306,28 @@ def _count_name(message) -> str | None:
 GLOSSARY_DIR = Path(__file__).resolve().parent / "glossary"
 
 
+@dataclass(frozen=True)
+class GlossaryRule:
+    use: str                        # the preferred term
+    variant: "re.Pattern"           # a variant it replaces
+    note: str = ""
+    when_english: "re.Pattern | None" = None    # only where the English source says this ...
+    unless_english: "re.Pattern | None" = None  # ... and not this
+
+    def applies(self, english: str | None) -> bool:
+        if self.when_english is None:
+            return True
+        if english is None or not self.when_english.search(english):
+            return False
+        return not (self.unless_english and self.unless_english.search(english))
+
+    def describe(self, found: str) -> str:
+        return f"glossary: \"{found}\" -> \"{self.use}\"" + (f" ({self.note})" if self.note else "")
+
+
 @functools.lru_cache(maxsize=None)
-def glossary(lang: str) -> tuple[tuple[str, "re.Pattern", str], ...]:
-    """(preferred term, compiled variant pattern, note) for each variant the language's glossary replaces."""
+def glossary(lang: str) -> tuple[GlossaryRule, ...]:
+    """The rules of ``graders/glossary/<lang>.toml``: one per variant a preferred term replaces."""
     import tomllib
 
     path = GLOSSARY_DIR / f"{lang}.toml"
@@ -316,46 +335,56 @@ def glossary(lang: str) -> tuple[tuple[str, "re.Pattern", str], ...]:
         return ()
     rules = []
     for term in tomllib.loads(path.read_text(encoding="utf-8")).get("term", []):
+        when, unless = (re.compile(term[k], re.IGNORECASE) if term.get(k) else None
+                        for k in ("when_english", "unless_english"))
         for variant in term.get("instead_of", []):
-            rules.append((term["use"], re.compile(variant, re.IGNORECASE), term.get("note", "")))
+            rules.append(GlossaryRule(term["use"], re.compile(variant, re.IGNORECASE), term.get("note", ""),
+                                      when, unless))
     return tuple(rules)
 
 
-def glossary_problems_in(text: str, lang: str) -> list[str]:
-    """'variant -> preferred term' for each glossary variant found in a text of that language."""
-    found = []
-    for use, pattern, note in glossary(lang):
-        for match in pattern.finditer(text):
-            found.append(f"glossary: \"{match.group(0)}\" -> \"{use}\"" + (f" ({note})" if note else ""))
-    return found
+def glossary_hits(text: str, lang: str, english: str | None = None):
+    """(offset, problem) for each glossary variant in a text of that language (``english``: its source text)."""
+    return [(m.start(), rule.describe(m.group(0)))
+            for rule in glossary(lang) if rule.applies(english) for m in rule.variant.finditer(text)]
+
+
+def glossary_problems_in(text: str, lang: str, english: str | None = None) -> list[str]:
+    return [problem for _, problem in glossary_hits(text, lang, english)]
 
 
 def _line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
+_REGION = re.compile(r'<!-- #region[^>]*lang="(\w+)"[^>]*-->(.*?)<!-- #endregion -->', re.DOTALL)
+
+
 def notebook_glossary_problems(lab_dir: Path) -> list[str]:
-    """Glossary variants in a lab's notebook regions of each language and in its lab.toml titles, with file:line."""
+    """Glossary variants in a lab's notebook regions of each language and in its lab.toml titles, with file:line.
+    A uk or ja region's English source is the en region before it."""
     problems = []
     lab_dir = Path(lab_dir)
-    region = re.compile(r'<!-- #region[^>]*lang="(\w+)"[^>]*-->(.*?)<!-- #endregion -->', re.DOTALL)
     for path in sorted((lab_dir / "notebooks").glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        for m in region.finditer(text):
+        english = None
+        for m in _REGION.finditer(text):
             lang, body = m.group(1), m.group(2)
-            for use, pattern, note in glossary(lang):
-                for hit in pattern.finditer(body):
-                    line = _line_of(text, m.start(2) + hit.start())
-                    problems.append(f"{_shown(path)}:{line} [{lang}]: glossary: "
-                                    f"\"{hit.group(0)}\" -> \"{use}\"" + (f" ({note})" if note else ""))
+            if lang == SOURCE_LANGUAGE:
+                english = body
+            for offset, problem in glossary_hits(body, lang, english):
+                problems.append(f"{_shown(path)}:{_line_of(text, m.start(2) + offset)} [{lang}]: {problem}")
     toml_path = lab_dir / "lab.toml"
     if toml_path.exists():
-        lines = toml_path.read_text(encoding="utf-8").splitlines()
-        for number, line in enumerate(lines, start=1):
+        english = None
+        for number, line in enumerate(toml_path.read_text(encoding="utf-8").splitlines(), start=1):
             key = re.match(r"\s*(uk|ja|en)\s*=", line)
-            if key:
-                for problem in glossary_problems_in(line, key.group(1)):
-                    problems.append(f"{_shown(toml_path)}:{number} [{key.group(1)}]: {problem}")
+            if not key:
+                continue
+            if key.group(1) == SOURCE_LANGUAGE:
+                english = line
+            for problem in glossary_problems_in(line, key.group(1), english):
+                problems.append(f"{_shown(toml_path)}:{number} [{key.group(1)}]: {problem}")
     return problems
 
 
@@ -407,7 +436,8 @@ def catalog_problems(owner: Path) -> list[str]:
                     if not isinstance(message.id, tuple) and _PLURAL_HACK.search(text):
                         problems.append(f"{where}: \"{_PLURAL_HACK.search(text).group(0)}\" is a plural hack: "
                                         f"the English needs plural forms")
-                    problems.extend(f"{where}: {p}" for p in glossary_problems_in(text, lang))
+                    source = " ".join(message.id) if isinstance(message.id, tuple) else message.id
+                    problems.extend(f"{where}: {p}" for p in glossary_problems_in(text, lang, source))
     if (owner / "notebooks").is_dir():  # a lab: its notebook prose and titles follow the glossary too
         problems.extend(notebook_glossary_problems(owner))
     return problems
