@@ -198,7 +198,7 @@ def test_check_reads_the_callers_globals_like_a_notebook_cell(lab, capsys):
 
 def test_the_setup_cell_tells_the_learner_the_lab_is_ready(tmp_path):
     bundle = Lab("orientation", lang="uk", progress=ProgressStore(tmp_path / "p.sqlite"))._repr_mimebundle_()
-    assert "Готово: «Знайомство: ваш перший блокнот», вправ із перевіркою: 5." in bundle["text/plain"]
+    assert "Готово: «Знайомство: ваш перший блокнот», 5 вправ з перевіркою." in bundle["text/plain"]
     assert "<code>lab.progress()</code>" in bundle["text/html"]
 
 
