@@ -262,7 +262,8 @@ def update_catalogs(owner: Path) -> dict[str, list[str]]:
 
 # A count is a placeholder that holds how many of something there are. Followed by a noun ("{count} invoices") it
 # needs plural forms; "Invoices: {count}" and "invoice(s)" are the old ways around them and read badly in Ukrainian.
-COUNT_PLACEHOLDERS = ("count", "n", "total", "seconds", "minutes")
+COUNT_PLACEHOLDERS = ("count", "n", "total", "seconds", "minutes", "rows", "files", "images", "dates", "people",
+                      "learners", "workers", "questions", "max_points", "series")  # "Noun: {x}": the first five
 _NOT_A_NOUN = {"of", "and", "or", "in", "to", "so", "but", "is", "are", "was", "has", "s", "means"}
 REPO_DIR = Path(__file__).resolve().parent.parent
 
@@ -272,7 +273,7 @@ def _shown(path: Path) -> str:
     path = Path(path).resolve()
     return str(path.relative_to(REPO_DIR)) if REPO_DIR in path.parents else str(path)
 _COUNT_BEFORE_WORD = re.compile(r"\{(" + "|".join(COUNT_PLACEHOLDERS) + r")\}\s+([^\W\d_]{2,})")
-_NOUN_COLON_COUNT = re.compile(r"(?:[^\W\d_]|\})\)?:\s*\{(" + "|".join(COUNT_PLACEHOLDERS) + r")\}(?!\s*[^\W\d_]{2,})")
+_NOUN_COLON_COUNT = re.compile(r"(?:[^\W\d_]|\})\)?:\s*\{(" + "|".join(COUNT_PLACEHOLDERS[:5]) + r")\}(?!\s*[^\W\d_]{2,})")
 _PLURAL_HACK = re.compile(r"[^\W\d_]+\((?:s|es|и|і|ів|ей|а)\)|\(-(?:ів|и|ей)\)", re.IGNORECASE)
 
 

@@ -12,7 +12,7 @@ ISSUED = M_("certificate.cli.issued", "Certificate for {name} ({student}): {pdf}
 NOTHING = M_("certificate.cli.nothing", "{student} has no lab in this course yet that is fully graded and at the pass mark, so there is nothing to certify.")
 VALID = M_("certificate.cli.valid", "VALID: certificate {code} was issued from this course folder on {date}. It certifies:")
 WHO = M_("certificate.cli.who", "  Learner: {name} (id {student})\n  Course: {course}")
-LAB_LINE = M_("certificate.cli.lab", "  {lab}: {points} of {max_points} points, {passed} of {questions} exercises with full points — {status}")
+LAB_LINE = M_("certificate.cli.lab", "  {lab}: {points} of {max_points} point, exercises with full points: {passed} of {questions} — {status}", "  {lab}: {points} of {max_points} points, exercises with full points: {passed} of {questions} — {status}", count="max_points")
 UNKNOWN = M_("certificate.cli.unknown", "NOT VALID: no certificate with the code {code} was issued from this course folder. The code is made up, mistyped, or from another course.")
 FORGED = M_("certificate.cli.forged", "NOT VALID: the code {code} does not match the certificate issued under that number: it was mistyped or made up. Compare it with the certificate carefully.")
 ALTERED = M_("certificate.cli.altered", "NOT VALID: the record of certificate {code} in {register} was changed after it was issued, so it cannot be trusted. Issue a new certificate from the gradebook.")

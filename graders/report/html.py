@@ -15,7 +15,7 @@ from .data import ClassReport
 M_ = Domain.beside(__file__)  # this package's own catalog (locale/ here)
 
 TITLE = M_("report.title", "Class report: {lab}")
-SUBTITLE = M_("report.subtitle", "Course {course} · assignment {assignment} · {learners} learners · made {date}")
+SUBTITLE = M_("report.subtitle", "Course {course} · assignment {assignment} · {learners} learner · made {date}", "Course {course} · assignment {assignment} · {learners} learners · made {date}", count="learners")
 CARD_LEARNERS = M_("report.card.learners", "Learners")
 CARD_MEAN = M_("report.card.mean", "Average score")
 CARD_MEDIAN = M_("report.card.median", "Median score")

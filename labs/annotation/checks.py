@@ -603,7 +603,7 @@ def q9(check: Check) -> None:
 
 
 # --- q10: COCO, q11: YOLO (notebook delivery) -------------------------------------------------------------------------
-Q10_OK = M_("annotation.q10.ok", "pycocotools loads delivery/coco/result.json: {images} images, {annotations} boxes, classes {categories}; every box matches your Label Studio file.")
+Q10_OK = M_("annotation.q10.ok", "pycocotools loads delivery/coco/result.json: {images} image, {annotations} boxes, classes {categories}; every box matches your Label Studio file.", "pycocotools loads delivery/coco/result.json: {images} images, {annotations} boxes, classes {categories}; every box matches your Label Studio file.", count="images")
 Q10_NO_FILE = M_("annotation.q10.no_file", "I can't find delivery/coco/result.json. Run the converter with the output folder \"delivery/coco\".")
 Q10_NOT_COCO = M_("annotation.q10.not_coco", "pycocotools cannot load delivery/coco/result.json ({error}). Make it with the converter's convert_to_coco, not by hand.")
 Q10_IMAGES = M_("annotation.q10.images", "The COCO file lists {count} image, but {source} has {expected}. Convert the whole file.", "The COCO file lists {count} images, but {source} has {expected}. Convert the whole file.", count="count")
@@ -611,7 +611,7 @@ Q10_COUNT = M_("annotation.q10.count", "The COCO file has {count} box, but {sour
 Q10_PERCENT = M_("annotation.q10.percent", "The COCO boxes are in percent of the picture, as Label Studio stores them. COCO wants pixels: x and width times the picture's width / 100, y and height times its height / 100. The converter does this for you.")
 Q10_BOX = M_("annotation.q10.box", "In the COCO file, the `{label}` box on {item} is [{got}], but in {source} it is [{expected}] (x, y, width, height in pixels).")
 Q10_CATEGORY = M_("annotation.q10.category", "The COCO file's classes are {got}, but the boxes use {expected}.")
-Q11_OK = M_("annotation.q11.ok", "The YOLO files match: {files} label files, {lines} boxes, classes.txt = {classes}.")
+Q11_OK = M_("annotation.q11.ok", "The YOLO files match: {files} label file, {lines} boxes, classes.txt = {classes}.", "The YOLO files match: {files} label files, {lines} boxes, classes.txt = {classes}.", count="files")
 Q11_NO_FILES = M_("annotation.q11.no_files", "I can't find delivery/yolo/classes.txt and delivery/yolo/labels/. Run the converter with the output folder \"delivery/yolo\".")
 Q11_MISSING_FILE = M_("annotation.q11.missing_file", "There is no delivery/yolo/labels/{name}: every picture needs its own label file (an empty one if it has no boxes).")
 Q11_BAD_LINE = M_("annotation.q11.bad_line", "{name}, line {line}: “{text}” is not a YOLO line. Each line is: class number, then x centre, y centre, width, height, all between 0 and 1.")

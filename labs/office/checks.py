@@ -65,9 +65,9 @@ Q1_NOT_READ = M_("office.q1.not_read", "I can't find `raw`. Run your cell first 
 Q1_NOT_TABLE = M_("office.q1.not_table", "`raw` should be the table that pd.read_csv gives you; it is {actual}.")
 Q1_MOJIBAKE = M_("office.q1.mojibake", "The column names of `raw` are garbled ({sample}): this is mojibake (文字化け), the bytes of the file decoded with the wrong encoding. signup.csv is in cp932, the Japanese Windows encoding: read it with encoding=\"cp932\".")
 Q1_COLUMNS = M_("office.q1.columns", "`raw` lacks these columns: {columns}. Read signup.csv with its first row as the header (what pd.read_csv does by itself).")
-Q1_ROWS = M_("office.q1.rows", "`raw` has {rows} rows, but signup.csv has {expected} sign-ups. Read the whole file, with no filter.")
+Q1_ROWS = M_("office.q1.rows", "`raw` has {rows} row, but signup.csv has {expected} sign-ups. Read the whole file, with no filter.", "`raw` has {rows} rows, but signup.csv has {expected} sign-ups. Read the whole file, with no filter.", count="rows")
 Q1_ZEROS = M_("office.q1.zeros_lost", "In `raw`, {column} was read as a number, so the 0 at the start is lost: {got} should be {expected}. Postal codes and phone numbers are text, not amounts: add dtype=str to pd.read_csv so every column stays text.")
-Q1_OK = M_("office.q1.ok", "`raw` holds the {rows} sign-ups with their Japanese headers, and the postal codes and phone numbers keep their leading 0 ({example}).")
+Q1_OK = M_("office.q1.ok", "`raw` holds the {rows} sign-up with its Japanese headers, and the postal codes and phone numbers keep their leading 0 ({example}).", "`raw` holds the {rows} sign-ups with their Japanese headers, and the postal codes and phone numbers keep their leading 0 ({example}).", count="rows")
 
 
 def _looks_garbled(columns: list[str]) -> bool:
@@ -183,13 +183,13 @@ def q2(check: Check) -> None:
 
 
 # --- q3: the clean table --------------------------------------------------------------------------------------------
-Q3_OK = M_("office.q3.ok", "`clean` gives back a clean table: {rows} rows, real dates, whole numbers of participants, postal codes like {postal} and phone numbers that keep their 0, tidy categories.")
-Q3_OK_HIDDEN = M_("office.q3.ok_hidden", "`clean` also cleans another sign-up sheet of {rows} rows correctly.")
-Q3_IGNORES_TABLE = M_("office.q3.ignores_table", "Given another sheet of {expected} sign-ups, `clean` gives back {rows} rows: the practice sheet. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.")
+Q3_OK = M_("office.q3.ok", "`clean` gives back a clean table: {rows} row, real dates, whole numbers of participants, postal codes like {postal} and phone numbers that keep their 0, tidy categories.", "`clean` gives back a clean table: {rows} rows, real dates, whole numbers of participants, postal codes like {postal} and phone numbers that keep their 0, tidy categories.", count="rows")
+Q3_OK_HIDDEN = M_("office.q3.ok_hidden", "`clean` also cleans another sign-up sheet of {rows} row correctly.", "`clean` also cleans another sign-up sheet of {rows} rows correctly.", count="rows")
+Q3_IGNORES_TABLE = M_("office.q3.ignores_table", "Given another sheet of {expected} sign-ups, `clean` gives back {rows} row: the practice sheet. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.", "Given another sheet of {expected} sign-ups, `clean` gives back {rows} rows: the practice sheet. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.", count="rows")
 Q3_NONE = M_("office.q3.returns_none", "`clean(table)` gives back nothing (None). End the function with `return signups`.")
 Q3_NOT_TABLE = M_("office.q3.not_table", "`clean(table)` should give back a table (a pandas DataFrame, e.g. `signups = table.copy()`, cleaned); it gives {actual}.")
 Q3_COLUMNS = M_("office.q3.columns", "The table that `clean` gives back lacks these columns: {columns}. Keep the Japanese column names of the sheet.")
-Q3_ROWS = M_("office.q3.rows", "The table that `clean` gives back has {rows} rows, but the sheet has {expected} sign-ups. Clean every row; drop none.")
+Q3_ROWS = M_("office.q3.rows", "The table that `clean` gives back has {rows} row, but the sheet has {expected} sign-ups. Clean every row; drop none.", "The table that `clean` gives back has {rows} rows, but the sheet has {expected} sign-ups. Clean every row; drop none.", count="rows")
 Q3_COUNTS_TEXT = M_("office.q3.counts_text", "参加人数 (number of participants) is still text in the table that `clean` gives back, e.g. \"{example}\", so Python cannot add it up. After NFKC and removing 名, turn it into numbers with .astype(int).")
 Q3_COUNTS_WRONG = M_("office.q3.counts_wrong", "Row {row} ({name}): 参加人数 is {got}, but the sheet says {expected} person.", "Row {row} ({name}): 参加人数 is {got}, but the sheet says {expected} people.", count="expected")
 Q3_DATES_TEXT = M_("office.q3.dates_text", "申込日 (sign-up date) is still text in the table that `clean` gives back, e.g. \"{example}\". Turn every value into a real date with your parse_date, then pd.to_datetime(...).")
@@ -319,7 +319,7 @@ def _judge_clean(check: Check, table, clean: list[dict]) -> None:
 
 
 # --- q4: the pivot table --------------------------------------------------------------------------------------------
-Q4_OK = M_("office.q4.ok", "`by_day` has one row per sign-up date and one column per category: {people} participants in all.")
+Q4_OK = M_("office.q4.ok", "`by_day` has one row per sign-up date and one column per category: {people} participant in all.", "`by_day` has one row per sign-up date and one column per category: {people} participants in all.", count="people")
 Q4_NOT_TABLE = M_("office.q4.not_table", "`by_day` should be the table that signups.pivot_table(...) gives you; it is {actual}.")
 Q4_SHAPE = M_("office.q4.shape", "`by_day` should have one column per category ({categories}) and one row per sign-up date; its columns are {columns}. Use index=\"申込日\", columns=\"区分\", values=\"参加人数\".")
 Q4_DATES = M_("office.q4.dates", "The rows of `by_day` should be the sign-up dates {expected}, but they are {got}. Make 申込日 real dates first (exercise 3), then pivot on it.")
@@ -417,7 +417,7 @@ REPORT_NO_FILE = M_("office.report.no_file", "I can't find report.xlsx next to t
 REPORT_NOT_EXCEL = M_("office.report.not_excel", "report.xlsx is not an Excel workbook that openpyxl can open ({error}). Make it with openpyxl's Workbook() and wb.save(\"report.xlsx\").")
 REPORT_HEADER = M_("office.report.header", "Row 1 of report.xlsx should be the header: 申込日 and then the categories {categories}. I found: {found}.")
 
-Q6_OK = M_("office.q6.ok", "report.xlsx has the right numbers for all {dates} dates, and a total row with formulas such as {formula}.")
+Q6_OK = M_("office.q6.ok", "report.xlsx has the right numbers for the {dates} date, and a total row with formulas such as {formula}.", "report.xlsx has the right numbers for all {dates} dates, and a total row with formulas such as {formula}.", count="dates")
 Q6_DATE_MISSING = M_("office.q6.date_missing", "report.xlsx has no row for {date}. Write one row per date of by_day, the date in column A.")
 Q6_VALUE = M_("office.q6.value", "report.xlsx, {date} / {category}: the cell holds {got}, but by_day says {expected}.")
 Q6_NO_TOTAL = M_("office.q6.no_total", "report.xlsx has no total row. Below the dates, add a row with 合計 in column A and a =SUM(...) formula under each category.")
@@ -425,7 +425,7 @@ Q6_TYPED = M_("office.q6.typed_total", "The total of {category} in report.xlsx i
 Q6_FORMULA = M_("office.q6.formula_other", "The total of {category} is \"{got}\". Use a sum over the cells above it: \"{formula}\".")
 Q6_RANGE = M_("office.q6.formula_range", "The total of {category} is \"{got}\", which does not add up exactly the date rows of its column. It should be \"{formula}\".")
 
-Q7_OK = M_("office.q7.ok", "report.xlsx looks finished: a bold, coloured header, a wide date column and a bar chart with {series} series.")
+Q7_OK = M_("office.q7.ok", "report.xlsx looks finished: a bold, coloured header, a wide date column and a bar chart with {series} series.", "report.xlsx looks finished: a bold, coloured header, a wide date column and a bar chart with {series} series.", count="series")
 Q7_BOLD = M_("office.q7.header_bold", "The header row of report.xlsx is not bold (cell {cell}). Set cell.font = Font(bold=True) on every cell of row 1.")
 Q7_FILL = M_("office.q7.header_fill", "The header row of report.xlsx has no background colour (cell {cell}). Set cell.fill = PatternFill(\"solid\", fgColor=\"DDEBF7\") on every cell of row 1.")
 Q7_WIDTH = M_("office.q7.width", "Column A of report.xlsx is {width} characters wide, too narrow for a date: Excel shows ####. Make it wider: ws.column_dimensions[\"A\"].width = 14.")

@@ -108,9 +108,9 @@ def q4(check: Check) -> None:
 
 
 # q5: a CSV file -----------------------------------------------------------------------------------------------------
-Q5_OK_TABLE = M_("orientation.q5.ok_table", "`sessions` holds the {rows} rows of sessions.csv.")
+Q5_OK_TABLE = M_("orientation.q5.ok_table", "`sessions` holds the {rows} row of sessions.csv.", "`sessions` holds the {rows} rows of sessions.csv.", count="rows")
 Q5_NOT_TABLE = M_("orientation.q5.not_table", "`sessions` should be the table that `pd.read_csv(\"sessions.csv\")` gives you; it is {actual}.")
-Q5_ROWS = M_("orientation.q5.rows", "`sessions` has {rows} rows, but sessions.csv has {expected}. Read the whole file, with no filter.")
+Q5_ROWS = M_("orientation.q5.rows", "`sessions` has {rows} row, but sessions.csv has {expected}. Read the whole file, with no filter.", "`sessions` has {rows} rows, but sessions.csv has {expected}. Read the whole file, with no filter.", count="rows")
 Q5_OK_TOTAL = M_("orientation.q5.ok_total", "`total_minutes` is {value}: the whole workshop day.")
 Q5_TOTAL = M_("orientation.q5.total", "`total_minutes` is {value}, but the minutes column adds up to {expected}. Use `sessions[\"minutes\"].sum()`.")
 Q5_COUNTED = M_("orientation.q5.counted", "`total_minutes` is {value}: that is how many sessions there are, not their minutes. `sum()` adds the values up; `count()` only counts them.")
