@@ -24,8 +24,6 @@ VOCABULARY: dict[str, str] = {
     "variable": "a name given a value (x = ...)",
     "string": "a text in quotes",
     "number": "an int or float literal",
-    "boolean": "True / False",
-    "none": "None",
     "list": "a list literal [a, b]",
     "dict": "a dict literal {\"k\": v}",
     "tuple": "a tuple literal (a, b)",
@@ -33,9 +31,8 @@ VOCABULARY: dict[str, str] = {
     "subscript": "one index or key, x[i] / x[\"k\"]",
     "nested_subscript": "a chain of indexes or keys, x[a][b]",
     "slice": "x[a:b]",
-    "attribute": "reading an attribute, obj.name",
     "call": "calling a function, f(x)",
-    "method": "calling a method, obj.m(x)",
+    "method": "the dot: calling a method, obj.m(x), or reading an attribute, obj.name",
     "keyword_args": "f(name=value)",
     "def": "defining a function",
     "return": "return from a function",
@@ -107,10 +104,9 @@ class _Finder(ast.NodeVisitor):
     def generic_visit(self, node: ast.AST) -> None:
         n = node
         if isinstance(n, ast.Constant):
-            if isinstance(n.value, bool):
-                self.add(n, "boolean")
-            elif n.value is None:
-                self.add(n, "none")
+            # True, False and None are values a prompt names, like the names of things: no construct
+            if isinstance(n.value, bool) or n.value is None:
+                pass
             elif isinstance(n.value, (int, float, complex)):
                 self.add(n, "number")
             elif isinstance(n.value, (str, bytes)):
@@ -150,11 +146,14 @@ class _Finder(ast.NodeVisitor):
         elif isinstance(n, ast.Attribute):
             if isinstance(n.value, ast.Name) and n.value.id in self.modules:
                 self.add(n, IMPORT_PREFIX + self.modules[n.value.id])
-            self.add(n, "attribute")
+            self.add(n, "method")
         elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in self.modules:
             self.add(n, IMPORT_PREFIX + self.modules[n.id])
         elif isinstance(n, ast.Call):
             self.add(n, "method" if isinstance(n.func, ast.Attribute) else "call")
+            if isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
+                    and n.func.value.id in self.modules:
+                self.add(n, IMPORT_PREFIX + self.modules[n.func.value.id])
             if n.keywords:
                 self.add(n, "keyword_args")
             if isinstance(n.func, ast.Attribute):
@@ -376,7 +375,7 @@ _TRIVIAL = re.compile(r"""
   | \#.*                                                   # a comment
   | .*[(\[{]                                               # an opening line: it names the call, not the answer
   | ("[^"]*"|'[^']*'|\w+)\s*[:=]\s*                        # one key or keyword with one constant value:
-      ("[^"]*"|'[^']*'|-?\d+(\.\d+)?|True|False|None)\s*,?   # the names the goal states and the check looks at
+      ("[^"]*"|'[^']*'|-?\d+(\.\d+)?|[A-Za-z_][\w.]*)\s*,?  # or name: what the goal states, the check looks at
 """, re.X)
 
 
@@ -388,7 +387,7 @@ def normalise(text: str) -> str:
 def is_trivial(line: str) -> bool:
     """A line that gives nothing away when a learner reads it: blank or brackets only, a keyword on its own
     (``pass``, ``else:``, ``return None``), a bare name or constant (or ``return`` of one), a ``def`` line (the
-    function the goal asks for), an import, a ``print(...)``, a comment, an opening line, one key with one constant."""
+    function the goal asks for), an import, a ``print(...)``, a comment, an opening line, one key with one constant or name."""
     return _TRIVIAL.fullmatch(line.strip()) is not None
 
 

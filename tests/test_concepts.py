@@ -69,7 +69,7 @@ while False:
     break
 '''
     assert concepts_in(code) == {
-        "import:json", "import:pathlib", "variable", "dict", "list", "number", "tuple", "boolean", "none", "for",
+        "import:json", "import:pathlib", "variable", "dict", "list", "number", "tuple", "for",
         "unpacking", "method", "if", "comparison", "bool_ops", "break_continue", "augassign", "call", "try", "with",
         "fstring", "raise", "string", "subscript", "nested_subscript", "slice", "comprehension", "set", "lambda",
         "class", "def", "default_args", "assert", "return", "while"}
@@ -84,7 +84,7 @@ def test_a_module_imported_elsewhere_counts_where_it_is_used():
 def test_only_the_lines_between_the_solution_markers_count():
     cell = ('%%writefile robot.py\nimport re\n\n\ndef read(path):\n    ### BEGIN SOLUTION\n    return path.name\n'
             '    ### END SOLUTION\n')
-    assert solution_concepts(cell) == {"return", "attribute"}
+    assert solution_concepts(cell) == {"return", "method"}
 
 
 # --- planted violations: the test can fail ------------------------------------------------------------------------
