@@ -428,10 +428,10 @@ Q6_RANGE = M_("office.q6.formula_range", "The total of {category} is \"{got}\", 
 Q7_OK = M_("office.q7.ok", "report.xlsx looks finished: a bold, coloured header, a wide date column and a bar chart with {series} series.", "report.xlsx looks finished: a bold, coloured header, a wide date column and a bar chart with {series} series.", count="series")
 Q7_BOLD = M_("office.q7.header_bold", "The header row of report.xlsx is not bold (cell {cell}). Set cell.font = Font(bold=True) on every cell of row 1.")
 Q7_FILL = M_("office.q7.header_fill", "The header row of report.xlsx has no background colour (cell {cell}). Set cell.fill = PatternFill(\"solid\", fgColor=\"DDEBF7\") on every cell of row 1.")
-Q7_WIDTH = M_("office.q7.width", "Column A of report.xlsx is {width} characters wide, too narrow for a date: Excel shows ####. Make it wider: ws.column_dimensions[\"A\"].width = 14.")
+Q7_WIDTH = M_("office.q7.width", "Column A of report.xlsx is {width} character wide, too narrow for a date: Excel shows ####. Make it wider: ws.column_dimensions[\"A\"].width = 14.", "Column A of report.xlsx is {width} characters wide, too narrow for a date: Excel shows ####. Make it wider: ws.column_dimensions[\"A\"].width = 14.", count="width")
 Q7_NO_CHART = M_("office.q7.no_chart", "report.xlsx has no chart. Make a BarChart (openpyxl.chart), add the data with chart.add_data(..., titles_from_data=True), and place it with ws.add_chart(chart, \"F2\").")
 Q7_NOT_BAR = M_("office.q7.not_bar", "The chart in report.xlsx is a {kind}, not a bar chart. Use openpyxl.chart.BarChart.")
-Q7_SERIES = M_("office.q7.series", "The bar chart in report.xlsx has {got} series, but there are {expected} categories. Give add_data a Reference over all category columns (min_col=2, max_col={last_col}), from the header row down to the last date (not the total).")
+Q7_SERIES = M_("office.q7.series", "The bar chart in report.xlsx has {got} series, but there are {expected} categories. Give add_data a Reference over all category columns (min_col=2, max_col={last_col}), from the header row down to the last date (not the total).", "The bar chart in report.xlsx has {got} series, but there are {expected} categories. Give add_data a Reference over all category columns (min_col=2, max_col={last_col}), from the header row down to the last date (not the total).", count="got")
 
 def _open_report(check: Check):
     from openpyxl import load_workbook
