@@ -155,6 +155,42 @@ def test_the_system_is_busy_on_purpose_deterministically_then_accepts(tmp_path):
     assert len([r for r in service.db.orders("accepted") if r["order_ref"] == orders[0].order_ref]) == 2
 
 
+@pytest.mark.parametrize("lang", ["en", "uk", "ja"])
+def test_an_order_for_a_closed_account_is_refused_on_every_try_in_the_pages_language(tmp_path, lang):
+    service = RpaAppService(data_dir=tmp_path, seed=company.CHECK_SEED)
+    client = signed_in(service, lang)
+    position, bad = company.refused_order(company.CHECK_SEED)
+    account = company.CLOSED_BY_NAME[bad.customer]
+    for _ in range(4):                                      # unlike "busy", trying again never helps
+        r = client.post("/orders/submit", data=order_form(bad))
+        page = r.get_data(as_text=True)
+        assert r.status_code == 422 and 'data-error="account_closed"' in page
+        assert TEXT[lang]["closed_text"].format(customer=account.name, date=account.closed_on) in page
+    assert [r["status"] for r in service.db.orders()] == ["refused"] * 4
+    assert service.db.orders("accepted") == []
+    assert f'data-order-ref="{bad.order_ref}"' not in client.get("/orders?ref=" + bad.order_ref).get_data(as_text=True)
+    good = company.orders(company.CHECK_SEED, company.CHECK_ORDER_COUNT)
+    assert all(o.customer not in company.CLOSED_BY_NAME for o in good)   # the ordinary orders are never refused
+
+
+def test_the_robust_check_lists_hold_one_refused_order_never_last_and_not_where_the_learner_saw_it():
+    from graders.labdef import load_lab
+
+    hidden = json.loads((load_lab("rpa").hidden_dir / "q10.json").read_text())
+    assert hidden.get("refused") is True
+    seen, graded = [], []
+    for seed, count, out in [(company.CHECK_SEED, company.CHECK_ORDER_COUNT, seen), (company.CHECK_SEED, 2, seen),
+                             (hidden["seed"], hidden["order_count"], graded)]:
+        listed = company.robust_orders(seed, count)
+        refs = [o.order_ref for o in listed]
+        bad = [i for i, o in enumerate(listed) if o.customer in company.CLOSED_BY_NAME]
+        assert len(listed) == count + 1 and len(set(refs)) == len(refs) and len(bad) == 1
+        assert bad[0] < len(listed) - 1          # a robot that stops at the refused order leaves one unsent
+        assert refs[:bad[0]] + refs[bad[0] + 1:] == [o.order_ref for o in company.orders(seed, count)]
+        out.append((listed[bad[0]].order_ref, listed[bad[0]].customer))
+    assert not set(graded) & set(seen)
+
+
 def test_history_search_and_excel_export(tmp_path):
     service = RpaAppService(data_dir=tmp_path, seed=company.CHECK_SEED, with_history=True)
     client = signed_in(service)

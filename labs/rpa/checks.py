@@ -506,6 +506,8 @@ ZIP_INCOMPLETE = M_("rpa.zip.incomplete", "output/receipts.zip lacks {names}. Ma
 
 def _orders_evidence(check: Check, script: str, runs: int) -> robotrun.Evidence:
     spec = robotrun.spec_for(check.hidden)
+    if script == ROBUST_SCRIPT:
+        spec.setdefault("refused", True)     # notebook 5: one order the system refuses every time (a closed account)
     if runs > 1 and not check.hidden:
         spec["order_count"] = 2      # the re-run check: two orders (one of them busy once) show everything
     return robotrun.orders_scenario(Path(check.context["workdir"]), spec, check.lang, script, runs)
@@ -569,7 +571,17 @@ def _judge_orders(check: Check, ev: robotrun.Evidence, script: str, rerun: bool 
     if wrong:
         check.fail(ROBOT_WRONG_FIELDS, field=wrong[0], value=wrong[1], other=wrong[2])
         return False
-    if not ev.run.ok or any(not r.ok for r in ev.runs):
+    refused = ev.data.get("refused") or {}
+    if refused:
+        in_order = [o["order_ref"] for o in ev.data["expected"]]
+        attempted = {r["order_ref"] for r in rows}
+        for bad in refused:
+            later = [ref for ref in in_order[in_order.index(bad) + 1:] if ref not in attempted]
+            if bad in attempted and later and not ev.run.ok:
+                check.fail(ROBUST_STOPPED, ref=bad, refs=", ".join(later))
+                return False
+    failed_runs = [r for r in ev.runs if not r.ok and not (refused and _reports(r, refused))]
+    if failed_runs:
         if not _logged_in(ev) and ev.data["requests"]:
             check.fail(ROBOT_PASSWORD)
         else:
@@ -584,7 +596,7 @@ def _judge_orders(check: Check, ev: robotrun.Evidence, script: str, rerun: bool 
         if r["status"] == "accepted":
             accepted.setdefault(r["order_ref"], []).append(r)
     attempted = {r["order_ref"] for r in rows}
-    not_retried = sorted(ref for ref in expected if ref in attempted and ref not in accepted)
+    not_retried = sorted(ref for ref in expected if ref in attempted and ref not in accepted and ref not in refused)
     if not_retried:
         check.fail(ORDERS_NOT_RETRIED, refs=", ".join(not_retried))
         ok = False
@@ -610,7 +622,23 @@ def _judge_orders(check: Check, ev: robotrun.Evidence, script: str, rerun: bool 
                 check.fail(ORDERS_VALUE, ref=ref, field=form_field, got=got, expected=order[column])
                 ok = False
                 break
+    for bad in refused:
+        if not _reports(ev.run, {bad: refused[bad]}):
+            check.fail(ROBUST_NOT_REPORTED, ref=bad)
+            ok = False
+        elif ok:
+            check.ok(ROBUST_REPORTED, ref=bad)
     return ok
+
+
+def _reports(run: robotrun.RobotRun, refused: dict) -> bool:
+    """Whether a run's closing words (its error message, or the last lines it printed) name every refused order:
+    what a person watching the robot reads first."""
+    if run.missing or run.timed_out or run.memory_exceeded:
+        return False
+    tail = "\n".join([ln for ln in run.stdout.splitlines() if ln.strip()][-5:])
+    closing = (run.error_line() if run.returncode else "") + "\n" + tail
+    return all(ref in closing for ref in refused)
 
 
 @questions("q8", evidence="outside")
@@ -690,6 +718,9 @@ def q9(check: Check) -> None:
 ROBUST_DOUBLE = M_("rpa.robust.double", "Order {ref} was saved {count} time after your robot ran twice: the second run sent it again. Before sending an order, look it up in the order history (/orders?ref=...) and skip it if it is already there.", "Order {ref} was saved {count} times after your robot ran twice: the second run sent it again. Before sending an order, look it up in the order history (/orders?ref=...) and skip it if it is already there.", count="count")
 ROBUST_NO_LOG = M_("rpa.robust.no_log", "I can't find output/robot.log. Use the logging module (logging.basicConfig(filename=\"output/robot.log\", ...)) so that a person can see afterwards what the robot did.")
 ROBUST_LOG_INCOMPLETE = M_("rpa.robust.log_incomplete", "output/robot.log does not mention {refs}. Log one line for every order: sent, skipped, or failed.")
+ROBUST_STOPPED = M_("rpa.robust.stopped", "The order system refused order {ref} (the customer's account is closed), and your robot stopped there, so {refs} never reached the order system. One bad order must not stop the others: put the work on one order inside try/except, note the failure in the except part, go on with the next order, and list the failed orders at the end.")
+ROBUST_NOT_REPORTED = M_("rpa.robust.not_reported", "The order system refused order {ref} (the customer's account is closed). Your robot went on with the other orders, but when it finished it did not say that {ref} failed. At the end of the run, list the orders that failed (for example, stop with an error that names them), so that a person notices and deals with them.")
+ROBUST_REPORTED = M_("rpa.robust.reported", "Order {ref} was refused (the customer's account is closed); your robot reported it and still sent every other order.")
 Q10_OK = M_("rpa.q10.ok", "Your robot worked on a new layout, retried the busy orders, logged every order, and running it a second time sent nothing twice.")
 
 

@@ -166,6 +166,53 @@ def orders(seed: int, count: int = LEARNER_ORDER_COUNT) -> list[Order]:
     return out
 
 
+@dataclass(frozen=True)
+class ClosedAccount:
+    """A former customer: its account was closed, so the order system refuses every new order for it, however often
+    it is sent (unlike "the system is busy", which passes on a later try)."""
+    name: str
+    postal_code: str
+    address: str
+    closed_on: str           # ISO date
+
+
+CLOSED_ACCOUNTS = [
+    ClosedAccount("株式会社はやて電機", "330-0846", "埼玉県さいたま市大宮区大門町1-7", "2024-03-31"),
+    ClosedAccount("有限会社ささき工務店", "020-0021", "岩手県盛岡市中央通2-9-3", "2024-06-30"),
+    ClosedAccount("株式会社かもめ商会", "850-0862", "長崎県長崎市出島町5-2", "2023-12-28"),
+]
+CLOSED_BY_NAME = {c.name: c for c in CLOSED_ACCOUNTS}
+
+
+def refused_order(seed: int, count: int = CHECK_ORDER_COUNT) -> tuple[int, Order]:
+    """An order for a customer whose account is closed (the order system refuses it every time), and the position
+    in the order list where it goes: never the last one, so a robot that stops at the first failure leaves later
+    orders unsent. The order number follows the list's own numbering and is not one of its orders."""
+    rng = _rng(seed, "refused")
+    normal = orders(seed, count)
+    taken = {o.order_ref for o in normal}
+    base = normal[0]
+    month_code = base.order_ref.split("-")[1]
+    while True:
+        ref = f"PO-{month_code}-{rng.randrange(1, 999):03d}"
+        if ref not in taken:
+            break
+    account = rng.choice(CLOSED_ACCOUNTS)
+    product = rng.choice([p for p in PRODUCTS if p.price < 5000])
+    day = dt.date.fromisoformat(base.order_date)
+    order = Order(order_ref=ref, order_date=base.order_date, customer=account.name, product_code=product.code,
+                  quantity=rng.choice([2, 3, 5, 10]), delivery=DELIVERY["standard"][0], postal_code=account.postal_code,
+                  address=account.address, delivery_date=(day + dt.timedelta(days=rng.randrange(3, 15))).isoformat())
+    return rng.randrange(0, max(1, len(normal))), order
+
+
+def robust_orders(seed: int, count: int = CHECK_ORDER_COUNT) -> list[Order]:
+    """The order list of notebook 5's check: ``orders(seed, count)`` with one order for a closed account inside."""
+    position, bad = refused_order(seed, count)
+    normal = orders(seed, count)
+    return normal[:position] + [bad] + normal[position:]
+
+
 def failure_plan(seed: int, refs: list[str]) -> dict[str, int]:
     """How many times the order system fails each order on purpose before it accepts it ("the system is busy").
 

@@ -476,6 +476,22 @@ document.getElementById("stock").textContent={{ stock_ok|tojson }};}, {{ delay }
             return page(t["bad_request"], f'<h1>{escape(t["bad_request"])}</h1><div class="errors" role="alert"><ul>{items}</ul></div>'
                                           f'<p><a href="/orders/new">{escape(t["back_to_form"])}</a></p>', 400)
         ref = values["order_ref"]
+        closed = company.CLOSED_BY_NAME.get(unicodedata.normalize("NFKC", values["customer"]).strip())
+        if closed is not None:      # a former customer: refused on every try, unlike "busy"
+            totals = company.order_total(values["product"], int(values["quantity"]), values["delivery"])
+            with db._lock:
+                with db.connect() as con:
+                    attempt = con.execute("SELECT COUNT(*) FROM orders WHERE order_ref = ?", (ref,)).fetchone()[0] + 1
+                    con.execute("INSERT INTO orders (ts, order_ref, customer, product, quantity, delivery, postal_code, "
+                                "address, delivery_date, note, status, attempt, receipt_no, total, layout_seed) VALUES "
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                (now_iso(), ref, values["customer"], values["product"], int(values["quantity"]),
+                                 values["delivery"], values["postal_code"], values["address"], values["delivery_date"],
+                                 values["note"], "refused", attempt, None, totals["total"], config.layout_seed))
+            text = t["closed_text"].format(customer=closed.name, date=closed.closed_on)
+            return page(t["closed_title"], f'<h1>{escape(t["closed_title"])}</h1><div class="alert" role="alert" '
+                                           f'data-error="account_closed"><p>{escape(text)}</p></div>'
+                                           f'<p><a class="button" href="/orders/new">{escape(t["back_to_form"])}</a></p>', 422)
         with db._lock:
             with db.connect() as con:
                 attempt = con.execute("SELECT COUNT(*) FROM orders WHERE order_ref = ?", (ref,)).fetchone()[0] + 1

@@ -176,7 +176,7 @@ _INBOX_CACHE: dict[int, Path] = {}
 def spec_for(hidden) -> dict:
     spec = dict(CHECK_SPEC)
     if isinstance(hidden, dict):
-        spec.update({k: v for k, v in hidden.items() if k in ("seed", "layout_seed", "order_count")})
+        spec.update({k: v for k, v in hidden.items() if k in ("seed", "layout_seed", "order_count", "refused")})
     return spec
 
 
@@ -266,23 +266,35 @@ def _app_env(app, mail=None) -> dict[str, str]:
 
 
 def orders_scenario(workdir: Path, spec: dict, lang: str, script: str = "robot_orders.py", runs: int = 1) -> Evidence:
-    """The order robot against a fresh order system; ``runs=2`` runs it twice in the same folder (a re-run)."""
+    """The order robot against a fresh order system; ``runs=2`` runs it twice in the same folder (a re-run).
+
+    With ``spec["refused"]`` the order list also holds an order for a closed customer account, which the order system
+    refuses on every try: a robust robot reports it (and so may end with an error) and still sends all the others, so
+    a run that ends with an error does not stop the re-run then."""
     from graders.services.rpa_app import RpaAppService
 
     def build(code):
         run_dir = _fresh_dir("orders", code)
         count = spec.get("order_count", company.CHECK_ORDER_COUNT)
-        orders = datafiles.write_order_files(spec["seed"], run_dir, count)
+        refused = {}
+        if spec.get("refused"):
+            orders = company.robust_orders(spec["seed"], count)
+            datafiles.orders_workbook(orders, run_dir / "orders.xlsx")
+            refused = {o.order_ref: company.CLOSED_BY_NAME[o.customer].closed_on for o in orders
+                       if o.customer in company.CLOSED_BY_NAME}
+        else:
+            orders = datafiles.write_order_files(spec["seed"], run_dir, count)
         app = RpaAppService(seed=spec["seed"], layout_seed=spec["layout_seed"], lang=lang, order_count=count)
         with app:
             done = []
             for _ in range(runs):
                 done.append(run_robot(run_dir / script, run_dir, robot_env(_app_env(app)), LIMITS["orders"]))
-                if not done[-1].ok:
+                last = done[-1]
+                if not last.ok and not (refused and last.returncode not in (None, 0) and not last.missing):
                     break
             data = {"orders": app.db.orders(), "requests": app.db.requests(),
-                    "expected": [o.as_dict() for o in orders],
-                    "plan": company.failure_plan(spec["seed"], [o.order_ref for o in orders])}
+                    "expected": [o.as_dict() for o in orders], "refused": refused,
+                    "plan": company.failure_plan(spec["seed"], [o.order_ref for o in orders if o.order_ref not in refused])}
         return Evidence(done, run_dir, spec, data)
     return cached("orders", workdir, script, spec, build, extra=[lang, runs])
 
