@@ -156,7 +156,13 @@ def _insert_hidden(lab: LabDef, question: str, source: str, where: str) -> str:
         raise BuildError(f"{where}: uses hidden=HIDDEN but {data_path} is missing") from None
     except ValueError as exc:
         raise BuildError(f"{data_path} is not valid JSON: {exc}") from None
-    return HIDDEN_PLACEHOLDER.sub(lambda m: f"hidden={data!r}", source)
+    from .grade.verdicts import HiddenDataError, hidden_literal   # the grader reads it back the same way
+
+    try:
+        text = hidden_literal(data, str(data_path))
+    except HiddenDataError as exc:
+        raise BuildError(str(exc)) from None
+    return HIDDEN_PLACEHOLDER.sub(lambda m: f"hidden={text}", source)
 
 
 def localize(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:

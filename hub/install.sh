@@ -30,11 +30,13 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # What a learner may see of the course: everything but grading-only data, reference solutions and build output.
+# The grading-only folders come from one list, graders/gradingonly.py (DEFAULT_DIRS and each lab.toml's [grading_only]).
+mapfile -t GRADING_ONLY_EXCLUDES < <("$PY" "$REPO/graders/gradingonly.py" excludes)
+[ "${#GRADING_ONLY_EXCLUDES[@]}" -gt 0 ] || { echo "hub/install.sh: graders/gradingonly.py gave no list" >&2; exit 1; }
 stage_course() {  # stage_course DIR|-   (a deterministic tar stream, so its digest tells whether anything changed)
     tar -C "$REPO" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
         --exclude=.git --exclude=.venv --exclude=build --exclude='*.egg-info' --exclude=test-artifacts \
-        --exclude='labs/*/hidden' --exclude='labs/*/notebooks' --exclude='labs/*/variants' \
-        --exclude='labs/*/solutions' --exclude=__pycache__ --exclude='*.pyc' --exclude=.pytest_cache \
+        "${GRADING_ONLY_EXCLUDES[@]}" --exclude=__pycache__ --exclude='*.pyc' --exclude=.pytest_cache \
         --exclude=workspace -cf - pyproject.toml graders labs courses hub/configure_env.py
 }
 
@@ -97,15 +99,14 @@ fi
 "$VENV/bin/python" "$REPO/hub/configure_env.py" "$VENV"
 
 # Refuse an environment that would give answers away to learners.
-if ! (cd / && "$VENV/bin/python" -I - <<'PY'
+if ! (cd / && "$VENV/bin/python" -I - "$REPO" <<'PY'
 import pathlib, sys
 import labs
+from graders import gradingonly
 root = pathlib.Path(labs.__file__).parent
-leaks = [p for name in ("hidden", "notebooks", "variants", "solutions") for p in root.glob(f"*/{name}")]
-leaks += [p for p in root.rglob("*") if p.is_file() and p.suffix in {".md", ".py", ".json", ".toml"}
-          and "BEGIN SOLUTION" in p.read_text(errors="ignore")]
+leaks = gradingonly.leaks(root, pathlib.Path(sys.argv[1]) / "labs")
 for p in leaks:
-    print(f"hub/install.sh: {p} must not be in the learners' environment", file=sys.stderr)
+    print(f"hub/install.sh: {root / p} must not be in the learners' environment", file=sys.stderr)
 sys.exit(1 if leaks else 0)
 PY
 ); then

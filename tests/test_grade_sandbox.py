@@ -71,15 +71,59 @@ def test_functions_become_remote_and_other_objects_stand_ins():
     assert isinstance(decode({"$toolarge": 10 ** 9}), TooLarge)
 
 
-def test_decoding_never_runs_code():
+HOSTILE_PAYLOADS = [
+    {"$type": "os.system"}, {"$opaque": "__import__('keys_planted')", "repr": "__import__('keys_planted')"},
+    {"$unknown": "__import__('keys_planted')"}, {"$dataframe": '{"schema": {"fields": []}, "data": []}'},
+    {"$ndarray": "object", "shape": [1], "data": {"$list": ["__import__('keys_planted')"]}},
+    {"$npscalar": "int64", "value": "__import__('keys_planted')"}, {"$decimal": "__import__('keys_planted')"},
+    {"$dict": [["__import__('keys_planted')", {"$opaque": "keys_planted.Evil", "repr": "keys_planted"}]]},
+    {"$path": "__import__('keys_planted')"}, {"$function": "__import__('keys_planted')", "name": "keys_planted"},
+]
+RISKY_EVENTS = {"exec", "os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "pickle.find_class",
+                "marshal.loads", "ctypes.dlopen", "builtins.input"}
+
+
+def _code_run_by(decoder, tmp_path, monkeypatch) -> list:
+    """Decode every hostile payload with ``decoder``; what of it ran code: risky audit events, a compile or an
+    import that mentions the planted module, or the planted module itself (it writes a file when imported)."""
+    (tmp_path / "keys_planted.py").write_text(f"open({str(tmp_path / 'imported')!r}, 'w').close()\nclass Evil: pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    seen, recording = [], [True]
+
+    def hook(event, args):   # audit hooks cannot be removed: this one goes quiet after the test
+        if not recording[0]:
+            return
+        if event in RISKY_EVENTS or (event in ("compile", "import") and "keys_planted" in repr(args)[:2000]):
+            seen.append((event, repr(args)[:200]))
+
+    sys.addaudithook(hook)
+    try:
+        for payload in HOSTILE_PAYLOADS:
+            try:
+                decoder(payload)
+            except (ValueError, KeyError, TypeError, decimal.InvalidOperation):
+                pass
+    finally:
+        recording[0] = False
+    if (tmp_path / "imported").exists():
+        seen.append(("imported", "keys_planted"))
+    return seen
+
+
+def test_decoding_never_runs_code(tmp_path, monkeypatch):
     # a hostile kernel can send any JSON; none of it turns into code or an import of its choosing
-    for payload in [{"$type": "os.system"}, {"$opaque": "__import__('os')", "repr": "x"}, {"$unknown": 1},
-                    {"$dataframe": '{"schema": {"fields": []}, "data": []}'}, {"$ndarray": "object", "shape": [1],
-                                                                                "data": {"$list": ["os"]}}]:
-        try:
-            decode(payload)
-        except (ValueError, KeyError, TypeError):
-            pass
+    assert _code_run_by(decode, tmp_path, monkeypatch) == []
+
+
+def test_the_decoding_guard_sees_a_decoder_that_runs_code(tmp_path, monkeypatch):
+    # the guard above is not empty: a decoder that evaluates an $opaque type name (a planted defect) is caught
+    def evaluating(payload):
+        if isinstance(payload, dict) and "$opaque" in payload:
+            return eval(payload["$opaque"])  # noqa: S307 (the planted defect)
+        return decode(payload)
+
+    seen = _code_run_by(evaluating, tmp_path, monkeypatch)
+    assert ("imported", "keys_planted") in seen and any(e == "exec" or e == "compile" for e, _ in seen)
 
 
 def test_check_calls_are_read_from_the_master_source():
@@ -87,6 +131,27 @@ def test_check_calls_are_read_from_the_master_source():
                         "### END HIDDEN TESTS")
     assert [(c.question, c.hidden) for c in calls] == [("q4", None), ("q4", {"names": ["Олена"]})]
     assert check_calls("print('no checks here')") == [] and check_calls("lab.check(") == []
+
+
+def test_hidden_data_that_does_not_round_trip_fails_the_build(tmp_path):
+    # JSON allows NaN; Python's repr of it (nan) is no literal: the grader used to read no hidden data at all and grade
+    # without the hidden part. The build now refuses it, naming the file; the grader fails such a check itself.
+    from types import SimpleNamespace
+
+    from graders.build import BuildError, _insert_hidden
+
+    source = 'lab.check("q1")\n### BEGIN HIDDEN TESTS\nlab.check("q1", hidden=HIDDEN)\n### END HIDDEN TESTS'
+    lab = SimpleNamespace(hidden_dir=tmp_path)
+    (tmp_path / "q1.json").write_text('{"cases": [[1, 2.5], ["Олена", null]]}', encoding="utf-8")
+    built = _insert_hidden(lab, "q1", source, "nb")
+    assert [(c.question, c.hidden, c.error) for c in check_calls(built)] == [
+        ("q1", None, None), ("q1", {"cases": [[1, 2.5], ["Олена", None]]}, None)]
+    for bad in ('{"cases": [NaN]}', '{"limit": Infinity}'):
+        (tmp_path / "q1.json").write_text(bad, encoding="utf-8")
+        with pytest.raises(BuildError, match="q1.json"):
+            _insert_hidden(lab, "q1", source, "nb")
+    unreadable = check_calls('lab.check("q1", hidden={"cases": [nan]})')
+    assert unreadable[0].hidden is None and "cannot be read" in unreadable[0].error
 
 
 def test_sizes_read_and_write_as_people_say_them():

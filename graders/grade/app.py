@@ -85,10 +85,9 @@ def sandbox_settings(coursedir, enabled: bool = True, uid_base: int = 61000, hid
         db_path = os.path.realpath(os.path.join(coursedir.root, db[len("sqlite:///"):].split("?")[0]))
         if not db_path.startswith(masked[0] + "/"):
             masked.append(db_path)
-    for lab in sorted(LABS_DIR.iterdir()):
-        for sub in ("hidden", "notebooks", "solutions", "variants"):
-            if (lab / sub).is_dir():
-                masked.append(str(lab / sub))
+    from ..gradingonly import paths as grading_only_paths
+
+    masked += [str(p) for p in grading_only_paths(LABS_DIR)]   # the one list (graders/gradingonly.py)
     masked += git_dirs(REPO_DIR)
     masked += [os.path.realpath(p) for p in (hide or [])]
     course = masked[0]

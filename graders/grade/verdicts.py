@@ -28,6 +28,28 @@ MSG_UNKNOWN_QUESTION = M_("grade.unknown_question",
 class CheckCall:
     question: str
     hidden: Any = None
+    error: str | None = None   # the hidden data was there but could not be read: never grade without it
+
+
+class HiddenDataError(ValueError):
+    """Grading-only data that does not survive the trip into a check cell and back (``nan``, ``inf``, an object):
+    the grader would read no hidden data, and grade without the hidden part. The build refuses such data."""
+
+
+def hidden_literal(data: Any, where: str) -> str:
+    """The text that stands for ``data`` in a hidden-tests block (``hidden=<this>``), checked to read back as the same
+    data with :func:`ast.literal_eval`, as :func:`check_calls` reads it when grading. ``where``: the data's file."""
+    text = repr(data)
+    try:
+        back = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+        raise HiddenDataError(f"{where}: the hidden data cannot be read back when grading ({type(exc).__name__}: "
+                              f"{exc}); a value such as NaN or Infinity has no Python literal: use null or a "
+                              f"string instead") from None
+    if back != data or repr(back) != text:
+        raise HiddenDataError(f"{where}: the hidden data reads back as something else when grading; "
+                              f"keep to plain JSON values (no NaN, no Infinity)")
+    return text
 
 
 def check_calls(source: str) -> list[CheckCall]:
@@ -42,19 +64,19 @@ def check_calls(source: str) -> list[CheckCall]:
             continue
         if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
             continue
-        hidden = None
-        for kw in node.keywords:
-            if kw.arg == "hidden":
-                try:
-                    hidden = ast.literal_eval(kw.value)
-                except ValueError:
-                    hidden = None
-        if len(node.args) > 1:
+        hidden, error = None, None
+        given = [kw.value for kw in node.keywords if kw.arg == "hidden"] + list(node.args[1:2])
+        for value in given:
+            if isinstance(value, ast.Name) and value.id == "HIDDEN":   # a source cell before the build: no data yet
+                continue
             try:
-                hidden = ast.literal_eval(node.args[1])
-            except ValueError:
-                pass
-        calls.append(CheckCall(node.args[0].value, hidden))
+                hidden = ast.literal_eval(value)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+                # never grade without the hidden part: the build refuses such data (hidden_literal), so this is a
+                # gradebook written by something else; the grader fails this check with its own error
+                error = (f"the hidden data of lab.check({node.args[0].value!r}) cannot be read "
+                         f"({type(exc).__name__}): rebuild the course with graders build")
+        calls.append(CheckCall(node.args[0].value, hidden, error))
     return calls
 
 

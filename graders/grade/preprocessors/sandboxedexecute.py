@@ -37,7 +37,7 @@ from ..kernel import SandboxedKernelManager
 from ..reasons import (CELL_TIMEOUT, CHECK_ERROR, KERNEL_DIED, KERNEL_STUCK, MEMORY, NETWORK, NOT_RUN,
                        NOTEBOOK_TIMEOUT, OUTPUT, PROCESSES, cell_name, reason)
 from ..sandbox import LaunchConfig, Limits, human_bytes, parse_size
-from ..verdicts import check_calls, evaluate_kernel, unknown_question
+from ..verdicts import HiddenDataError, check_calls, evaluate_kernel, unknown_question
 
 SETUP_LANG = re.compile(r"""Lab\(\s*["'][\w-]+["']\s*,\s*lang\s*=\s*["']([\w-]+)["']""")
 NETWORK_MARK = re.compile(r"\[graders-sandbox:network\].*?Refused: (\S+)")
@@ -357,6 +357,8 @@ class SandboxedExecute(Execute):
 
     def _verdict(self, call) -> dict:
         """The verdict of one ``lab.check`` call, computed by the grader (JSON)."""
+        if getattr(call, "error", None):   # hidden data that cannot be read: no points without the hidden part
+            raise HiddenDataError(call.error)
         lab = self._lab
         if call.question not in lab.checks.questions.functions:
             return unknown_question(lab.id, call.question).to_json()
