@@ -766,8 +766,11 @@ HINTS = {
     "q7": [M_("annotation.q7.hint1", "Show each picture with review.show(...) and check every box against the five rules; also count the objects without a box.")],
     "q8": [M_("annotation.q8.hint1", "from sklearn.metrics import cohen_kappa_score, then cohen_kappa_score(table[\"annotator_a\"], table[\"annotator_b\"]).")],
     "q9": [M_("annotation.q9.hint1", "Give every row an IoU: 0 when one annotator has no box, else intersection area / union area. Then take the mean of all rows.")],
-    "q10": [M_("annotation.q10.hint1", "Converter(config=..., project_dir=\".\", download_resources=False).convert_to_coco(source, \"delivery/coco\", is_dir=False)")],
-    "q11": [M_("annotation.q11.hint1", "The same converter has convert_to_yolo(source, \"delivery/yolo\", is_dir=False).")],
+    "q10": [M_("annotation.q10.hint1", "One call of the converter, the one for COCO, on the file in source; the result goes into the folder delivery/coco."),
+            M_("annotation.q10.hint2", "help(converter.convert_to_coco) lists its parameters. source is one file, not a folder: that is what is_dir is about."),
+            M_("annotation.q10.hint3", "converter.convert_to_coco(str(source), \"delivery/coco\", is_dir=False)")],
+    "q11": [M_("annotation.q11.hint1", "The same converter has a method for YOLO; use it as in exercise 10, with the folder delivery/yolo."),
+            M_("annotation.q11.hint2", "converter.convert_to_yolo(str(source), \"delivery/yolo\", is_dir=False)")],
 }
 
 __all__ = ["questions", "HINTS", "PROBLEMS"]

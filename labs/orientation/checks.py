@@ -146,6 +146,7 @@ HINTS = {
            M_("orientation.q3.hint2", "Write: languages = [\"Ukrainian\", \"English\", \"Japanese\"]")],
     "q4": [M_("orientation.q4.hint1", "Inside the function, build the text with +: \"Hello, \" + name + \"!\""),
            M_("orientation.q4.hint2", "The function body is one line: return \"Hello, \" + name + \"!\"")],
-    "q5": [M_("orientation.q5.hint1", "First read the file: sessions = pd.read_csv(\"sessions.csv\")"),
-           M_("orientation.q5.hint2", "Then add up one column: total_minutes = sessions[\"minutes\"].sum()")],
+    "q5": [M_("orientation.q5.hint1", "Two steps, as in the example above: first read the file into sessions, then add up one of its columns."),
+           M_("orientation.q5.hint2", "In the example, change \"some_file.csv\" to the name of your file and \"some_column\" to the column with the minutes."),
+           M_("orientation.q5.hint3", "sessions = pd.read_csv(\"sessions.csv\") and then total_minutes = sessions[\"minutes\"].sum()")],
 }
