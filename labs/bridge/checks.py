@@ -3,13 +3,15 @@ f-strings, functions, files, reading an error, try/except). Every answer is a fu
 made; the checks call the functions on the examples and, when graded, on hidden cases."""
 from __future__ import annotations
 
+import ast
 import json
-import sys
+import os
+import re
+import shutil
 import tempfile
-import traceback
 from pathlib import Path
 
-from graders.checks import Check, Questions, StopCheck, kind_of_value
+from graders.checks import MSG_RAISED, MSG_TOO_SLOW, Check, Questions, StopCheck, kind_of_value
 from graders.i18n import Domain
 
 M_ = Domain.beside(__file__)
@@ -71,42 +73,55 @@ CONCAT = M_("bridge.concat", "`{call}` stopped with TypeError: {error}. `+` cann
 NO_FILE = M_("bridge.no_file", "`{call}` stopped with FileNotFoundError: there is no file \"{file}\". Open the path the function receives as its parameter (the name of the parameter, without quotes).")
 
 
-def _explain(exc: BaseException, call: str):
+TIME_LIMIT = 3
+
+
+def _attempt(check: Check, fn, *args) -> tuple[str, object]:
+    """Call the learner's function without recording anything: ("ok", result), ("error", "Kind: message") or
+    ("slow", None). The same in the learner's kernel and in the grader (where the function runs in the kernel)."""
+    before = len(check.parts)
+    try:
+        return "ok", check.call(fn, *args, timeout=TIME_LIMIT)
+    except StopCheck:
+        part = check.parts[before] if len(check.parts) > before else None
+        del check.parts[before:]
+        if part is not None and part.message.id == MSG_TOO_SLOW.id:
+            return "slow", None
+        return "error", str(part.params.get("error", "")) if part is not None else ""
+
+
+def _explain(error: str, call: str):
     """A message for the mistakes beginners make most, or None (then the general 'stopped with an error')."""
-    text = str(exc)
-    if isinstance(exc, KeyError) and exc.args:
-        key = exc.args[0]
-        if isinstance(key, int):
+    kind, _, text = error.partition(": ")
+    if kind == "KeyError":
+        try:
+            key = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            key = text
+        if isinstance(key, int) and not isinstance(key, bool):
             return BY_POSITION, {"call": call, "key": key}
         return NO_KEY, {"call": call, "key": key}
-    if isinstance(exc, TypeError) and "indices must be integers" in text:
+    if kind == "TypeError" and "indices must be integers" in text:
         return LIST_BY_KEY, {"call": call, "error": text}
-    if isinstance(exc, TypeError) and ("concatenate" in text or "unsupported operand" in text and "'str'" in text):
+    if kind == "TypeError" and ("concatenate" in text or "unsupported operand" in text and "'str'" in text):
         return CONCAT, {"call": call, "error": text}
-    if isinstance(exc, FileNotFoundError):
-        return NO_FILE, {"call": call, "file": exc.filename}
+    if kind == "FileNotFoundError":
+        found = re.search(r": '(.*)'$", text)
+        return NO_FILE, {"call": call, "file": found.group(1) if found else text}
     return None
 
 
 def _call(check: Check, fn, *args, call: str):
     """Call the learner's function (time limit, no traceback); common mistakes get a message of their own."""
-    caught: dict[str, BaseException] = {}
-
-    def watched(*a):
-        try:
-            return fn(*a)
-        except Exception as exc:
-            caught["exc"] = exc
-            raise
-
-    try:
-        return check.call(watched, *args, timeout=3)
-    except StopCheck:
-        explained = _explain(caught["exc"], call) if "exc" in caught else None
-        if explained:
-            check.parts.pop()
-            check.stop(explained[0], **explained[1])
-        raise
+    status, value = _attempt(check, fn, *args)
+    if status == "ok":
+        return value
+    if status == "slow":
+        check.stop(MSG_TOO_SLOW, seconds=TIME_LIMIT)
+    explained = _explain(value, call)
+    if explained:
+        check.stop(explained[0], **explained[1])
+    check.stop(MSG_RAISED, error=value)
 
 
 def _show(value) -> str:
@@ -209,14 +224,10 @@ PROBE = {"Reservations": [
 PROBE_IDS = ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2", "i-0bbbbbbbbbbbbbbb3"]
 
 
-def _quiet(fn, *args):
+def _quiet(check: Check, fn, *args):
     """The learner's function's result, or None when it fails (only to tell two mistakes apart)."""
-    from graders.checks import time_limit
-    try:
-        with time_limit(3):
-            return fn(*args)
-    except BaseException:
-        return None
+    status, value = _attempt(check, fn, *args)
+    return value if status == "ok" else None
 
 
 def _q3_case(check: Check, fn, response: dict, label: str) -> None:
@@ -236,7 +247,7 @@ def _q3_case(check: Check, fn, response: dict, label: str) -> None:
         check.stop(Q3_NOT_IDS, call=call, actual=_show(result))
     if result == everything[:1] or result == expected[:1] and len(expected) > 1:
         # [first] is also what a loop over the first reservation only gives here: a response tells them apart
-        if _quiet(fn, PROBE) == PROBE_IDS[:1]:
+        if _quiet(check, fn, PROBE) == PROBE_IDS[:1]:
             check.stop(Q3_TOO_EARLY, call=call, actual=_show(result))
     extra = [x for x in result if x not in expected]
     if extra:
@@ -355,8 +366,7 @@ Q6_WRONG = M_("bridge.q6.wrong", "`{call}` gives {actual}, but {file} holds a li
 
 
 def _q6_case(check: Check, fn, path, expected: list) -> None:
-    shown = str(path) if Path(path).parent == Path(".") else f".../{Path(path).name}"
-    call = f"read_orders({shown!r})"
+    call = f"read_orders({str(path)!r})"
     result = _call(check, fn, path, call=call)
     name = Path(path).name
     if result == expected:
@@ -375,19 +385,29 @@ def _q6_case(check: Check, fn, path, expected: list) -> None:
 def q6(check: Check) -> None:
     fn = check.function("read_orders")
     workdir = Path(check.context.get("workdir", "."))
-    _q6_case(check, fn, "orders.json", json.loads((workdir / "orders.json").read_text(encoding="utf-8"))
-             if (workdir / "orders.json").exists() else ORDERS)
-    with tempfile.TemporaryDirectory(prefix="bridge-") as tmp:
-        other = Path(tmp) / "orders_17_june.json"
-        extra = [ORDERS[1]]
-        other.write_text(json.dumps(extra, ensure_ascii=False), encoding="utf-8")
-        _q6_case(check, fn, str(other), extra)
+    mine = workdir / "orders.json"
+    _q6_case(check, fn, "orders.json",
+             json.loads(mine.read_text(encoding="utf-8")) if mine.exists() else ORDERS)
+    # Other files go into the learner's folder (when graded, the function runs in a sandbox that sees only that
+    # folder, as its working directory), under a path relative to it, and are removed afterwards.
+    folder = Path(tempfile.mkdtemp(prefix=".bridge-check-", dir=workdir))
+    try:
+        os.chmod(folder, 0o755)
+        cases = [("orders_17_june.json", [ORDERS[1]], False)]
         if check.hidden:
-            with check.hidden_part():
-                for index, orders in enumerate(check.hidden["files"]):
-                    path = Path(tmp) / f"замовлення_{index}.json"
-                    path.write_text(json.dumps(orders, ensure_ascii=False, indent=1), encoding="utf-8")
-                    _q6_case(check, fn, path, orders)
+            cases += [(f"замовлення_{i}.json", orders, True) for i, orders in enumerate(check.hidden["files"])]
+        for name, orders, hidden in cases:
+            path = folder / name
+            path.write_text(json.dumps(orders, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.chmod(path, 0o644)
+            relative = str(Path(folder.name) / name)
+            if hidden:
+                with check.hidden_part():
+                    _q6_case(check, fn, relative, orders)
+            else:
+                _q6_case(check, fn, relative, orders)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # q7: reading an error message -----------------------------------------------------------------------------------
@@ -402,37 +422,19 @@ Q7_OK_KEY = M_("bridge.q7.ok_key", "`missing_key` is \"{key}\": the key that the
 Q7_KEY_WRONG = M_("bridge.q7.key_wrong", "`missing_key` is {actual}, but the key your error names is {key}. It is written after the colon on the last line.")
 
 
-def _last_error():
-    """The learner's last error in this kernel (IPython keeps it in sys.last_*); None when there was none.
-    Failed checks in grading mode raise CheckFailed: that is not the learner's error."""
-    exc = getattr(sys, "last_value", None)
-    if exc is None or type(exc).__name__ == "CheckFailed":
-        return None
-    return exc, getattr(sys, "last_traceback", None)
-
-
-def _failing_line(tb) -> tuple[int, str]:
-    """The line of the learner's cell that failed: the last frame that is not inside a library."""
-    frames = traceback.extract_tb(tb) if tb is not None else []
-    mine = [f for f in frames if "site-packages" not in f.filename and "/lib/python" not in f.filename]
-    frame = (mine or frames or [None])[-1]
-    if frame is None:
-        return 0, ""
-    return frame.lineno or 0, (frame.line or "").strip()
-
-
 @questions("q7")
 def q7(check: Check) -> None:
     error_type = check.value("error_type", str)
     missing_key = check.value("missing_key")
-    found = _last_error()
-    if found is None:
+    # labs/bridge/kit.py, imported by the check cell: it runs in the learner's kernel, where the error happened
+    found = None
+    if "last_error" in check.ns and callable(check.ns["last_error"]):
+        status, found = _attempt(check, check.ns["last_error"])
+        found = found if status == "ok" and isinstance(found, dict) else None
+    if not found:
         check.stop(Q7_NO_ERROR)
-    exc, tb = found
-    kind = type(exc).__name__
-    message = str(exc)
-    line, code = _failing_line(tb)
-    check.ok(Q7_EXPLAIN, kind=kind, detail=message, line=line, code=code)
+    kind = str(found.get("kind"))
+    check.ok(Q7_EXPLAIN, kind=kind, detail=found.get("detail"), line=found.get("line"), code=found.get("code"))
     given = error_type.strip()
     if given == kind:
         check.ok(Q7_OK_KIND, kind=kind)
@@ -442,9 +444,9 @@ def q7(check: Check) -> None:
         check.fail(Q7_WHOLE_LINE, actual=error_type)
     else:
         check.fail(Q7_OTHER_KIND, actual=error_type, kind=kind)
-    if not isinstance(exc, KeyError):
+    if kind != "KeyError":
         check.stop(Q7_NOT_KEYERROR, kind=kind)
-    key = exc.args[0] if exc.args else None
+    key = found.get("key")
     given_key = missing_key.strip().strip("'\"") if isinstance(missing_key, str) else missing_key
     if given_key == key or (isinstance(given_key, str) and given_key == str(key)):
         check.ok(Q7_OK_KEY, key=key)
@@ -464,23 +466,12 @@ Q8_WRONG = M_("bridge.q8.wrong", "`{call}` gives {actual}, but it should give {e
 
 def _q8_case(check: Check, fn, text: str, expected: int) -> None:
     call = f"safe_quantity({text!r})"
-    caught: dict[str, BaseException] = {}
-
-    def watched(value):
-        try:
-            return fn(value)
-        except Exception as exc:
-            caught["exc"] = exc
-            raise
-
-    try:
-        result = check.call(watched, text, timeout=3)
-    except StopCheck:
-        if "exc" in caught:
-            check.parts.pop()
-            exc = caught["exc"]
-            check.stop(Q8_RAISED, call=call, kind=type(exc).__name__, error=str(exc))
-        raise
+    status, result = _attempt(check, fn, text)
+    if status == "slow":
+        check.stop(MSG_TOO_SLOW, seconds=TIME_LIMIT)
+    if status == "error":
+        kind, _, error = str(result).partition(": ")
+        check.stop(Q8_RAISED, call=call, kind=kind, error=error)
     if isinstance(result, int) and not isinstance(result, bool) and result == expected:
         check.ok(Q8_OK, call=call, expected=expected)
         return
@@ -492,20 +483,13 @@ def _q8_case(check: Check, fn, text: str, expected: int) -> None:
 
 
 def _q8_none(check: Check, fn) -> None:
-    try:
-        from graders.checks import time_limit
-        with time_limit(3):
-            result = fn(None)
-    except TypeError:
+    status, result = _attempt(check, fn, None)
+    if status == "slow":
+        check.stop(MSG_TOO_SLOW, seconds=TIME_LIMIT)
+    if status == "error":  # a TypeError, or another error: either way nothing is hidden
         check.ok(Q8_OK_NONE)
-        return
-    except Exception:  # another error is no hidden bug either
-        check.ok(Q8_OK_NONE)
-        return
-    except BaseException:  # the time limit: call it through check.call for its message
-        check.call(fn, None, timeout=3)
-        return
-    check.fail(Q8_HIDES_ALL, actual=_show(result))
+    else:
+        check.fail(Q8_HIDES_ALL, actual=_show(result))
 
 
 @questions("q8")
