@@ -4,7 +4,7 @@
 #   /opt/digital-skills-hub/venv   Python venv made from Debian's /usr/bin/python3, readable by every learner:
 #                                  JupyterHub 6, the idle culler, JupyterLab + nbgrader + our course. The course is
 #                                  installed as a copy (not editable) WITHOUT grading-only data and reference
-#                                  solutions (labs/*/hidden, notebooks, variants, solutions): learners can read
+#                                  solutions (graders/gradingonly.py lists them): learners can read
 #                                  this environment, so nothing in it may give answers away.
 #   /opt/digital-skills-hub/node   configurable-http-proxy from npm (the Python port only if npm cannot install it)
 #

@@ -3,8 +3,8 @@
 Every question reads the learner's variables (evidence "kernel"):
 
 * q1, q5: one choice, ``q1 = "b"``;  q2, q3, q4: a set of choices, ``q2 = {"a", "b"}``.
-  Each option has its own message that says why it is right or wrong, shown only when the learner got that option
-  wrong (a correct option left out, or a wrong option chosen).
+  A wrong option the learner chose is explained by its own message; right options left out are only counted
+  (``career.choices.missing``), never named, so that one try does not list the key.
 * q6: ``email = {"subject": "...", "body": "..."}``, checked part by part as a Japanese reader would read it:
   件名, 宛名 (company + 様), greeting, self-introduction, purpose, proposed dates (with the right weekdays), closing,
   signature with a contact, no casual forms, a reasonable length. :func:`email_parts` does the reading.
@@ -65,12 +65,20 @@ def choice_set(check: Check, name: str, options: str) -> set[str]:
     return chosen
 
 
+CHOICES_MISSING = M_("career.choices.missing", "Your answer is missing {count} more option that is also right. Read the section above again and look for it: I do not say which one, so that you find it yourself.", "Your answer is missing {count} more options that are also right. Read the section above again and look for them: I do not say which ones, so that you find them yourself.", count="count")
+
+
 def grade_set(check: Check, name: str, correct: set[str], explain: dict, ok) -> None:
+    """Feedback that teaches without handing out the key: each option the learner chose wrongly is explained; the
+    right options not chosen yet are only counted, never named (naming them listed the whole key after one try)."""
     chosen = choice_set(check, name, "".join(sorted(explain)))
-    wrong = [option for option in sorted(explain) if (option in chosen) != (option in correct)]
-    for option in wrong:
+    chosen_wrongly = [option for option in sorted(explain) if option in chosen and option not in correct]
+    for option in chosen_wrongly:
         check.fail(explain[option])
-    if not wrong:
+    missing = len(correct - chosen)
+    if missing:
+        check.fail(CHOICES_MISSING, count=missing)
+    if not chosen_wrongly and not missing:
         check.ok(ok)
 
 
