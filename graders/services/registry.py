@@ -120,7 +120,12 @@ def connect(name: str, workspace: Path | None = None, *, module: str | None = No
             service.start()
             atexit.register(service.stop)
             _PRIVATE[name] = service
-        return ServiceHandle(name, service.url, service.info())
+        handle = ServiceHandle(name, service.url, service.info())
+        # Hand it to what this process starts (a robot run from a notebook cell, a helper that calls connect()
+        # without private=True): otherwise each would start a detached server of its own in the user's data folder,
+        # which nothing stops when grading ends.
+        os.environ[env_name(name)] = handle.to_env()
+        return handle
     folder = services_dir(workspace)
     state_file = folder / f"{name}.json"
     handle = _from_state(state_file, name, cls.health_path)
