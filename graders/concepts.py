@@ -447,8 +447,8 @@ def _templates(snippets: list[str]) -> list[re.Pattern]:
     patterns, seen = [], set()
     for snippet in snippets:
         for _, canon in _statements(snippet):
-            if canon in seen:
-                continue
+            if canon in seen or re.fullmatch(r"[\w.]+", re.sub(r'"\.\.\."|\.\.\.|[()\[\]{},\s]', "", canon)):
+                continue  # `ax.set_ylabel(...)`, `ws.append([...])` name the method to look up, nothing more
             seen.add(canon)
             pattern = re.escape(canon).replace(re.escape('"..."'), "(.+?)").replace(re.escape("..."), "(.+?)")
             patterns.append(re.compile(pattern))
