@@ -203,8 +203,8 @@ def test_issue_from_the_gradebook_and_verify(course_dir, issued, artifacts, caps
     said = capsys.readouterr().out
     assert said.startswith(f"VALID: certificate {code}")
     assert "Olena Kovalenko (id okoval)" in said
-    assert "Orientation: your first notebook: 7 of 7 points, 5 of 5 exercises with full points — submitted and graded" in said
-    assert "AWS for beginners: 1 of 3 points, 1 of 3 exercises with full points — submitted and graded, below the pass mark" in said
+    assert "Orientation: your first notebook: 7 of 7 points, exercises with full points: 5 of 5 — submitted and graded" in said
+    assert "AWS for beginners: 1 of 3 points, exercises with full points: 1 of 3 — submitted and graded, below the pass mark" in said
     assert "RPA" in said and "not submitted" in said
     # typed by a person: lower case, spaces, O for 0
     assert main(["certificate", "verify", code.lower().replace("-", " ").replace("0", "o"), "--course-dir",
@@ -350,7 +350,7 @@ def test_a_lab_without_a_portfolio_table_and_a_lab_not_written_yet(tmp_path):
     record = Record("mini", {"en": "Mini"}, "", "2026-12-02", "self-study",
                     [LabResult("office", bare.title, lab_summary(bare), 3, 3, 4.0, 4.0, True, True)])
     page = render_page(record, "ja")
-    assert "オフィス" in page and "この演習の説明はまだありません" in page and "学習ポートフォリオ" in page
+    assert "オフィス" in page and "このラボの説明はまだありません" in page and "学習ポートフォリオ" in page
 
 
 @pytest.mark.parametrize("lab_id", all_lab_ids())

@@ -46,7 +46,7 @@ def test_make_start_serves_the_course_and_stops_cleanly(tmp_path):
             time.sleep(0.5)
         assert status is not None, log.read_text()
         text = log.read_text()
-        assert "JupyterLab を起動しています。ブラウザでこのアドレスを開いてください" in text, text  # in Japanese
+        assert "JupyterLab を起動しています。ブラウザーでこのアドレスを開いてください" in text, text  # in Japanese
         assert f"http://127.0.0.1:{port}/lab?token=" in text
         # the course is there, in Japanese, and JupyterLab's own menus are set to Japanese
         notebook = (workspace / "orientation" / "orientation.ipynb").read_text(encoding="utf-8")
