@@ -112,6 +112,9 @@ def start(course_name: str, workspace: Path, lang: str | None, port: int, open_b
     print(MSG_PREPARING.render(lang, course=course.title_in(lang), workspace=workspace), flush=True)
     for line in sync(course, workspace, lang).lines(lang):
         print("  " + line, flush=True)
+    from .services.proxy import jupyter_environment
+
+    os.environ.update(jupyter_environment(f"http://127.0.0.1:{port}"))  # services are opened through JupyterLab
     if services:
         start_services(course, workspace, lang)
     env = jupyterlab_environment(workspace, lang, chosen)

@@ -92,6 +92,9 @@ def configure(c, state_dir: str | os.PathLike | None = None) -> HubState:
         "NBGRADER_EXCHANGE_ROOT": str(state.exchange),
         "NBGRADER_COURSE_ID": course,
         "GRADERS_HUB": "1",
+        # Where learners' browsers reach the hub: lab services are opened through their JupyterLab's proxy
+        # (graders/services/proxy.py); `public_url` in the hub's settings when it is served elsewhere (TLS proxy).
+        "GRADERS_PUBLIC_URL": str(settings.get("public_url") or f"http://{LOOPBACK}:{port}"),
         # Per process / per person (graders/hub/singleuser.py): no learner can take the whole machine.
         "GRADERS_MEM_LIMIT": str(int(settings.get("mem_limit", 3 * 1024**3))),
         "GRADERS_MAX_PROCS": str(int(settings.get("max_procs", 768))),

@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         apply_language(lang)
     except OSError as exc:  # a full disk must not keep the learner out of their lab
         print(f"[graders.hub] could not save the language setting: {exc}", file=sys.stderr)
+    from ..services.proxy import jupyter_environment
+
+    os.environ.update(jupyter_environment())  # lab services through this JupyterLab's proxy (no doubled prefix)
     cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser"), *argv]
     child = subprocess.Popen(cmd)
 

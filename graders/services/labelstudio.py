@@ -137,6 +137,10 @@ class LabelStudioService(ProcessService):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "DJANGO_"))}
         env.update(QUIET)
         env["HOME"] = str(self.data_dir)   # nothing of Label Studio's lands in the learner's home folder
+        from .proxy import browser_url, public_origin
+
+        if public_origin():  # opened through the learner's JupyterLab (proxy.py): its pages, assets and login there
+            env["LABEL_STUDIO_HOST"] = browser_url(self.port).rstrip("/")
         return env
 
     def _start(self) -> None:

@@ -137,6 +137,9 @@ class RpaMailService(ThreadService):
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = Flask("rpa_mailbox")
+        from .proxy import PrefixedLinks
+
+        app.wsgi_app = PrefixedLinks(app.wsgi_app)   # its links work behind JupyterLab's proxy too
         store = self.store
         default_lang = self.lang
 

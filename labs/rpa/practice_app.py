@@ -244,6 +244,9 @@ def create_app(config: AppConfig):
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)   # learners read their robot's output, not a request log
     app = Flask("midori_practice_app")
+    from graders.services.proxy import PrefixedLinks
+
+    app.wsgi_app = PrefixedLinks(app.wsgi_app)   # its links work behind JupyterLab's proxy too (/…/proxy/PORT/)
     app.secret_key = config.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     db = PracticeDB(config.db_path)
