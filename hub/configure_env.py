@@ -5,8 +5,8 @@ Usage: python hub/configure_env.py VENV
 * ``VENV/etc/jupyter/nbgrader_config.py``: the exchange (root from $NBGRADER_EXCHANGE_ROOT), the course id, our
   localizing fetch and private submit, course membership from JupyterHub groups (``nbgrader-<course>``).
 * ``VENV/etc/jupyter/labconfig/page_config.json`` and ``jupyter_server_config.d``: the instructor-only nbgrader parts
-  (formgrader, create assignment, course list, Validate: see LEARNER_CSS) are off for everyone; ``VENV/etc/jupyter/instructor/`` switches them
-  on again, and the hub puts that folder on ``$JUPYTER_CONFIG_PATH`` for the instructor only (it comes before the
+  (formgrader, create assignment, course list, the toolbar's Validate) are off for everyone;
+  ``VENV/etc/jupyter/instructor/`` switches them on again, and the hub puts that folder on ``$JUPYTER_CONFIG_PATH`` for the instructor only (it comes before the
   environment's own folder, so it wins).
 * ``VENV/share/jupyter/lab/settings/overrides.json``: no "get Jupyter news from the internet" pop-up; every cell of a
   notebook rendered (no virtual scrolling).
@@ -39,15 +39,9 @@ INSTRUCTOR_ONLY_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create
 # nbgrader's Validate re-runs a notebook in a fresh kernel with fresh, private lab services (graders/lab.py,
 # NBGRADER_EXECUTION=validate): a check that reads what the learner built in earlier notebooks (their moto account,
 # practice orders, mail) gets another verdict there than in the learner's notebook, and a slow cell (a robot, Label
-# Studio) meets nbgrader's time limit. So learners get the check cells' verdicts only: the notebook toolbar's Validate
-# (the plugin above) is off, and the assignment list's per-notebook Validate button is hidden by this stylesheet
-# (the validate server extension stays: the assignment list asks it for nbgrader's version). JupyterLab reads
-# custom CSS only from the person's own ~/.jupyter/custom/: graders/hub/singleuser.py copies it there.
-LEARNER_CSS = """\
-/* Written by hub/configure_env.py: nbgrader's per-notebook Validate button in the assignment list, for learners */
-#assignment-list .nested_list_item > .item_status > button,
-.nested_list_item > .item_status > button { display: none !important; }
-"""
+# Studio) meets nbgrader's time limit. So learners get the check cells' verdicts only: the notebook toolbar's
+# Validate (the plugin above) is off. The validate server extension stays: the assignment list asks it for nbgrader's
+# version (its per-notebook Validate button is still shown: hub/README.md says so).
 INSTRUCTOR_ONLY_SERVER = ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"]
 
 OVERRIDES = {
@@ -69,16 +63,15 @@ def main(venv: Path) -> None:
     write(etc / "nbgrader_config.py", NBGRADER_CONFIG)
     write(etc / "labconfig" / "page_config.json",
           json.dumps({"disabledExtensions": {name: True for name in INSTRUCTOR_ONLY_LAB}}, indent=2) + "\n")
-    write(etc / "learner-custom" / "custom.css", LEARNER_CSS)
     write(etc / "jupyter_server_config.d" / "zz-digital-skills-hub.json",
-          json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_ONLY_SERVER}},
-                      "LabApp": {"custom_css": True}}, indent=2) + "\n")
+          json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_ONLY_SERVER}}},
+                     indent=2) + "\n")
     instructor = etc / "instructor"
     write(instructor / "labconfig" / "page_config.json",
           json.dumps({"disabledExtensions": {name: False for name in INSTRUCTOR_ONLY_LAB}}, indent=2) + "\n")
     write(instructor / "jupyter_server_config.d" / "zz-digital-skills-instructor.json",
-          json.dumps({"ServerApp": {"jpserver_extensions": {name: True for name in INSTRUCTOR_ONLY_SERVER}},
-                      "LabApp": {"custom_css": False}}, indent=2) + "\n")
+          json.dumps({"ServerApp": {"jpserver_extensions": {name: True for name in INSTRUCTOR_ONLY_SERVER}}},
+                     indent=2) + "\n")
     overrides = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     current = {}
     if overrides.exists():

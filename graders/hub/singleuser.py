@@ -49,31 +49,6 @@ def apply_language(lang: str) -> bool:
     return True
 
 
-LEARNER_CSS = Path("etc") / "jupyter" / "learner-custom" / "custom.css"   # written by hub/configure_env.py
-CSS_MARKER = "/* Written by hub/configure_env.py"
-
-
-def install_learner_css(venv: Path | None = None) -> bool:
-    """Copy the environment's learner stylesheet (hides nbgrader's Validate button in the assignment list) into this
-    person's ``~/.jupyter/custom/custom.css``, the only place JupyterLab reads it from; a stylesheet of their own
-    is left alone. The instructor's JupyterLab does not load custom CSS (``etc/jupyter/instructor``)."""
-    source = Path(venv or sys.prefix) / LEARNER_CSS
-    if not source.exists():
-        return False
-    config_dir = Path(os.environ.get("JUPYTER_CONFIG_DIR") or Path.home() / ".jupyter")
-    target = config_dir / "custom" / "custom.css"
-    text = source.read_text(encoding="utf-8")
-    try:
-        current = target.read_text(encoding="utf-8")
-    except OSError:
-        current = None
-    if current == text or (current is not None and not current.startswith(CSS_MARKER)):
-        return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    return True
-
-
 def apply_limits(environ=os.environ) -> dict[str, int]:
     """Per-process memory (RLIMIT_DATA: private writable memory, so big virtual reservations such as a browser's
     still work) and the number of processes; only ever lowered."""
@@ -104,10 +79,6 @@ def main(argv: list[str] | None = None) -> int:
     from ..services.proxy import jupyter_environment
 
     os.environ.update(jupyter_environment())  # lab services through this JupyterLab's proxy (no doubled prefix)
-    try:
-        install_learner_css()
-    except OSError as exc:
-        print(f"[graders.hub] could not write the learner stylesheet: {exc}", file=sys.stderr)
     cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser"), *argv]
     child = subprocess.Popen(cmd)
 
