@@ -37,8 +37,13 @@ def test_browser_url_on_a_hub_and_locally(monkeypatch):
     monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX")
     monkeypatch.setenv("GRADERS_PUBLIC_URL", "http://127.0.0.1:8888/")
     assert proxy.browser_url(4567) == "http://127.0.0.1:8888/proxy/4567/"
+    assert proxy.learner_url("http://127.0.0.1:4567", "x") == "http://127.0.0.1:8888/proxy/4567/x"
     monkeypatch.delenv("GRADERS_PUBLIC_URL")
     assert proxy.browser_url(4567, "/x") == "/proxy/4567/x"   # no origin known: relative to JupyterLab's own
+    # a plain `jupyter lab` on a laptop (no graders start, no hub): the service's own address still works there
+    assert proxy.learner_url("http://127.0.0.1:4567", "x") == "http://127.0.0.1:4567/x"
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/olena/")
+    assert proxy.learner_url("http://127.0.0.1:4567", "x") == "/user/olena/proxy/4567/x"
 
 
 @pytest.mark.parametrize("lang, words", [("en", "Open the practice mailbox"), ("uk", "Відкрийте навчальну поштову"),

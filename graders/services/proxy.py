@@ -7,8 +7,8 @@ to ``127.0.0.1:PORT`` for whoever is logged in to *that* JupyterLab (the hub's l
 * on a hub: ``http://HUB/user/NAME/proxy/PORT/`` (``$JUPYTERHUB_SERVICE_PREFIX`` is ``/user/NAME/``);
 * locally (``graders start``): ``http://127.0.0.1:8888/proxy/PORT/``.
 
-:func:`browser_url` gives that address for a service, :func:`show_link` prints it for the learner (one message, in
-en/uk/ja) and shows it as a link in JupyterLab. The origin (``http://HUB``) comes from ``$GRADERS_PUBLIC_URL``, which
+:func:`browser_url` gives that address for a service (:func:`learner_url`: that, or the direct one where no proxy
+is known), :func:`show_link` prints it for the learner (one message, in en/uk/ja) and shows it as a link in JupyterLab. The origin (``http://HUB``) comes from ``$GRADERS_PUBLIC_URL``, which
 ``graders start`` and the hub set; without it the link is the path alone (JupyterLab opens it on its own origin).
 
 Apps behind the proxy see their path prefix in ``X-Forwarded-Prefix``. :class:`PrefixedLinks` makes a small app's
@@ -70,9 +70,20 @@ def browser_url(service: Any, path: str = "") -> str:
     return public_origin() + proxy_path(port_of(service), path)
 
 
+def learner_url(service: Any, path: str = "") -> str:
+    """The address to give the learner: through JupyterLab (:func:`browser_url`) when it runs under ``graders
+    start`` or a hub; else (a plain ``jupyter lab`` on a laptop, a terminal) the service's own loopback address."""
+    if public_origin() or os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
+        return browser_url(service, path)
+    direct = service if isinstance(service, str) else getattr(service, "url", None)
+    if direct is None:
+        direct = f"http://127.0.0.1:{port_of(service)}"
+    return direct.rstrip("/") + "/" + path.lstrip("/")
+
+
 def show_link(name: str, service: Any, path: str = "", lang: str | None = None) -> str:
     """Print (and in JupyterLab show as a link) where the learner opens ``service``; returns the address."""
-    url = browser_url(service, path)
+    url = learner_url(service, path)
     lang = resolve_language(lang)
     label = NAMES[name].render(lang) if name in NAMES else {"labelstudio": "Label Studio"}.get(name, name)
     text = OPEN.render(lang, name=label, url=url)

@@ -80,7 +80,9 @@ def push(job: Job, lab_or_handle) -> str:
     if not list(client.tasks.list(project=project.id)):
         client.projects.import_tasks(id=project.id, request=[task_payload(job, item) for item in job.job.items])
         print(SENT.render(job.lang, count=len(job.job.items), title=job.job.title))
-    url = f"{handle.url}/projects/{project.id}/data"
+    from graders.services.proxy import learner_url
+
+    url = learner_url(handle, f"projects/{project.id}/data")   # through the learner's JupyterLab (hub or graders start)
     print(OPEN.render(job.lang, url=url, username=handle["username"], password=handle["password"]))
     return url
 
