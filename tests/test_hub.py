@@ -438,3 +438,19 @@ def test_learners_get_no_validate_button_and_the_instructor_keeps_it(tmp_path):
     config = _lab_page_config(os.pathsep.join([str(etc / "instructor"), str(etc)]), tmp_path / "teacher")
     disabled = json.loads(config)["disabledExtensions"]
     assert "@jupyter/nbgrader:validate-assignment" not in disabled and "@jupyter/nbgrader:formgrader" not in disabled
+
+
+def test_each_jupyterlab_knows_where_browsers_reach_the_hub(class_state):
+    """Lab services are opened through the learner's JupyterLab (graders/services/proxy.py): its link needs the hub's
+    address as browsers see it, and singleuser puts the proxy's redirect fix on JUPYTER_CONFIG_PATH."""
+    state, _ = class_state
+    c = _configured(state)
+    assert c.Spawner.environment["GRADERS_PUBLIC_URL"] == "http://127.0.0.1:18000"
+    state.save_settings({"public_url": "https://hub.school.example"})
+    assert _configured(state).Spawner.environment["GRADERS_PUBLIC_URL"] == "https://hub.school.example"
+    from graders.services.proxy import JUPYTER_CONFIG_DIR, jupyter_environment
+
+    env = jupyter_environment(environ={"JUPYTER_CONFIG_PATH": "/opt/dsh/venv/etc/jupyter/instructor"})
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(JUPYTER_CONFIG_DIR),
+                                                            "/opt/dsh/venv/etc/jupyter/instructor"]
+    assert "undouble_location" in (JUPYTER_CONFIG_DIR / "jupyter_server_config.py").read_text()

@@ -41,7 +41,8 @@ def prepare(state: HubState, args) -> dict:
     state.ensure_layout()
     given = {"course": args.course, "home_base": args.home_base and str(args.home_base),
              "venv": args.hub_env and str(args.hub_env), "port": args.port, "hub_port": args.hub_port,
-             "proxy_api_port": args.proxy_api_port, "idle_timeout": args.idle_timeout}
+             "proxy_api_port": args.proxy_api_port, "idle_timeout": args.idle_timeout,
+             "public_url": getattr(args, "public_url", None)}
     defaults = {"course": DEFAULT_COURSE, "home_base": str(DEFAULT_HOME_BASE), "venv": str(DEFAULT_HUB_ENV),
                 "port": 8000, "hub_port": 8081, "proxy_api_port": 8001, "idle_timeout": 3600}
     current = state.load_settings()
@@ -252,6 +253,9 @@ def register(sub) -> None:
         p.add_argument("--home-base", type=Path, help=f"where homes are made ({DEFAULT_HOME_BASE})")
         p.add_argument("--hub-env", type=Path, help=f"made by hub/install.sh ({DEFAULT_HUB_ENV})")
         p.add_argument("--idle-timeout", type=int, default=None, help="seconds before an unused server stops (3600)")
+        p.add_argument("--public-url", default=None,
+                       help="the hub's address in learners' browsers, when a TLS proxy serves it elsewhere "
+                            "(https://hub.school.example); lab services are opened through it (http://127.0.0.1:PORT)")
 
     p = hs.add_parser("prepare", help="folders, settings and the instructor's course, without starting")
     common(p)
