@@ -7,6 +7,8 @@ lang      ?=
 port      ?= 8888
 # browser=no: do not try to open a browser window (a server, a test)
 browser   ?= yes
+# challenge=yes: goals and checks only, for learners who already program (challenge=no: back to the full lessons)
+challenge ?=
 workspace ?= workspace
 course    ?= digital-skills-day
 # pytest's parallel workers; CI machines have 2 cores
@@ -19,7 +21,7 @@ STAMP := $(VENV)/.installed
 
 start: install
 	@scripts/install-system-deps.sh || true
-	$(BIN)/graders start --course $(course) --workspace $(workspace) --port $(port) $(if $(lang),--lang $(lang)) $(if $(filter no,$(browser)),--no-browser)
+	$(BIN)/graders start --course $(course) --workspace $(workspace) --port $(port) $(if $(lang),--lang $(lang)) $(if $(filter no,$(browser)),--no-browser) $(if $(filter yes,$(challenge)),--challenge) $(if $(filter no,$(challenge)),--no-challenge)
 
 test: install hub-env
 	scripts/install-system-deps.sh --required
@@ -35,7 +37,7 @@ $(STAMP): pyproject.toml $(wildcard labs/*/install.sh)
 
 # Instructor: the nbgrader course directory for a class (lang=all for a mixed-language class).
 build: install
-	$(BIN)/graders build --course $(course) --out build/$(course) --lang $(or $(lang),en)
+	$(BIN)/graders build --course $(course) --out build/$(course) --lang $(or $(lang),en) $(if $(filter yes,$(challenge)),--challenge)
 
 # Organiser (as root): the class JupyterHub on http://127.0.0.1:$(hub_port)/ (hub/README.md). class=CSV adds people first.
 hub_port  ?= 8000

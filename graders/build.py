@@ -8,6 +8,12 @@ A lab's notebook source is a jupytext Markdown file (``labs/<lab>/notebooks/<nb>
   test cell calling ``lab.check(...)``, hidden parts between ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS``),
   ``readonly`` (locked code the learner runs but cannot change); no role means an ordinary example cell.
 
+A *challenge* build (``challenge=True``; ``graders build --challenge``, ``graders start --challenge``) is for learners
+who already program: the same notebooks, same grade ids, without the scaffolding. A markdown region or code cell with
+``challenge="skip"`` in its header is left out; a role-less code cell (a worked example) is left out unless it says
+``challenge="keep"``. Goals and checks (and setup / readonly / answer cells) always stay. The notebook's metadata
+says ``graders.challenge = true`` and a short note on top tells the learner where the full lesson is.
+
 Locked and graded cells hold language-neutral code only, and every language gets the same grade ids, so one
 gradebook grades a mixed-language class (nbgrader restores locked cells from the master copy and keeps the rest).
 A build for one language has only that language's prose; a build for ``all`` languages keeps every language, and
@@ -33,6 +39,7 @@ from .labdef import CourseDef, LabDef, LabDefinitionError, load_lab
 ROLES = {"setup", "answer", "check", "readonly", None}
 CODE_STUB = M_("core.build.code_stub", "# Write your code here, then run the cell (Shift+Enter).")
 TEXT_STUB = M_("core.build.text_stub", "Write your answer here.")
+CHALLENGE_NOTE = M_("core.build.challenge_note", "Challenge mode: goals and checks only; the full lesson is in the normal notebook.")
 HIDDEN_PLACEHOLDER = re.compile(r"\bhidden\s*=\s*HIDDEN\b")
 SETUP_CALL = re.compile(r"""Lab\(\s*(["'])(?P<lab>[\w-]+)\1\s*(?:,\s*lang\s*=\s*["'][\w-]*["']\s*)?"""
                         r"""(?:,\s*notebook\s*=\s*["'](?P<notebook>[\w.-]+)["']\s*)?\)""")
@@ -63,17 +70,36 @@ def set_setup_language(source: str, lang: str | None, notebook: str | None = Non
     return SETUP_CALL.sub(repl, source)
 
 
-def source_notebook(lab: LabDef, notebook: str, langs: list[str]) -> nbformat.NotebookNode:
-    """The nbgrader *source* notebook (with solutions and hidden tests) for the given languages."""
+def challenge_skips(md: dict, role: str | None, cell_type: str) -> bool:
+    """Whether a source cell (its jupytext header ``md``) is left out of a challenge build."""
+    mark = md.get("challenge")
+    if mark not in (None, "skip", "keep"):
+        raise BuildError(f"challenge={mark!r}: use challenge=\"skip\" or challenge=\"keep\"")
+    if mark == "skip":
+        if role in ("setup", "answer", "check", "readonly"):
+            raise BuildError(f"a {role!r} cell cannot be challenge=\"skip\" (the checks need it)")
+        return True
+    return cell_type == "code" and role is None and mark != "keep"
+
+
+def source_notebook(lab: LabDef, notebook: str, langs: list[str], challenge: bool = False) -> nbformat.NotebookNode:
+    """The nbgrader *source* notebook (with solutions and hidden tests) for the given languages; ``challenge``
+    leaves the scaffolding out (see the module's docstring), with the same grade ids."""
     path = lab.notebook_source(notebook)
     if not path.exists():
         raise BuildError(f"{path} is missing (listed in labs/{lab.id}/lab.toml)")
     nb = jupytext.read(path)
     single = langs[0] if len(langs) == 1 else None
-    cells, seen_ids, checked = about_cells(lab, notebook, langs), set(), set()
+    cells, seen_ids, checked = about_cells(lab, notebook, langs, challenge), set(), set()
     for index, cell in enumerate(nb.cells):
         md = dict(cell.metadata)
         where = f"{path.name}, cell {index + 1}"
+        if challenge:
+            try:
+                if challenge_skips(md, md.get("role"), cell.cell_type):
+                    continue
+            except BuildError as exc:
+                raise BuildError(f"{where}: {exc}") from None
         if cell.cell_type == "markdown":
             lang = md.get("lang")
             if lang is not None and lang not in LANGUAGES:
@@ -122,18 +148,22 @@ def source_notebook(lab: LabDef, notebook: str, langs: list[str]) -> nbformat.No
     out.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
         "language_info": {"name": "python"},
-        "graders": {"lab": lab.id, "notebook": notebook, "languages": list(langs)},
+        "graders": {"lab": lab.id, "notebook": notebook, "languages": list(langs), "challenge": challenge},
     }
     return out
 
 
-def about_cells(lab: LabDef, notebook: str, langs: list[str]) -> list[nbformat.NotebookNode]:
-    """The notebook's first cell, one per language: its time and the labs to do first, from lab.toml."""
+def about_cells(lab: LabDef, notebook: str, langs: list[str], challenge: bool = False) -> list[nbformat.NotebookNode]:
+    """The notebook's first cell, one per language: its time and the labs to do first, from lab.toml (and, in a
+    challenge build, what challenge mode leaves out)."""
     from .timing import header
 
     cells = []
     for lang in langs:
         text = header(lab, notebook, lang)
+        if challenge:
+            note = f"**{CHALLENGE_NOTE.render(lang)}**"
+            text = f"{note}\n>\n> {text}" if text else note
         if text:
             cell = nbformat.v4.new_markdown_cell(f"> {text}", metadata={"graders": {"lang": lang, "role": "about"}})
             cell.id = f"about-{lang}"
@@ -214,7 +244,7 @@ def run_nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.Compl
     return proc
 
 
-def write_course_dir(course: CourseDef, root: Path, lang: str) -> list[str]:
+def write_course_dir(course: CourseDef, root: Path, lang: str, challenge: bool = False) -> list[str]:
     """Write ``nbgrader_config.py`` and ``source/<lab>/`` for every lab of the course; returns the lab ids."""
     langs = list(LANGUAGES) if lang == "all" else [lang]
     if lang != "all" and lang not in LANGUAGES:
@@ -234,13 +264,14 @@ def write_course_dir(course: CourseDef, root: Path, lang: str) -> list[str]:
             shutil.copytree(lab.data_dir, src, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
         for notebook in lab.notebooks:
-            nbformat.write(source_notebook(lab, notebook, langs), src / f"{notebook}.ipynb")
+            nbformat.write(source_notebook(lab, notebook, langs, challenge), src / f"{notebook}.ipynb")
     return list(course.labs)
 
 
-def build_course(course: CourseDef, root: Path, lang: str, labs: list[str] | None = None) -> list[str]:
+def build_course(course: CourseDef, root: Path, lang: str, labs: list[str] | None = None,
+                 challenge: bool = False) -> list[str]:
     """Source tree + ``nbgrader generate_assignment`` for each lab: the release is ready in ``root/release``."""
-    lab_ids = write_course_dir(course, root, lang)
+    lab_ids = write_course_dir(course, root, lang, challenge)
     for lab_id in labs or lab_ids:
         if lab_id not in lab_ids:
             raise LabDefinitionError(f"Lab {lab_id!r} is not part of course {course.id!r}")

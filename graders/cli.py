@@ -19,7 +19,7 @@ def cmd_start(args) -> int:
     from .start import start
 
     return start(args.course, Path(args.workspace), args.lang, args.port, open_browser=not args.no_browser,
-                 services=not args.no_services)
+                 services=not args.no_services, challenge=args.challenge)
 
 
 def cmd_build(args) -> int:
@@ -28,8 +28,8 @@ def cmd_build(args) -> int:
 
     course = load_course(args.course)
     out = Path(args.out)
-    labs = build_course(course, out, args.lang, args.lab or None)
-    print(f"Built {', '.join(labs)} for course {course.id} ({args.lang}) in {out}")
+    labs = build_course(course, out, args.lang, args.lab or None, challenge=args.challenge)
+    print(f"Built {', '.join(labs)} for course {course.id} ({args.lang}{', challenge' if args.challenge else ''}) in {out}")
     print(f"  source:  {out / 'source'}\n  release: {out / 'release'}\n"
           f"  next:    cd {out} && nbgrader release_assignment <lab>   (or copy release/ to learners)")
     return 0
@@ -98,6 +98,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8888)
     s.add_argument("--no-browser", action="store_true")
     s.add_argument("--no-services", action="store_true", help="do not start the labs' local servers")
+    s.add_argument("--challenge", action=argparse.BooleanOptionalAction, default=None,
+                   help="challenge mode: goals and checks only, for learners who already program "
+                        "(default: what this workspace used last time)")
     s.set_defaults(func=cmd_start)
 
     b = sub.add_parser("build", help="(instructor) build the nbgrader course directory and release")
@@ -106,6 +109,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", default="en", choices=[*LANGUAGES, "all"],
                    help="one language, or all (a mixed class: learners' copies are cut to their language)")
     b.add_argument("--lab", action="append", help="only these labs (default: all labs of the course)")
+    b.add_argument("--challenge", action="store_true",
+                   help="challenge mode: goals and checks only (same grade ids; one gradebook takes both)")
     b.set_defaults(func=cmd_build)
 
     loc = sub.add_parser("localize", help="cut an all-language notebook down to one language")

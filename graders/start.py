@@ -101,16 +101,18 @@ def jupyter_command(workspace: Path, port: int, open_browser: bool, token: str) 
 
 
 def start(course_name: str, workspace: Path, lang: str | None, port: int, open_browser: bool = True,
-          services: bool = True) -> int:
+          services: bool = True, challenge: bool | None = None) -> int:
     course = load_course(course_name)
     workspace = Path(workspace).resolve()
     (workspace / MARKER).mkdir(parents=True, exist_ok=True)
     chosen = lang is not None
     # An explicit choice, then $GRADERS_LANG, then what this workspace's learner chose last time, then English.
     lang = resolve_language(lang or os.environ.get("GRADERS_LANG") or load_settings(workspace).get("lang"))
-    save_settings({"lang": lang, "course": course.id}, workspace)
+    # Challenge mode: an explicit choice, else what this workspace used last time (a mode switch never loses work).
+    challenge = bool(load_settings(workspace).get("challenge", False) if challenge is None else challenge)
+    save_settings({"lang": lang, "course": course.id, "challenge": challenge}, workspace)
     print(MSG_PREPARING.render(lang, course=course.title_in(lang), workspace=workspace), flush=True)
-    for line in sync(course, workspace, lang).lines(lang):
+    for line in sync(course, workspace, lang, challenge).lines(lang):
         print("  " + line, flush=True)
     from .services.proxy import jupyter_environment
 

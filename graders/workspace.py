@@ -3,6 +3,11 @@
 ``<workspace>/<lab>/`` holds the release notebooks and data of each lab. ``.graders/manifest.json`` remembers the
 digest of every file as we delivered it. On an update a file is replaced only if the learner never changed it;
 otherwise the new version goes beside it (``orientation.updated-1a2b3c4d.ipynb``) and the learner is told.
+
+Challenge mode (``sync(..., challenge=True)``) keeps the same file names, so a learner's notebook stays the one
+nbgrader collects; switching mode is an update like any other: a notebook the learner never changed is replaced by
+the other mode's, one they worked in stays and the other mode's version goes beside it. No work is lost, and the
+notebook's metadata (``graders.challenge``) says which mode a file is.
 """
 from __future__ import annotations
 
@@ -41,26 +46,27 @@ class SyncReport:
                 + [MSG_BESIDE.render(lang, path=p, new_path=n) for p, n in self.beside])
 
 
-def release_for(course: CourseDef, lang: str, cache: Path) -> Path:
+def release_for(course: CourseDef, lang: str, cache: Path, challenge: bool = False) -> Path:
     """The course's release tree in ``lang``, built with nbgrader, cached until a lab source changes."""
-    stamp = tree_digest(course.path, *(LABS_DIR / lab for lab in course.labs)) + lang
-    root = cache / lang
+    mode = f"{lang}-challenge" if challenge else lang
+    stamp = tree_digest(course.path, *(LABS_DIR / lab for lab in course.labs)) + mode
+    root = cache / mode
     stamp_file = root / ".build-stamp"
     if stamp_file.exists() and stamp_file.read_text() == stamp:
         return root / "release"
     if root.exists():
         shutil.rmtree(root)
-    build_course(course, root, lang)
+    build_course(course, root, lang, challenge=challenge)
     stamp_file.write_text(stamp)
     return root / "release"
 
 
-def sync(course: CourseDef, workspace: Path, lang: str) -> SyncReport:
+def sync(course: CourseDef, workspace: Path, lang: str, challenge: bool = False) -> SyncReport:
     """Bring the learner's workspace up to date with the course, never overwriting a file they changed."""
     workspace = Path(workspace)
     state = workspace / MARKER
     state.mkdir(parents=True, exist_ok=True)
-    release = release_for(course, lang, state / "build")
+    release = release_for(course, lang, state / "build", challenge)
     manifest_path = state / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
