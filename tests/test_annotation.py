@@ -546,7 +546,7 @@ def test_a_box_drawn_in_jupyterlab_lands_in_the_label_studio_file(tmp_path, arti
         drawn = boxes_saved()
         page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")                       # run the second cell: a typed box
-        page.get_by_text("Збережено рамок: 2").wait_for(timeout=60000)
+        page.get_by_text("Збережено 2 рамки").wait_for(timeout=60000)
         page.wait_for_timeout(500)
         page.screenshot(path=str(artifacts / "annotation-box-widget-jupyterlab.png"))
     except Exception:
