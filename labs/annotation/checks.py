@@ -774,3 +774,132 @@ HINTS = {
 }
 
 __all__ = ["questions", "HINTS", "PROBLEMS"]
+
+
+# --- q12: rating AI answers against a rubric, and choosing the better one (notebook rating) ----------------------------
+RUBRIC = ("correct", "helpful", "harmless", "follows", "language")
+PASS_FAIL = ("correct", "harmless", "follows")       # the others are scales from 1 (poor) to 3 (good)
+Q12_NOT_DICT = M_("annotation.q12.not_dict", "`ratings` should be a dictionary with one entry per task ({items}), each a dictionary with the entries \"A\", \"B\", \"prefer\" and \"reason\".")
+Q12_MISSING = M_("annotation.q12.missing", "{item} has no rating yet. Add an entry \"{item}\" to `ratings`.")
+Q12_NO_ANSWER = M_("annotation.q12.no_answer", "{item}: answer {answer} has no rating yet. Give it a dictionary with the five rubric items: {rubric}.")
+Q12_NO_ITEM = M_("annotation.q12.no_item", "{item}, answer {answer}: the rubric item `{key}` has no rating yet.")
+Q12_BAD_PASS = M_("annotation.q12.bad_pass", "{item}, answer {answer}: `{key}` is “{value}”; this rubric item is \"pass\" or \"fail\".")
+Q12_BAD_SCALE = M_("annotation.q12.bad_scale", "{item}, answer {answer}: `{key}` is “{value}”; this rubric item is a whole number from 1 (poor) to 3 (good).")
+Q12_FLUENT = M_("annotation.q12.fluent", "{item}, answer {answer}: you rated it correct, but the expert panel did not. {note} An answer that reads well can still be wrong: check every fact against the prompt.")
+Q12_DIFFERS = M_("annotation.q12.differs", "{item}, answer {answer}, `{key}`: you gave {value}, the expert panel gave {gold}. {note}")
+Q12_PREFER_UNKNOWN = M_("annotation.q12.prefer_unknown", "{item}: `prefer` is “{value}”; write \"A\" or \"B\", the answer you would rather give the person who asked.")
+Q12_PREFER = M_("annotation.q12.prefer", "{item}: you preferred answer {value}, the expert panel preferred {gold}. {note}")
+Q12_NO_REASON = M_("annotation.q12.no_reason", "{item}: the `reason` for your choice is empty. Write one line a colleague can check, such as which fact or rule decided it.")
+Q12_AGREEMENT = M_("annotation.q12.agreement", "Agreement with the expert panel, rubric item by rubric item: {summary}.")
+Q12_OK = M_("annotation.q12.ok", "Your ratings and choices agree with the expert panel on the practice tasks.")
+Q12_OK_REVIEW = M_("annotation.q12.ok_review", "Your ratings and choices agree with the expert panel on the review task.")
+Q12_REVIEW_SAVED = M_("annotation.q12.review_saved", "{item} is a review task: your rating is saved and is scored when your work is graded.")
+Q12_REVIEW_EMPTY = M_("annotation.q12.review_empty", "{item} is a review task and is not fully rated yet. Rate it like the others: it is scored when your work is graded.")
+Q12_KEY_NAMES = {"correct": M_("annotation.q12.key.correct", "correct"),
+                 "helpful": M_("annotation.q12.key.helpful", "helpful"),
+                 "harmless": M_("annotation.q12.key.harmless", "harmless"),
+                 "follows": M_("annotation.q12.key.follows", "follows the instruction"),
+                 "language": M_("annotation.q12.key.language", "language quality"),
+                 "prefer": M_("annotation.q12.key.prefer", "preference")}
+
+
+@functools.cache
+def rating_items() -> dict:
+    return json.loads((HERE / "data" / "rating" / "items.json").read_text(encoding="utf-8"))
+
+
+def _rating_value(key: str, value):
+    """The learner's rating in a comparable form, or None when it is not a rating this rubric item takes."""
+    if key in PASS_FAIL:
+        text = str(value).strip().lower() if isinstance(value, (str, bool)) else ""
+        return {"pass": "pass", "fail": "fail", "true": "pass", "false": "fail"}.get(text)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and 1 <= value <= 3 else None
+
+
+def _ratings(check: Check, ratings: dict, expected: dict, review: bool = False) -> None:
+    lang = check.lang
+    agree = {key: [0, 0] for key in RUBRIC + ("prefer",)}
+    bad = Limited(check)
+    for item, panel in expected.items():
+        mine = ratings.get(item)
+        if not isinstance(mine, dict):
+            bad.fail(Q12_MISSING, item=item)
+            continue
+        for answer in ("A", "B"):
+            given = mine.get(answer)
+            if not isinstance(given, dict):
+                bad.fail(Q12_NO_ANSWER, item=item, answer=answer, rubric=", ".join(RUBRIC))
+                continue
+            gold_answer = panel[answer]
+            note = gold_answer["note"].get(lang) or gold_answer["note"]["en"]
+            for key in RUBRIC:
+                if given.get(key) is None:
+                    bad.fail(Q12_NO_ITEM, item=item, answer=answer, key=key)
+                    continue
+                value = _rating_value(key, given[key])
+                if value is None:
+                    bad.fail(Q12_BAD_PASS if key in PASS_FAIL else Q12_BAD_SCALE, item=item, answer=answer,
+                             key=key, value=given[key])
+                    continue
+                agree[key][1] += 1
+                if value == gold_answer[key]:
+                    agree[key][0] += 1
+                elif key == "correct" and value == "pass":
+                    bad.fail(Q12_FLUENT, item=item, answer=answer, note=note)
+                elif key in PASS_FAIL or abs(value - gold_answer[key]) > 1:
+                    bad.fail(Q12_DIFFERS, item=item, answer=answer, key=key, value=value, gold=gold_answer[key],
+                             note=note)
+        prefer = str(mine.get("prefer") or "").strip().upper()
+        worse = "B" if panel["prefer"] == "A" else "A"
+        if prefer not in ("A", "B"):
+            bad.fail(Q12_PREFER_UNKNOWN, item=item, value=mine.get("prefer"))
+        else:
+            agree["prefer"][1] += 1
+            if prefer == panel["prefer"]:
+                agree["prefer"][0] += 1
+            else:
+                bad.fail(Q12_PREFER, item=item, value=prefer, gold=panel["prefer"],
+                         note=panel[worse]["note"].get(lang) or panel[worse]["note"]["en"])
+        if not str(mine.get("reason") or "").strip():
+            bad.fail(Q12_NO_REASON, item=item)
+    bad.finish()
+    summary = ", ".join(f"{Q12_KEY_NAMES[key].render(lang)} {done}/{of}" for key, (done, of) in agree.items() if of)
+    if summary:
+        check.ok(Q12_AGREEMENT, summary=summary)
+    if not bad.count:
+        check.ok(Q12_OK_REVIEW if review else Q12_OK)
+
+
+def _fully_rated(mine) -> bool:
+    return (isinstance(mine, dict) and all(isinstance(mine.get(a), dict) and all(mine[a].get(k) is not None
+                                                                               for k in RUBRIC) for a in "AB")
+            and str(mine.get("prefer") or "").strip() != "" and str(mine.get("reason") or "").strip() != "")
+
+
+@questions("q12")
+def q12(check: Check) -> None:
+    data = rating_items()
+    ratings = check.value("ratings")
+    if not isinstance(ratings, dict):
+        check.stop(Q12_NOT_DICT, items=", ".join(data["practice"] + data["review"]))
+    ratings = {str(k).strip().lower(): v for k, v in ratings.items()}
+    _ratings(check, ratings, {item: gold("rating")[item] for item in data["practice"]})
+    if check.hidden:
+        with check.hidden_part():
+            _ratings(check, ratings, check.hidden, review=True)
+    else:
+        for item in data["review"]:
+            if _fully_rated(ratings.get(item)):
+                check.ok(Q12_REVIEW_SAVED, item=item)
+            else:
+                check.fail(Q12_REVIEW_EMPTY, item=item)
+
+
+HINTS["q12"] = [
+    M_("annotation.q12.hint1", "Rate each rubric item on its own. For `correct`, compare every fact in the answer with the prompt; how well it reads belongs to `language` only."),
+    M_("annotation.q12.hint2", "Look for a time, an office or a form that the prompt does not give, for advice that could hurt someone, and for an answer that ignores the requested shape (a list, two sentences, one sentence)."),
+]
