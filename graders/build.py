@@ -94,12 +94,12 @@ def source_notebook(lab: LabDef, notebook: str, langs: list[str], challenge: boo
     for index, cell in enumerate(nb.cells):
         md = dict(cell.metadata)
         where = f"{path.name}, cell {index + 1}"
-        if challenge:
-            try:
-                if challenge_skips(md, md.get("role"), cell.cell_type):
-                    continue
-            except BuildError as exc:
-                raise BuildError(f"{where}: {exc}") from None
+        try:
+            skip = challenge_skips(md, md.get("role"), cell.cell_type)
+        except BuildError as exc:
+            raise BuildError(f"{where}: {exc}") from None
+        if skip and challenge:
+            continue
         if cell.cell_type == "markdown":
             lang = md.get("lang")
             if lang is not None and lang not in LANGUAGES:
@@ -107,6 +107,8 @@ def source_notebook(lab: LabDef, notebook: str, langs: list[str], challenge: boo
             if lang is not None and lang not in langs:
                 continue
             new = nbformat.v4.new_markdown_cell(cell.source, metadata={"graders": {"lang": lang}} if lang else {})
+            if skip:  # a normal build remembers what challenge mode leaves out (challenge_cut, the hub's fetch)
+                new.metadata.setdefault("graders", {})["challenge"] = "skip"
             new.id = f"md{index:03d}-{lang or 'all'}"
             cells.append(new)
             continue
@@ -137,6 +139,8 @@ def source_notebook(lab: LabDef, notebook: str, langs: list[str], challenge: boo
                                  "### BEGIN SOLUTION and ### END SOLUTION")
             meta["nbgrader"] = nbg
             meta["graders"] = {"role": role, "question": question}
+        if skip:
+            meta["graders"] = {"challenge": "skip"}
         new = nbformat.v4.new_code_cell(source, metadata=meta)
         new.id = meta.get("nbgrader", {}).get("grade_id") or f"code{index:03d}"
         cells.append(new)
@@ -211,6 +215,25 @@ def localize(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
         cells.append(cell)
     nb.cells = cells
     nb.metadata.setdefault("graders", {})["languages"] = [lang]
+    return nb
+
+
+def challenge_cut(nb: nbformat.NotebookNode, langs: list[str] | None = None) -> nbformat.NotebookNode:
+    """Turn a normal build (or a learner's fresh copy of one) into its challenge version: the cells a normal build
+    marked ``graders.challenge = "skip"`` go, the challenge note goes on top; grade ids stay. Idempotent."""
+    g = nb.metadata.setdefault("graders", {})
+    if g.get("challenge") is True:
+        return nb
+    langs = langs or g.get("languages") or [SOURCE_LANGUAGE]
+    cells = [c for c in nb.cells if c.get("metadata", {}).get("graders", {}).get("challenge") != "skip"]
+    notes = []
+    for lang in langs:
+        note = nbformat.v4.new_markdown_cell(f"> **{CHALLENGE_NOTE.render(lang)}**",
+                                             metadata={"graders": {"lang": lang, "role": "challenge-note"}})
+        note.id = f"challenge-{lang}"
+        notes.append(note)
+    nb.cells = notes + cells
+    g["challenge"] = True
     return nb
 
 

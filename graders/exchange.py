@@ -33,7 +33,7 @@ from nbgrader.exchange.default.submit import ExchangeSubmit
 from nbgrader.utils import ignore_patterns
 from traitlets import Unicode
 
-from .build import localize
+from .build import challenge_cut, localize
 from .i18n import LANGUAGES, normalize_language, resolve_language
 
 
@@ -43,13 +43,20 @@ def _files_under(path: Path) -> set[Path]:
     return {p for p in path.rglob("*") if p.is_file() or p.is_symlink()}
 
 
-def localize_file(path: Path, lang: str) -> bool:
-    """Cut one fetched notebook to ``lang`` in place; False (untouched) when it is not an all-language notebook."""
+def localize_file(path: Path, lang: str, challenge: bool = False) -> bool:
+    """Cut one fetched notebook to ``lang`` in place (and, for a learner in challenge mode, ``$GRADERS_CHALLENGE=1``
+    from the hub's class list, to its challenge version); False (untouched) when there was nothing to cut."""
     nb = nbformat.read(path, as_version=4)
-    langs = nb.metadata.get("graders", {}).get("languages")
-    if not langs or len(langs) < 2 or lang not in langs:
+    g = nb.metadata.get("graders", {})
+    langs = g.get("languages")
+    cut = bool(langs) and len(langs) > 1 and lang in langs
+    if cut:
+        localize(nb, lang)
+    if challenge and "lab" in g and g.get("challenge") is not True:
+        challenge_cut(nb)
+        cut = True
+    if not cut:
         return False
-    localize(nb, lang)
     tmp = path.with_name(f".{path.name}.localizing")
     nbformat.write(nb, tmp)
     os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
@@ -77,7 +84,7 @@ class LocalizedFetchAssignment(ExchangeFetchAssignment):
         for path in sorted(_files_under(Path(dest)) - before):
             if path.suffix == ".ipynb" and not path.is_symlink():
                 try:
-                    if localize_file(path, lang):
+                    if localize_file(path, lang, os.environ.get("GRADERS_CHALLENGE") == "1"):
                         self.log.info("Localized %s to %s", path, lang)
                 except Exception as exc:  # a notebook we cannot read stays as nbgrader copied it
                     self.log.warning("Could not localize %s: %s", path, exc)

@@ -210,3 +210,31 @@ def test_switching_mode_keeps_the_learners_work(tmp_path, monkeypatch):
     assert nbformat.read(other / "orientation" / "orientation.ipynb", as_version=4).metadata["graders"]["challenge"]
     ws.sync(OneLab, other, "en", challenge=False)
     assert not nbformat.read(other / "orientation" / "orientation.ipynb", as_version=4).metadata["graders"]["challenge"]
+
+
+def test_the_hub_fetch_cuts_a_challenge_learners_copy(tmp_path):
+    """The class list's challenge column reaches the spawner's environment; the fetch cuts the all-language copy
+    to the learner's language and to its challenge version, with the same grade ids as the normal build."""
+    from graders.exchange import localize_file
+    from graders.hub.roster import read_class_list
+
+    members, _, problems = read_class_list("username,name,lang,challenge\nken,Ken,ja,yes\nolena,Olena,uk,\n")
+    assert problems == [] and {m.username: m.challenge for m in members} == {"ken": True, "olena": False}
+    assert read_class_list("username,challenge\nken,maybe\n")[2], "a wrong challenge value must be reported"
+
+    lab = load_lab("orientation")
+    full = source_notebook(lab, "orientation", list(LANGUAGES))
+    for name, challenge in (("ken", True), ("olena", False)):
+        nbformat.write(full, tmp_path / f"{name}.ipynb")
+        assert localize_file(tmp_path / f"{name}.ipynb", "ja", challenge)
+    ken = nbformat.read(tmp_path / "ken.ipynb", as_version=4)
+    olena = nbformat.read(tmp_path / "olena.ipynb", as_version=4)
+    assert ken.metadata["graders"]["challenge"] is True and olena.metadata["graders"]["challenge"] is False
+    assert CHALLENGE_NOTE.render("ja") in _sources(ken) and CHALLENGE_NOTE.render("ja") not in _sources(olena)
+    built = localize(source_notebook(lab, "orientation", list(LANGUAGES), challenge=True), "ja")
+    assert [c.source for c in ken.cells if "nbgrader" not in c.metadata and c.cell_type == "code"] == \
+        [c.source for c in built.cells if "nbgrader" not in c.metadata and c.cell_type == "code"]
+    ids = lambda nb: [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]  # noqa: E731
+    assert ids(ken) == ids(olena) == ids(full)
+    assert len(_sources(ken)) < len(_sources(olena))
+    assert not localize_file(tmp_path / "ken.ipynb", "ja", True), "a copy already cut is left alone"

@@ -80,6 +80,10 @@ def configure(c, state_dir: str | os.PathLike | None = None) -> HubState:
         m = member(spawner)
         return m.lang if m else "en"
 
+    def challenge(spawner) -> str:
+        m = member(spawner)
+        return "1" if m and m.challenge else "0"
+
     def config_path(spawner) -> str:
         # The instructor's JupyterLab also reads etc/jupyter/instructor (Formgrader and course tools switched on).
         m = member(spawner)
@@ -88,6 +92,7 @@ def configure(c, state_dir: str | os.PathLike | None = None) -> HubState:
     c.Spawner.environment = {
         "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
         "GRADERS_LANG": language,
+        "GRADERS_CHALLENGE": challenge,   # the class list's challenge column: the fetch cuts notebooks to goals+checks
         "JUPYTER_CONFIG_PATH": config_path,
         "NBGRADER_EXCHANGE_ROOT": str(state.exchange),
         "NBGRADER_COURSE_ID": course,

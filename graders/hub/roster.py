@@ -16,7 +16,9 @@ A class list is a CSV file (UTF-8, comma or semicolon), one person a line::
 
 ``username`` is required (small letters, digits and ``-``, starting with a letter: it becomes a Unix user);
 ``lang`` is en, uk or ja (default: the course's language); ``role`` is learner (default) or instructor (exactly one
-per hub); ``password`` is optional: an empty one is made up and written to a slip for the organiser.
+per hub); ``password`` is optional: an empty one is made up and written to a slip for the organiser; an optional
+``challenge`` column (yes / no, default no) gives that learner challenge mode: the assignments they fetch hold goals
+and checks only (same grade ids; ``$GRADERS_CHALLENGE`` for :mod:`graders.exchange`).
 """
 from __future__ import annotations
 
@@ -73,6 +75,7 @@ class Member:
     name: str = ""
     lang: str = "en"
     role: str = "learner"
+    challenge: bool = False   # challenge mode: the fetched notebooks hold goals and checks only (issue 13)
 
     @property
     def is_instructor(self) -> bool:
@@ -216,7 +219,10 @@ COLUMN_ALIASES = {
     "lang": "lang", "language": "lang",
     "role": "role",
     "password": "password",
+    "challenge": "challenge", "mode": "challenge",
 }
+YES = {"yes", "y", "true", "1", "challenge", "так", "はい"}
+NO = {"", "no", "n", "false", "0", "normal", "ні", "いいえ"}
 
 
 def read_class_list(text: str, default_lang: str = "en") -> tuple[list[Member], dict[str, str], list[str]]:
@@ -236,7 +242,7 @@ def read_class_list(text: str, default_lang: str = "en") -> tuple[list[Member], 
                         + ", ".join(h.strip() for h in rows[0]) + ")."]
     unknown = [h.strip() for h, key in zip(rows[0], header) if key is None and h.strip()]
     if unknown:
-        problems.append(f"Unknown column(s) {', '.join(unknown)}: use username, name, lang, role, password.")
+        problems.append(f"Unknown column(s) {', '.join(unknown)}: use username, name, lang, role, password, challenge.")
     members: list[Member] = []
     passwords: dict[str, str] = {}
     seen: dict[str, int] = {}
@@ -269,7 +275,11 @@ def read_class_list(text: str, default_lang: str = "en") -> tuple[list[Member], 
             continue
         if password:
             passwords[username] = password
-        members.append(Member(username, values.get("name", ""), lang, role))
+        challenge_raw = values.get("challenge", "").lower()
+        if challenge_raw not in YES | NO:
+            problems.append(f"{where}: challenge {values.get('challenge')!r} is not yes or no.")
+            continue
+        members.append(Member(username, values.get("name", ""), lang, role, challenge_raw in YES))
     return members, passwords, problems
 
 
