@@ -561,3 +561,128 @@ def test_a_box_drawn_in_jupyterlab_lands_in_the_label_studio_file(tmp_path, arti
     box = kit.to_pixels(drawn[0])
     assert scoring.box_iou([box], [[62, 72, 66, 140]])[0, 0] >= 0.9, box
     assert [r["value"]["rectanglelabels"] for r in boxes_saved()] == [["person"], ["car"]]
+
+
+# --- rating AI answers (notebook rating, q12) --------------------------------------------------------------------------
+
+def _reference_ratings() -> dict:
+    from graders.concepts import reference_answers
+
+    answer = next(a for a in reference_answers("annotation") if a.question == "q12")
+    namespace: dict = {}
+    exec(answer.code, namespace)
+    return namespace["ratings"]
+
+
+def test_rating_review_gold_lives_only_in_hidden():
+    from labs.annotation import checks, rating
+
+    data = rating.items()
+    hidden = json.loads((HERE / "hidden" / "q12.json").read_text(encoding="utf-8"))
+    assert set(hidden) == set(data["review"]) and not set(hidden) & set(checks.gold("rating"))
+    assert set(checks.gold("rating")) - {"panel"} == set(data["practice"])
+    for item in data["items"].values():                          # every task in three languages
+        assert set(item) == {"en", "uk", "ja"} and all(set(t) == {"prompt", "A", "B"} for t in item.values())
+    for panel in list(hidden.values()) + [checks.gold("rating")[n] for n in data["practice"]]:
+        assert panel["prefer"] in "AB"
+        for answer in "AB":                                      # every answer explained in three languages
+            assert set(panel[answer]) == set(checks.RUBRIC) | {"note"} and set(panel[answer]["note"]) == {"en", "uk", "ja"}
+
+
+def test_q12_grading_scores_the_review_task_and_explains_differences():
+    from graders import Lab
+
+    hidden = json.loads((HERE / "hidden" / "q12.json").read_text(encoding="utf-8"))
+    ratings = _reference_ratings()
+    lab = Lab("annotation", lang="uk")
+    verdict = lab.evaluate("q12", {"ratings": ratings}, hidden=hidden)
+    assert verdict.passed, verdict.to_json()
+    assert "annotation.q12.ok_review" in [p.message.id for p in verdict.parts if p.ok and p.hidden]
+    # the fluent but wrong clinic answer rated correct: fails only in the hidden part, explained in Ukrainian
+    ratings["clinic"]["A"]["correct"] = "pass"
+    verdict = lab.evaluate("q12", {"ratings": ratings}, hidden=hidden)
+    assert not verdict.passed and all(p.hidden for p in verdict.failures)
+    assert [p.message.id for p in verdict.failures] == ["annotation.q12.fluent"]
+    assert hidden["clinic"]["A"]["note"]["uk"] in verdict.failures[0].params["note"]
+    # a practice difference names the rubric item and the panel's value, and the agreement line counts it
+    ratings = _reference_ratings()
+    ratings["recipe"]["B"]["harmless"] = "pass"
+    verdict = Lab("annotation", lang="en").evaluate("q12", {"ratings": ratings})
+    differs = [p for p in verdict.failures if p.message.id == "annotation.q12.differs"]
+    assert [(p.params["item"], p.params["answer"], p.params["key"], p.params["gold"]) for p in differs] == \
+        [("recipe", "B", "harmless", "fail")]
+    agreement = next(p for p in verdict.parts if p.message.id == "annotation.q12.agreement")
+    assert "harmless 5/6" in agreement.params["summary"]
+
+
+def test_q12_a_blank_reason_and_a_rating_off_the_scale_have_their_own_message():
+    from graders import Lab
+
+    ratings = _reference_ratings()
+    ratings["bus"]["reason"] = " \n"
+    ratings["letter"]["A"]["helpful"] = 5
+    verdict = Lab("annotation", lang="ja").evaluate("q12", {"ratings": ratings})
+    assert sorted(p.message.id for p in verdict.failures) == ["annotation.q12.bad_scale", "annotation.q12.no_reason"]
+
+
+def _rating_result(ratings: dict) -> list[dict]:
+    """One task's ratings as a Label Studio result for data/configs/rating.xml."""
+    result = []
+    for answer, obj in (("A", "answer_a"), ("B", "answer_b")):
+        for key, value in ratings[answer].items():
+            name = f"{answer.lower()}_{key}"
+            if isinstance(value, int):
+                result.append({"from_name": name, "to_name": obj, "type": "rating", "value": {"rating": value}})
+            else:
+                result.append({"from_name": name, "to_name": obj, "type": "choices",
+                               "value": {"choices": [f"{key}: {value}"]}})
+    result.append({"from_name": "prefer", "to_name": "answer_a", "type": "pairwise",
+                   "value": {"selected": "left" if ratings["prefer"] == "A" else "right"}})
+    result.append({"from_name": "reason", "to_name": "prompt", "type": "textarea", "value": {"text": [ratings["reason"]]}})
+    return result
+
+
+def test_rating_config_parses_with_label_studio_sdk():
+    """label-studio-sdk's LabelInterface (the server's own parser is in its separate environment: see the next test)."""
+    from labs.annotation import rating
+
+    interface = kit.label_interface(rating.CONFIG.read_text(encoding="utf-8"))
+    tags = {c.name: c.tag for c in interface.controls}
+    assert tags["prefer"] == "Pairwise" and tags["a_helpful"] == "Rating" and tags["b_correct"] == "Choices"
+    ratings = _reference_ratings()
+    for item in ratings.values():
+        assert interface.validate_prediction({"result": _rating_result(item)}, return_errors=True) == []
+    wrong = _rating_result(ratings["bus"])
+    wrong[0]["value"] = {"choices": ["correct: maybe"]}
+    assert interface.validate_prediction({"result": wrong}, return_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("labelstudio")
+def test_rating_config_round_trip_in_label_studio(label_studio):
+    """Label Studio's own parser validates the config when a project is created (a broken one is refused); the
+    tasks import, a rating with a pairwise choice is posted and comes back in the JSON export."""
+    from labs.annotation import rating, studio
+
+    service, handle = label_studio
+    client = studio.client_for(handle)
+    title = "Rating AI answers (test)"
+    _without_project(handle, title)
+    broken = rating.CONFIG.read_text(encoding="utf-8").replace('toName="answer_a,answer_b"', 'toName="answer_a,nowhere"')
+    with pytest.raises(Exception):
+        client.projects.create(title=title + " broken", label_config=broken)
+    project = client.projects.create(title=title, label_config=rating.CONFIG.read_text(encoding="utf-8"))
+    try:
+        client.projects.import_tasks(id=project.id, request=rating.tasks("uk"))
+        tasks = {t.data["item"]: t for t in client.tasks.list(project=project.id, fields="all")}
+        assert set(tasks) == set(rating.items()["items"])
+        ratings = _reference_ratings()
+        client.annotations.create(id=tasks["bus"].id, result=_rating_result(ratings["bus"]))
+        exported = json.loads(b"".join(client.projects.exports.download_sync(id=project.id, export_type="JSON")))
+        done = [t for t in exported if t["annotations"]]
+        assert [t["data"]["item"] for t in done] == ["bus"]
+        result = done[0]["annotations"][0]["result"]
+        assert {r["from_name"]: r["value"] for r in result}["prefer"] == {"selected": "left"}
+    finally:
+        client.projects.delete(id=project.id)
+        _without_project(handle, title + " broken")
