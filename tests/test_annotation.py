@@ -669,8 +669,11 @@ def test_rating_config_round_trip_in_label_studio(label_studio):
     title = "Rating AI answers (test)"
     _without_project(handle, title)
     broken = rating.CONFIG.read_text(encoding="utf-8").replace('toName="answer_a,answer_b"', 'toName="answer_a,nowhere"')
-    with pytest.raises(Exception):
+    from label_studio_sdk.core.api_error import ApiError
+
+    with pytest.raises(ApiError) as refused:
         client.projects.create(title=title + " broken", label_config=broken)
+    assert refused.value.status_code == 400 and "nowhere" in str(refused.value.body)
     project = client.projects.create(title=title, label_config=rating.CONFIG.read_text(encoding="utf-8"))
     try:
         client.projects.import_tasks(id=project.id, request=rating.tasks("uk"))
