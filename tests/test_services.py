@@ -104,3 +104,68 @@ def test_a_private_service_lives_in_this_process_and_is_shared_with_no_one(tmp_p
         assert connect("toy", tmp_path, module=toy_module, private=True).url == handle.url
     finally:
         registry._PRIVATE.pop("toy").stop()
+
+
+# --- a service answers only the Unix user it runs as (graders/services/owner.py) -----------------------------------
+
+def test_the_kernel_tells_who_owns_the_other_end_of_a_loopback_connection():
+    import socket
+
+    from graders.services.owner import connection_uid, owner_check_available
+
+    if not owner_check_available():
+        pytest.skip("no /proc/net/tcp here")
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::ffff:127.0.0.1")):
+            client = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                client.connect((host, port))
+                accepted, peer = server.accept()
+                with accepted:
+                    assert connection_uid((peer[0], peer[1]), ("127.0.0.1", port)) == os.geteuid()
+                    assert connection_uid((peer[0], peer[1] + 1), ("127.0.0.1", port)) is None
+            finally:
+                client.close()
+
+
+OTHER_USER = r'''
+import smtplib, sys, urllib.error, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+for url in sys.argv[2:]:
+    try:
+        print(url, opener.open(url, timeout=10).status)
+    except urllib.error.HTTPError as e:
+        print(url, e.code)
+try:
+    with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as s:
+        s.sendmail("intruder@example.com", ["keiri@example.com"], "Subject: planted\n\nx")
+    print("smtp", 250)
+except smtplib.SMTPException as e:
+    print("smtp", getattr(e, "smtp_code", "refused"))
+'''
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not sys.platform.startswith("linux"),
+                    reason="needs root (to be another user for a moment) and Linux")
+def test_another_unix_user_is_refused_and_the_owner_is_served(tmp_path, toy_module):
+    import smtplib
+    import subprocess
+
+    from graders.services.rpa_mail import RpaMailService
+
+    toy = __import__(toy_module).SERVICE().start()
+    mail = RpaMailService(data_dir=tmp_path / "mail").start()
+    try:
+        urls = [toy.url + "/", mail.url + "/", mail.url + "/messages/1"]
+        with smtplib.SMTP("127.0.0.1", mail.smtp_port, timeout=10) as s:   # the owner (this process's user)
+            s.sendmail("robot@example.com", ["keiri@example.com"], "Subject: report\n\nok")
+        assert [urllib.request.urlopen(u, timeout=5).status for u in urls] == [200, 200, 200]
+        probe = subprocess.run(["/usr/bin/python3", "-I", "-c", OTHER_USER, str(mail.smtp_port), *urls],
+                               user="nobody", capture_output=True, text=True, timeout=60)
+        answers = dict(line.rsplit(" ", 1) for line in probe.stdout.splitlines())
+        assert answers == {**{u: "403" for u in urls}, "smtp": "554"}, probe.stdout + probe.stderr
+        assert [m["message"]["subject"] for m in mail.messages()] == ["report"]
+    finally:
+        toy.stop()
+        mail.stop()

@@ -118,7 +118,8 @@ class Service:
 
 
 class ThreadService(Service):
-    """A WSGI app (Flask, moto's server ...) served by werkzeug in a daemon thread of this process."""
+    """A WSGI app (Flask, moto's server ...) served by werkzeug in a daemon thread of this process. It answers only
+    connections from the Unix user this process runs as (:mod:`graders.services.owner`)."""
 
     def make_app(self):
         raise NotImplementedError
@@ -130,10 +131,12 @@ class ThreadService(Service):
     def _start(self) -> None:
         from werkzeug.serving import make_server
 
+        from .owner import OwnerOnly
+
         # Unless a port was asked for, bind to one the system picks now: one chosen earlier (in __init__) could have
         # been taken meanwhile by another process starting next door.
         port = self.port if self._port_given else 0
-        self._server = make_server(self.host, port, self.make_app(), threaded=True,
+        self._server = make_server(self.host, port, OwnerOnly(self.make_app()), threaded=True,
                                    request_handler=self.request_handler())
         self.port = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-{self.port}",

@@ -34,6 +34,12 @@ QUIET = {  # everything that would call out to the internet, switched off
     "FRONTEND_SENTRY_DSN": "",
     "LOG_LEVEL": "WARNING",
 }
+PRIVATE = {
+    # Label Studio lets anyone who reaches it sign up, and every account sees every project (one organization):
+    # on a shared machine another learner could make an account in this learner's Label Studio. Only the preset
+    # account exists; an invitation link (which only that account can make) is the way in for anyone else.
+    "DISABLE_SIGNUP_WITHOUT_LINK": "true",
+}
 
 
 def label_studio_venv() -> Path:
@@ -136,6 +142,7 @@ class LabelStudioService(ProcessService):
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "DJANGO_"))}
         env.update(QUIET)
+        env.update(PRIVATE)
         env["HOME"] = str(self.data_dir)   # nothing of Label Studio's lands in the learner's home folder
         from .proxy import browser_url, public_origin
 

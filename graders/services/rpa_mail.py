@@ -3,6 +3,8 @@ mailbox to read them. Both listen on 127.0.0.1 only; nothing is ever delivered a
 
 ``url`` is the web mailbox (so the service has the same shape as every other); ``info()`` gives ``smtp_host`` and
 ``smtp_port`` for robots; :meth:`messages` gives the grader the received messages as ``email.message`` objects.
+Both answer only the Unix user the server runs as (:mod:`graders.services.owner`): the mailbox page answers 403,
+the SMTP server refuses ``MAIL FROM`` with 554, so the learner's own ``smtplib.SMTP(host, port)`` needs no login.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import threading
 from pathlib import Path
 
 from .base import LOOPBACK, ThreadService, free_port
+from .owner import same_user
 
 WORDS = {
     "en": {"title": "Mailbox", "empty": "No messages yet.", "from": "From", "to": "To", "subject": "Subject",
@@ -51,11 +54,31 @@ class MailStore:
                  "message": email.message_from_bytes(r[4], policy=email.policy.default)} for r in rows]
 
 
+NOT_YOURS = "554 5.7.1 This mail server belongs to another user of this computer"
+
+
 class _Handler:
-    def __init__(self, store: MailStore):
+    """Keeps every message; takes mail only from the Unix user this server runs as (``owner.py``: on a shared
+    machine another learner could otherwise fill this learner's mailbox)."""
+
+    def __init__(self, store: MailStore, port: int):
         self.store = store
+        self.port = port
+
+    def _yours(self, session) -> bool:
+        peer = session.peer if isinstance(session.peer, tuple) else None
+        return peer is not None and same_user((peer[0], int(peer[1])), (LOOPBACK, self.port))
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if not self._yours(session):
+            return NOT_YOURS
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if not self._yours(session):
+            return NOT_YOURS
         self.store.add(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
 
@@ -111,7 +134,7 @@ class RpaMailService(ThreadService):
     def _start(self) -> None:
         from aiosmtpd.controller import Controller
 
-        self._controller = Controller(_Handler(self.store), hostname=LOOPBACK, port=self.smtp_port,
+        self._controller = Controller(_Handler(self.store, self.smtp_port), hostname=LOOPBACK, port=self.smtp_port,
                                       server_hostname="mail.midori-bungu.example", ready_timeout=10)
         self._controller.start()
         super()._start()

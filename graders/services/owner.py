@@ -1,0 +1,89 @@
+"""A learner's lab services answer that learner only: every connection is checked for the Unix user it comes from.
+
+On a class hub many learners share one machine, and every lab service listens on a loopback port, which any local
+user can connect to. For a TCP connection over loopback both ends are sockets of this machine, and Linux tells who
+owns each one (``/proc/net/tcp``: the ``uid`` column of the client's socket, the same table ``ss -e`` and identd
+read). So a service can ask the kernel which user opened the connection and answer only its own user:
+
+* the learner's kernel, their robots and Chromium, their terminal and their JupyterLab's proxy (which is how their
+  browser reaches the services on a hub) all run as the learner: nothing to configure, no secret to pass around;
+* another learner's connection is refused: HTTP services answer ``403`` (:class:`OwnerOnly`), the mail server
+  greets with ``554`` and closes (``rpa_mail.py``).
+
+Where the kernel gives no such table (macOS, Windows: a laptop with one user), nothing is checked
+(:func:`owner_check_available`). Label Studio is a separate program (Django); it keeps its own login and token
+(``labelstudio.py``).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
+REFUSED = ("This lab service belongs to another user of this computer: only the person who started it can use it.\n"
+           "Open your own services through your own JupyterLab.\n")
+
+
+def owner_check_available() -> bool:
+    return sys.platform.startswith("linux") and TABLES[0].exists()
+
+
+def _word(chunk: bytes) -> str:
+    # /proc/net/tcp prints each 32-bit word of an address as the kernel holds it in memory (host byte order)
+    return "%08X" % int.from_bytes(chunk, sys.byteorder)
+
+
+def _hex_address(ip: str, port: int, v6: bool) -> str:
+    if v6:
+        packed = socket.inet_pton(socket.AF_INET6, ip if ":" in ip else "::ffff:" + ip)
+    else:
+        packed = socket.inet_aton(ip)
+    return "".join(_word(packed[i:i + 4]) for i in range(0, len(packed), 4)) + ":%04X" % port
+
+
+def connection_uid(client: tuple[str, int], server: tuple[str, int]) -> int | None:
+    """The uid owning the client end of the loopback TCP connection ``client`` -> ``server`` (None: not found)."""
+    for table in TABLES:
+        v6 = table.name.endswith("6")   # a dual-stack client socket shows there, as ::ffff:127.0.0.1
+        try:
+            local, remote = _hex_address(*client, v6=v6), _hex_address(*server, v6=v6)
+            lines = table.read_text().splitlines()[1:]
+        except (OSError, ValueError):
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[1] == local and fields[2] == remote and fields[9] != "0":
+                return int(fields[7])
+    return None
+
+
+def same_user(client: tuple[str, int], server: tuple[str, int]) -> bool:
+    """Does the connection come from the user this process runs as? (True where it cannot be told: see above.)"""
+    if not owner_check_available():
+        return True
+    return connection_uid(client, server) == os.geteuid()
+
+
+class OwnerOnly:
+    """WSGI middleware: requests over connections from another Unix user get ``403`` and reach nothing."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        try:
+            client = (environ["REMOTE_ADDR"], int(environ["REMOTE_PORT"]))
+            server = (environ.get("SERVER_NAME", "127.0.0.1"), int(environ["SERVER_PORT"]))
+            if not server[0][0].isdigit():
+                server = ("127.0.0.1", server[1])
+            allowed = same_user(client, server)
+        except (KeyError, ValueError):
+            allowed = not owner_check_available()
+        if allowed:
+            return self.app(environ, start_response)
+        body = REFUSED.encode("utf-8")
+        start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8"),
+                                         ("Content-Length", str(len(body))), ("Connection", "close")])
+        return [body]
