@@ -133,6 +133,18 @@ def test_check_calls_are_read_from_the_master_source():
     assert check_calls("print('no checks here')") == [] and check_calls("lab.check(") == []
 
 
+def test_the_kernel_runs_a_check_cell_without_its_hidden_block():
+    from graders.grade.preprocessors.sandboxedexecute import without_hidden_tests
+
+    master = ('lab.check("q4")\n### BEGIN HIDDEN TESTS\nlab.check("q4", hidden={"names": ["Олена"]})\n'
+              "### END HIDDEN TESTS\nprint('after')\n")
+    kernel = without_hidden_tests(master)
+    assert kernel == 'lab.check("q4")\nprint(\'after\')\n'
+    assert "Олена" not in kernel and "hidden" not in kernel
+    assert [c.question for c in check_calls(kernel)] == ["q4"]
+    assert without_hidden_tests('lab.check("q1")') == 'lab.check("q1")'
+
+
 def test_hidden_data_that_does_not_round_trip_fails_the_build(tmp_path):
     # JSON allows NaN; Python's repr of it (nan) is no literal: the grader used to read no hidden data at all and grade
     # without the hidden part. The build now refuses it, naming the file; the grader fails such a check itself.

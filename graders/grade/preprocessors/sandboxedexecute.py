@@ -43,6 +43,27 @@ SETUP_LANG = re.compile(r"""Lab\(\s*["'][\w-]+["']\s*,\s*lang\s*=\s*["']([\w-]+)
 NETWORK_MARK = re.compile(r"\[graders-sandbox:network\].*?Refused: (\S+)")
 
 
+def without_hidden_tests(source: str) -> str:
+    """A check cell as the learner's kernel runs it while graded: without its hidden-tests block.
+
+    The block (``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS``) holds ``lab.check("q3", hidden={...})``, the
+    grading-only data inlined. The grader reads that call from the master source and computes its verdict itself;
+    were the kernel to run it, a submission that replaced ``lab`` (or ``Lab.check``) would receive the hidden cases
+    and their answers, and could set its answer variables from them before the grader looks at them."""
+    if "### BEGIN HIDDEN TESTS" not in source:
+        return source
+    out, inside = [], False
+    for line in source.splitlines(keepends=True):
+        mark = line.strip()
+        if mark.startswith("### BEGIN HIDDEN TESTS"):
+            inside = True
+        elif mark.startswith("### END HIDDEN TESTS"):
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "".join(out)
+
+
 def notebook_language(nb) -> str:
     """The learner's language: the notebook's metadata, else the setup cell's ``Lab(..., lang=...)``, else en."""
     langs = nb.metadata.get("graders", {}).get("languages") or []
@@ -232,6 +253,9 @@ class SandboxedExecute(Execute):
         self.iopub_timeout = max(self.iopub_timeout, int(self.interrupt_grace))
         self._output_bytes[index] = 0
         started = time.monotonic()
+        master = cell.source
+        if nbutils.is_grade(cell):   # the kernel never gets the grading-only data (see without_hidden_tests)
+            cell.source = without_hidden_tests(master)
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -240,6 +264,8 @@ class SandboxedExecute(Execute):
         except CellTimeoutError:
             self._stop(index, reason(KERNEL_STUCK, cell=self._cell_name(index), seconds=self.timeout))
             return cell, resources
+        finally:
+            cell.source = master
         elapsed = time.monotonic() - started
         self._scan_outputs(cell, index, elapsed, budget)
         if self._stopped is None and nbutils.is_grade(cell) and cell.cell_type == "code":
@@ -350,7 +376,8 @@ class SandboxedExecute(Execute):
                 verdicts.append({"question": call.question, "passed": False, "error": repr(exc),
                                  "reason": reason(CHECK_ERROR, question=call.question, error=f"{type(exc).__name__}: {exc}")})
         self._verdicts[gid] = {"index": index, "verdicts": verdicts, "questions": [c.question for c in calls],
-                               "evidence": [self._evidence_kind(c.question) for c in calls]}
+                               "evidence": [self._evidence_kind(c.question) for c in calls],
+                               "hidden": [c.hidden is not None or c.error is not None for c in calls]}
 
     def _evidence_kind(self, question: str) -> str:
         return self._lab.checks.questions.evidence.get(question, "kernel")

@@ -95,7 +95,8 @@ class SealVerdicts(NbGraderPreprocessor):
         outputs, failed_texts = [], []
         zero = [r for r in reasons if KIND.get(r["id"]) not in INFO_ONLY]
         verdicts = sealed["verdicts"] + [None] * (len(sealed["questions"]) - len(sealed["verdicts"]))
-        for question, data, evidence in zip(sealed["questions"], verdicts, sealed["evidence"]):
+        hidden = sealed.get("hidden") or [False] * len(sealed["questions"])
+        for question, data, evidence, secret in zip(sealed["questions"], verdicts, sealed["evidence"], hidden):
             if data is None:
                 self._questions[question] = {"grade_id": gid, "evidence": evidence, "passed": False, "parts": [],
                                              "kernel_passed": shown.get(question), "reasons": list(reasons)}
@@ -115,7 +116,9 @@ class SealVerdicts(NbGraderPreprocessor):
                 if not verdict.passed:
                     failed_texts.append(" | ".join(p.message.render(self._lang, **p.params) for p in verdict.failures))
             note = None
-            if shown.get(question) is not None and shown.get(question) != bool(data.get("passed")):
+            if secret:   # the kernel never ran this call (its hidden data): nothing shown to compare with
+                pass
+            elif shown.get(question) is not None and shown.get(question) != bool(data.get("passed")):
                 note = reason(CHECK_DIFFERS, question=question)
             elif shown.get(question) is None and not errored and evidence != "outside":
                 # (outside-evidence checks are left to the grader while it grades: the kernel shows nothing)
