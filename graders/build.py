@@ -33,7 +33,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from .i18n import LANGUAGES, M_, SOURCE_LANGUAGE
+from .i18n import LANGUAGES, M_, SOURCE_LANGUAGE, reflow_prose
 from .labdef import CourseDef, LabDef, LabDefinitionError, load_lab
 
 ROLES = {"setup", "answer", "check", "readonly", None}
@@ -106,7 +106,7 @@ def source_notebook(lab: LabDef, notebook: str, langs: list[str], challenge: boo
                 raise BuildError(f"{where}: unknown language {lang!r}")
             if lang is not None and lang not in langs:
                 continue
-            new = nbformat.v4.new_markdown_cell(cell.source, metadata={"graders": {"lang": lang}} if lang else {})
+            new = nbformat.v4.new_markdown_cell(reflow_prose(cell.source, lang), metadata={"graders": {"lang": lang}} if lang else {})
             if skip:  # a normal build remembers what challenge mode leaves out (challenge_cut, the hub's fetch)
                 new.metadata.setdefault("graders", {})["challenge"] = "skip"
             new.id = f"md{index:03d}-{lang or 'all'}"

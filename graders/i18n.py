@@ -90,6 +90,30 @@ def plural_index(lang: str, number) -> int:
     return _plural_rule(lang)(abs(n))
 
 
+# Kana, kanji and the full-width punctuation of Japanese text (CJK symbols, kana, CJK ideographs, full-width forms).
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_SOFT_BREAK = re.compile(f"(?<=[{_CJK}])\n(?=[{_CJK}])")
+_FENCE = re.compile(r"^(```|~~~)", re.MULTILINE)
+
+
+def reflow_prose(markdown: str, lang: str) -> str:
+    """Markdown renders a line break inside a paragraph as a space, which Japanese text must not have
+    ("スキャナーや メール"): for ``ja``, join lines that break between two Japanese characters. Code blocks stay as
+    they are; other languages are returned unchanged."""
+    if lang != "ja":
+        return markdown
+    parts = _FENCE.split(markdown)
+    # split() keeps the fence markers: text, marker, code, marker, text ...; only text outside fences is joined
+    out, inside = [], False
+    for index, part in enumerate(parts):
+        if index % 2 == 1:
+            out.append(part)
+            inside = not inside
+            continue
+        out.append(part if inside else _CJK_SOFT_BREAK.sub("", part))
+    return "".join(out)
+
+
 def placeholders(text: str) -> set[str]:
     """The names of the ``{placeholders}`` in a str.format template."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
