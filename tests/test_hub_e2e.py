@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import time
+import urllib.error
 from pathlib import Path
 
 import nbformat
@@ -434,6 +435,190 @@ def test_learners_run_with_memory_and_process_limits(hub):
         procs = next(line for line in text.splitlines() if line.startswith("Max processes")).split()
         assert data[3:5] == [str(3 * 1024**3)] * 2, data
         assert procs[2:4] == ["768", "768"], procs
+
+
+# --- a learner's lab services are theirs alone (graders/services/owner.py) ----------------------------------------
+
+START_SERVICES = r'''
+import json, sys
+from pathlib import Path
+from graders.services import connect
+out = {}
+for name in sys.argv[2:]:
+    handle = connect(name, Path(sys.argv[1]))   # what the learner's kernel does (Lab(...) -> connect)
+    out[name] = {"url": handle.url, **handle.info}
+print(json.dumps(out))
+'''
+
+# Run as a learner with their own shell: every door of the given services, with what that learner knows.
+KNOCK = r'''
+import http.cookiejar, json, re, smtplib, sys, urllib.error, urllib.parse, urllib.request
+services, own = json.loads(sys.argv[1]), sys.argv[2] == "own"
+out = {}
+
+def http(key, url, data=None, headers={}, opener=None):
+    opener = opener or urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(urllib.request.Request(url, data=data, headers=headers), timeout=60) as r:
+            out[key] = r.status
+            return r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        out[key] = e.code
+    except OSError as e:
+        out[key] = type(e).__name__
+    return ""
+
+moto = services["moto"]
+import boto3
+from botocore.config import Config
+keys = ((moto["admin_access_key_id"], moto["admin_secret_access_key"]) if own
+        else ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"))
+try:
+    s3 = boto3.client("s3", endpoint_url=moto["url"], aws_access_key_id=keys[0], aws_secret_access_key=keys[1],
+                      region_name="ap-northeast-1", config=Config(retries={"max_attempts": 1}))
+    out["moto s3 list_buckets"] = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+except Exception as e:
+    out["moto s3 list_buckets"] = type(e).__name__ + ": " + str(e)[:80]
+http("moto /moto-api/data.json", moto["url"] + "/moto-api/data.json")
+http("moto /graders-lab/service-credentials", moto["url"] + "/graders-lab/service-credentials",
+     json.dumps({"role_arn": "arn:aws:iam::%s:role/x" % moto["account_id"]}).encode())
+if not own:   # the owner would wipe their own cloud
+    http("moto /moto-api/reset", moto["url"] + "/moto-api/reset", b"")
+    http("moto /moto-api/reset-auth", moto["url"] + "/moto-api/reset-auth", b'{"allowed_nr_unauthenticated_requests": 1000}')
+
+app = services["rpa_app"]
+jar = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor())
+for path in ("/login", "/orders", "/log"):
+    http("app " + path, app["url"] + path, opener=jar)
+form = {"username": app["user"], "password": app["password"]} if own else {"username": "robot", "password": "guess"}
+http("app POST /login", app["url"] + "/login", urllib.parse.urlencode(form).encode(), opener=jar)
+page = http("app /orders after login", app["url"] + "/orders", opener=jar)
+
+mail = services["rpa_mail"]
+http("mail /", mail["url"] + "/")
+http("mail /messages/1", mail["url"] + "/messages/1")
+try:
+    with smtplib.SMTP("127.0.0.1", int(mail["smtp_port"]), timeout=30) as smtp:
+        smtp.sendmail("robot@midori-bungu.example", ["keiri@midori-bungu.example"],
+                      "Subject: %s\n\nhello" % ("report" if own else "planted"))
+    out["mail SMTP"] = 250
+except smtplib.SMTPException as e:
+    out["mail SMTP"] = getattr(e, "smtp_code", type(e).__name__)
+
+ls = services.get("labelstudio")
+if ls:
+    auth = {"Authorization": "Token " + (ls["token"] if own else "0" * 40)}
+    body = http("labelstudio /api/projects", ls["url"] + "/api/projects", headers=auth)
+    out["labelstudio projects"] = [p["title"] for p in json.loads(body)["results"]] if body else []
+    if not own:   # sign up an account of one's own, then look at the projects
+        jar = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor())
+        signup = http("labelstudio /user/signup", ls["url"] + "/user/signup", opener=jar)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', signup)
+        if token:
+            http("labelstudio POST /user/signup", ls["url"] + "/user/signup", urllib.parse.urlencode(
+                {"csrfmiddlewaretoken": token.group(1), "email": "intruder@example.com", "password": "intruder-pw-1"}
+            ).encode(), headers={"Referer": ls["url"] + "/user/signup"}, opener=jar)
+        body = http("labelstudio /api/projects after sign-up", ls["url"] + "/api/projects", opener=jar)
+        out["labelstudio projects after sign-up"] = [p["title"] for p in json.loads(body)["results"]] if body.startswith("{") else []
+print(json.dumps(out))
+'''
+
+
+def _as(hub: LocalHub, user: str, script: str, *args: str, env: dict | None = None) -> str:
+    home = hub.home(user)
+    extra = [f"{k}={v}" for k, v in (env or {}).items()]
+    proc = subprocess.run(["runuser", "-u", user, "--", "env", f"HOME={home}", *extra,
+                           str(HUB_ENV / "bin" / "python"), "-c", script, *args],
+                          capture_output=True, text=True, timeout=400, cwd=home)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _browser_session(hub: LocalHub, person: Person):
+    """A cookie session logged in to the hub, as a browser has after the login page (no server started by it)."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    jar = http.cookiejar.CookieJar()
+    direct = urllib.request.ProxyHandler({})
+    login = urllib.request.build_opener(direct, urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    page = login.open(f"{hub.url}/hub/login", timeout=60).read().decode()
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+    try:
+        login.open(f"{hub.url}/hub/login?next=/hub/home", urllib.parse.urlencode(
+            {"_xsrf": xsrf, "username": person.username, "password": person.password}).encode(), timeout=60)
+    except urllib.error.HTTPError as e:
+        assert e.code == 302, e.code   # logged in: off to the next page
+    return urllib.request.build_opener(direct, urllib.request.HTTPCookieProcessor(jar))
+
+
+def _status(opener, url: str) -> int:
+    try:
+        with opener.open(url, timeout=120) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_a_learners_lab_services_are_theirs_alone(hub):
+    """Learner B, with a shell and a browser session of their own, tries every door of learner A's lab services:
+    moto (AWS calls, /moto-api/*, the lab's own route), the practice company, the mailbox (page and SMTP), Label
+    Studio (API, sign-up), and A's JupyterLab proxy. Everything is refused, and A's own use keeps working."""
+    import sys
+
+    a, b = hub.people[1].username, hub.people[2].username
+    _ensure_running(hub, [a])
+    names = ["moto", "rpa_app", "rpa_mail"]
+    env = {}
+    ls_venv = Path(sys.prefix + "-labelstudio")
+    runs = subprocess.run(["runuser", "-u", a, "--", str(ls_venv / "bin" / "python"), "-c", ""], capture_output=True)
+    if runs.returncode == 0:   # the hub has no Label Studio of its own: this checkout's, if a learner can run it
+        names.append("labelstudio")
+        env = {"GRADERS_LABEL_STUDIO": str(ls_venv / "bin" / "label-studio"),
+               "GRADERS_LABEL_STUDIO_TEMPLATE": str(ls_venv / "template")}
+    work = hub.home(a) / "services-check"
+    services = json.loads(_as(hub, a, START_SERVICES, str(work), *names, env=env))
+    try:
+        if "labelstudio" in services:
+            _as(hub, a, "import sys; from label_studio_sdk.client import LabelStudio; LabelStudio(base_url=sys.argv[1], "
+                "api_key=sys.argv[2]).projects.create(title='A private project', label_config='<View><Text name=\"t\" "
+                "value=\"$t\"/><Choices name=\"c\" toName=\"t\"><Choice value=\"x\"/></Choices></View>'); print('ok')",
+                services["labelstudio"]["url"], services["labelstudio"]["token"])
+        own = json.loads(_as(hub, a, KNOCK, json.dumps(services), "own"))
+        assert own["moto s3 list_buckets"] == [] and own["moto /moto-api/data.json"] == 200, own
+        assert own["moto /graders-lab/service-credentials"] == 404, own   # answered: there is no such role
+        assert own["app /login"] == 200 and own["app POST /login"] == 200 and own["app /orders after login"] == 200, own
+        assert own["mail /"] == 200 and own["mail SMTP"] == 250, own
+        if "labelstudio" in services:
+            assert own["labelstudio projects"] == ["A private project"], own
+
+        other = json.loads(_as(hub, b, KNOCK, json.dumps(services), "other"))
+        refused = {k: v for k, v in other.items() if not k.startswith(("moto s3", "labelstudio"))}
+        assert refused == {k: 554 if k == "mail SMTP" else 403 for k in refused}, other
+        assert "AccessDenied" in other["moto s3 list_buckets"] or "403" in other["moto s3 list_buckets"], other
+        if "labelstudio" in services:
+            assert other["labelstudio /api/projects"] == 401 and other["labelstudio projects"] == [], other
+            assert other["labelstudio projects after sign-up"] == [], other
+
+        again = json.loads(_as(hub, a, KNOCK, json.dumps(services), "own"))   # B changed nothing of A's
+        assert again["mail SMTP"] == 250 and again["moto /moto-api/data.json"] == 200, again
+        from graders.services.rpa_mail import MailStore
+        subjects = [m["message"]["subject"] for m in MailStore(work / ".graders" / "services" / "rpa_mail" / "mailbox.sqlite3").all()]
+        assert subjects == ["report", "report"], subjects
+
+        # the browser: through A's JupyterLab for A, a 403 for B's session asking for A's proxy
+        port = services["rpa_app"]["url"].rsplit(":", 1)[1]
+        url = f"{hub.url}/user/{a}/proxy/{port}/login"
+        assert _status(_browser_session(hub, hub.person(a)), url) == 200
+        assert _status(_browser_session(hub, hub.person(b)), url) == 403
+    finally:
+        _as(hub, a, "import sys; from pathlib import Path; from graders.services import stop_all; "
+            "print(stop_all(Path(sys.argv[1])))", str(work))
 
 
 def test_the_hub_stops_cleanly_and_its_people_are_removed(hub):

@@ -169,3 +169,47 @@ def test_another_unix_user_is_refused_and_the_owner_is_served(tmp_path, toy_modu
     finally:
         toy.stop()
         mail.stop()
+
+
+def test_nobody_can_sign_up_to_a_learners_label_studio(tmp_path):
+    """Label Studio lets anyone who reaches it sign up, and every account sees every project: on a shared machine
+    another learner could read this learner's projects. The lab's Label Studio has sign-up without invitation off."""
+    import http.cookiejar
+    import re
+    import sqlite3
+    import urllib.error
+    import urllib.parse
+
+    from graders.services.labelstudio import LabelStudioService, label_studio_command
+
+    try:
+        label_studio_command()
+    except ServiceError as exc:
+        pytest.skip(str(exc))
+    service = LabelStudioService(tmp_path / "ls").start()
+    try:
+        from label_studio_sdk.client import LabelStudio
+        LabelStudio(base_url=service.url, api_key=service.account["token"]).projects.create(
+            title="A private project", label_config='<View><Text name="t" value="$t"/>'
+            '<Choices name="c" toName="t"><Choice value="x"/></Choices></View>')
+        browser = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                              urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+        def get(path, data=None):
+            try:
+                with browser.open(urllib.request.Request(service.url + path, data=data,
+                                                         headers={"Referer": service.url + path}), timeout=60) as r:
+                    return r.status, r.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as e:
+                return e.code, ""
+
+        status, page = get("/user/signup")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, (status, page[:300])
+        get("/user/signup", urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), "email": "b@example.com",
+                                                     "password": "intruder-pw-1"}).encode())
+        assert get("/api/projects")[0] in (401, 403)
+        with sqlite3.connect(service.database) as db:
+            assert [r[0] for r in db.execute("SELECT email FROM htx_user")] == [service.account["username"]]
+    finally:
+        service.stop()
