@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
 
 from .checks import Verdict
 from .i18n import M_, Message
@@ -22,10 +23,33 @@ def _inline(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
 
 
+MORE_ALIKE = M_("core.render.more_alike", "… and {count} more like this one.", "… and {count} more like these.", count="count")
+# A robot that has not started yet fails the same way for every file: after this many lines of one kind, one line
+# counts the rest, so the learner sees what to fix instead of a wall of red. The verdict itself keeps every part.
+SHOWN_ALIKE = 3
+
+
 def lines(verdict: Verdict, lang: str) -> list[tuple[bool, str, bool]]:
-    """(ok, text, hidden) for every part, failures first so the learner reads what to fix before what is fine."""
+    """(ok, text, hidden) for every part, failures first so the learner reads what to fix before what is fine;
+    after ``SHOWN_ALIKE`` failures with the same message, the others of that kind are counted on one line."""
     ordered = sorted(verdict.parts, key=lambda p: p.ok)
-    return [(p.ok, p.message.render(lang, **p.params), p.hidden) for p in ordered]
+    kept, seen, left = [], Counter(), Counter()
+    for p in ordered:
+        kind = (p.message.id, p.hidden)
+        if not p.ok:
+            seen[kind] += 1
+            if seen[kind] > SHOWN_ALIKE:
+                left[kind] += 1
+                continue
+        kept.append(p)
+    last_of_kind = {(p.message.id, p.hidden): i for i, p in enumerate(kept) if not p.ok}
+    out = []
+    for i, p in enumerate(kept):
+        out.append((p.ok, p.message.render(lang, **p.params), p.hidden))
+        kind = (p.message.id, p.hidden)
+        if not p.ok and left[kind] and last_of_kind[kind] == i:
+            out.append((False, MORE_ALIKE.render(lang, count=left[kind]), p.hidden))
+    return out
 
 
 def title(verdict: Verdict, lang: str) -> str:

@@ -82,6 +82,27 @@ def test_learner_text_is_escaped_in_html(lab):
     assert "<script>" not in as_html(verdict, "en")
 
 
+def test_many_failures_of_one_kind_are_counted_not_listed():
+    """A robot that has not started fails once per file: three lines of a kind, then one line counting the rest,
+    in every language; other kinds of failure and what passed are all still shown; the JSON keeps every part."""
+    from graders.checks import Part, Verdict
+    from graders.render import lines
+    moved = M_("rpa.q4.not_moved", "Invoice {name} is still in inbox/.")
+    header = M_("rpa.q5.no_header", "invoices.csv has no header.")
+    parts = [Part(False, moved, {"name": f"f{i}.pdf"}) for i in range(12)] + [Part(False, header), Part(True, header)]
+    verdict = Verdict("rpa", "q4", parts)
+    shown = lines(verdict, "en")
+    assert [text for _, text, _ in shown][:4] == ["Invoice f0.pdf is still in inbox/.", "Invoice f1.pdf is still in inbox/.",
+                                                   "Invoice f2.pdf is still in inbox/.", "… and 9 more like these."]
+    assert len(shown) == 6 and shown[4][1] == "invoices.csv has no header." and shown[5][0] is True
+    assert "… і ще 9 схожих зауважень." in [t for _, t, _ in lines(verdict, "uk")]
+    assert "…ほかに同じ種類の指摘が 9 件あります。" in [t for _, t, _ in lines(verdict, "ja")]
+    one_more = Verdict("rpa", "q4", [Part(False, moved, {"name": f"f{i}.pdf"}) for i in range(4)])
+    assert lines(one_more, "en")[-1][1] == "… and 1 more like this one."
+    assert lines(Verdict("rpa", "q4", parts[:3]), "en")[-1][1] == "Invoice f2.pdf is still in inbox/."
+    assert len(verdict.to_json()["parts"]) == 14 and "To fix: 13 of 14" in as_html(verdict, "en")
+
+
 def test_mimebundle_has_html_text_and_json(lab):
     bundle = VerdictView(lab.evaluate("q1", {"city": "Tokyo"}), "ja")._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html", VERDICT_MIME}
