@@ -13,12 +13,12 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from .i18n import JUPYTERLAB_LOCALES, M_, resolve_language
 from .labdef import CourseDef, load_course, load_lab
 from .settings import MARKER, load_settings, save_settings
-from .workspace import sync
 
 MSG_PREPARING = M_("core.start.preparing", "Preparing your copy of the course “{course}” in {workspace} ...")
 MSG_OPEN = M_("core.start.open", "JupyterLab is starting. Open this address in your browser: {url}")
@@ -61,6 +61,9 @@ def jupyterlab_environment(workspace: Path, lang: str, language_chosen: bool) ->
         "GRADERS_WORKSPACE": str(workspace),
         "GRADERS_LANG": lang,
     })
+    from .desktop import environment as desktop_environment
+
+    env.update(desktop_environment(state / "desktop"))  # the Desktop launcher: Xfce + LibreOffice, in this language
     return env
 
 
@@ -72,9 +75,11 @@ def course_services(course: CourseDef) -> list[str]:
     return names
 
 
-def start_services(course: CourseDef, workspace: Path, lang: str) -> threading.Thread | None:
+def start_services(course: CourseDef, workspace: Path, lang: str, after=None) -> threading.Thread | None:
     """Start the course's services for this workspace in the background (a first Label Studio start takes half a
-    minute; JupyterLab need not wait for it), printing a line as each comes up. Notebooks reuse them."""
+    minute; JupyterLab need not wait for it), printing a line as each comes up. Notebooks reuse them.
+    ``after``: called first in the background (graders start waits for JupyterLab to answer, so the services do not
+    take the processor from JupyterLab's own start)."""
     from .services import connect
 
     names = course_services(course)
@@ -82,6 +87,8 @@ def start_services(course: CourseDef, workspace: Path, lang: str) -> threading.T
         return None
 
     def run() -> None:
+        if after is not None and not after():
+            return
         for name in names:
             try:
                 handle = connect(name, workspace)
@@ -100,8 +107,40 @@ def jupyter_command(workspace: Path, port: int, open_browser: bool, token: str) 
             f"--IdentityProvider.token={token}"] + (["--allow-root"] if os.geteuid() == 0 else [])
 
 
+def wait_until_ready(proc: subprocess.Popen, port: int, token: str) -> bool:
+    """Wait until JupyterLab answers on ``port`` (True), or its process ends (False)."""
+    import urllib.request
+
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token}"})
+    while proc.poll() is None:
+        try:
+            with urllib.request.urlopen(req, timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def open_when_ready(proc: subprocess.Popen, port: int, token: str) -> threading.Thread:
+    """Open the learner's browser on JupyterLab once the server answers (in the background)."""
+    import webbrowser
+
+    def run() -> None:
+        if wait_until_ready(proc, port, token):
+            webbrowser.open(f"http://127.0.0.1:{port}/lab?token={token}")
+
+    thread = threading.Thread(target=run, name="open-browser", daemon=True)
+    thread.start()
+    return thread
+
+
 def start(course_name: str, workspace: Path, lang: str | None, port: int, open_browser: bool = True,
           services: bool = True, challenge: bool | None = None) -> int:
+    """Set the workspace up and run JupyterLab until Ctrl+C (or SIGTERM).
+
+    JupyterLab starts first, in the background, and the course is brought up to date while it starts (it serves
+    the folder as it is; the address is printed only when the course is ready): the learner waits for the longer of
+    the two, not for both, one after the other."""
     course = load_course(course_name)
     workspace = Path(workspace).resolve()
     (workspace / MARKER).mkdir(parents=True, exist_ok=True)
@@ -112,29 +151,37 @@ def start(course_name: str, workspace: Path, lang: str | None, port: int, open_b
     challenge = bool(load_settings(workspace).get("challenge", False) if challenge is None else challenge)
     save_settings({"lang": lang, "course": course.id, "challenge": challenge}, workspace)
     print(MSG_PREPARING.render(lang, course=course.title_in(lang), workspace=workspace), flush=True)
-    for line in sync(course, workspace, lang, challenge).lines(lang):
-        print("  " + line, flush=True)
     from .services.proxy import jupyter_environment
 
     os.environ.update(jupyter_environment(f"http://127.0.0.1:{port}"))  # services are opened through JupyterLab
-    if services:
-        start_services(course, workspace, lang)
     env = jupyterlab_environment(workspace, lang, chosen)
     token = secrets.token_hex(16)  # only this learner, who sees this window, can open the server
-    print(MSG_OPEN.render(lang, url=f"http://127.0.0.1:{port}/lab?token={token}"), flush=True)
-    print(MSG_STOP.render(lang, workspace=workspace), flush=True)
-    proc = subprocess.Popen(jupyter_command(workspace, port, open_browser, token), env=env, cwd=workspace)
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)  # stopped by a service manager or a test: clean up as for Ctrl+C
+    # the browser opens once the course is ready (open_when_ready), not as soon as the server answers
+    proc = subprocess.Popen(jupyter_command(workspace, port, False, token), env=env, cwd=workspace)
     try:
+        from .workspace import sync  # nbformat and nbgrader's helpers: imported while JupyterLab starts
+
+        for line in sync(course, workspace, lang, challenge).lines(lang):
+            print("  " + line, flush=True)
+        if services:
+            start_services(course, workspace, lang, after=lambda: wait_until_ready(proc, port, token))
+        print(MSG_OPEN.render(lang, url=f"http://127.0.0.1:{port}/lab?token={token}"), flush=True)
+        print(MSG_STOP.render(lang, workspace=workspace), flush=True)
+        if open_browser:
+            open_when_ready(proc, port, token)
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         return proc.wait()
     finally:
+        if proc.poll() is None:  # the course could not be prepared (an error above): JupyterLab stops too
+            proc.terminate()
+            proc.wait()
         from .services import stop_all
 
         stop_all(workspace)  # the local servers this workspace started (kernels may have started more)

@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     from ..services.proxy import jupyter_environment
 
     os.environ.update(jupyter_environment())  # lab services through this JupyterLab's proxy (no doubled prefix)
+    from ..desktop import environment as desktop_environment
+
+    os.environ.update(desktop_environment(Path.home() / ".cache" / "digital-skills-labs" / "desktop"))
     cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser"), *argv]
     child = subprocess.Popen(cmd)
 

@@ -1,0 +1,211 @@
+"""The desktop in the browser (issue 18): JupyterLab's launcher entry /desktop/ (jupyter-remote-desktop-proxy) starts
+TigerVNC with Xfce through graders.desktop's session; LibreOffice Calc opens a workbook with a Japanese and a
+Cyrillic cell in the learner's language; when JupyterLab stops, nothing of the desktop keeps running.
+
+The screenshot goes to test-artifacts/desktop-calc-<lang>.png (look at it after a change)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from graders import desktop
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("desktop"),
+    pytest.mark.skipif(not desktop.available() or not shutil.which("soffice"),
+                       reason="the desktop's Debian packages (apt.txt) are not installed"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+JA, UK = "売上合計", "Загальна сума"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def procs_with(mark: str) -> list[tuple[int, str]]:
+    """(pid, command line) of the processes whose environment carries ``mark``."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if mark.encode() not in f.read():
+                    continue
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                    continue
+        except OSError:
+            continue
+        out.append((int(entry), cmd))
+    return out
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        pairs = [item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item]
+    return {k.decode(): v.decode(errors="replace") for k, v in pairs}
+
+
+def make_workbook(path: Path) -> None:
+    """A small .ods with a Japanese and a Cyrillic cell (made with openpyxl, converted by LibreOffice)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from graders.spreadsheet import convert
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sales"
+    ws["A1"], ws["B1"] = JA, 12800
+    ws["A2"], ws["B2"] = UK, 9600
+    for cell in ("A1", "A2", "B1", "B2"):
+        ws[cell].font = Font(size=20)
+    ws.column_dimensions["A"].width = 32
+    ws.column_dimensions["B"].width = 14
+    xlsx = path.with_suffix(".xlsx")
+    wb.save(xlsx)
+    convert(xlsx, "ods", path.parent)
+    xlsx.unlink()
+    assert path.exists()
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """JupyterLab as ``graders start`` runs it (its environment, its command), on 127.0.0.1, in Ukrainian."""
+    from graders.start import jupyter_command, jupyterlab_environment
+
+    workspace = tmp_path / "workspace"
+    (workspace / ".graders").mkdir(parents=True)
+    make_workbook(workspace / "prices.ods")
+    port, token, mark = free_port(), secrets.token_hex(8), f"DESKTOP_TEST_{secrets.token_hex(6)}"
+    env = jupyterlab_environment(workspace, "uk", True)
+    env[mark] = "1"
+    log = open(tmp_path / "jupyterlab.log", "wb")
+    proc = subprocess.Popen(jupyter_command(workspace, port, False, token), env=env, cwd=workspace,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "jupyterlab.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.3)
+    info = {"url": url, "token": token, "workspace": workspace, "mark": mark, "proc": proc, "tmp": tmp_path}
+    try:
+        yield info
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+        deadline = time.monotonic() + 15
+        while procs_with(mark) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        for pid, _ in procs_with(mark):   # never leave a desktop behind, even when the test failed
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def window_names(display: str, env: dict[str, str]) -> str:
+    return subprocess.run(["xwininfo", "-root", "-tree", "-display", display], capture_output=True, text=True,
+                          env=env, timeout=10).stdout
+
+
+def test_desktop_opens_calc_in_the_learners_language_and_closes_cleanly(jupyterlab, artifacts):
+    from playwright.sync_api import sync_playwright
+
+    mark, ws = jupyterlab["mark"], jupyterlab["workspace"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1680, "height": 1050})
+            # The launcher's Desktop card is the proxy's entry (served by jupyter-remote-desktop-proxy).
+            info = json.load(urllib.request.urlopen(
+                f"{jupyterlab['url']}/server-proxy/servers-info?token={jupyterlab['token']}", timeout=10))
+            entries = {s["name"]: s for s in info["server_processes"]}
+            assert entries["desktop-websockify"]["launcher_entry"]["path_info"] == "desktop", entries
+            page.goto(f"{jupyterlab['url']}/desktop/?token={jupyterlab['token']}")
+            # The desktop session: Xfce, our session supervisor, the workspace in the file manager.
+            session = wait_for(lambda: [pid for pid, cmd in procs_with(mark) if cmd.endswith("xfce4-session")],
+                               60, "xfce4-session on the VNC display")[0]
+            env = environ_of(session)
+            assert env["LANGUAGE"] == "uk" and env["GRADERS_DESKTOP"]
+            display = env["DISPLAY"]
+            wait_for(lambda: any("thunar" in cmd and str(ws) in cmd for _, cmd in procs_with(mark)), 20,
+                     "the file manager on the workspace")
+            # The learner double-clicks the workbook: Calc opens it on the desktop, with the desktop's settings.
+            calc = subprocess.Popen(["soffice", "--calc", str(ws / "prices.ods")], env=env, cwd=ws,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for(lambda: "prices.ods" in window_names(display, env), 90, "Calc's window with prices.ods")
+            xcu = desktop.learner_profile() / "user" / "registrymodifications.xcu"
+            text = xcu.read_text(encoding="utf-8")
+            assert re.search(r'"ShowTipOfTheDay".*?<value>false</value>', text)
+            assert re.search(r'"UILocale".*?<value>uk</value>', text)
+            names = window_names(display, env)
+            assert "LibreOffice Calc" in names, names
+            # Ukrainian UI: Calc's window has no Tip of the Day dialog; give it time to draw, then look.
+            time.sleep(6)
+            canvas = page.locator("canvas").first
+            canvas.wait_for(timeout=20000)
+            shot = artifacts / "desktop-calc-uk.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 20000
+            names = window_names(display, env)
+            assert "Tip of the Day" not in names and "Порада дня" not in names, names
+            assert calc.poll() is None or calc.returncode == 0
+        finally:
+            browser.close()
+    # Closing: stopping JupyterLab stops the VNC server, Xfce and every helper the desktop started.
+    proc = jupyterlab["proc"]
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+    left = []
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        left = [(pid, cmd) for pid, cmd in procs_with(mark)]
+        if not left:
+            break
+        time.sleep(0.3)
+    assert not left, f"the desktop left processes behind: {left}"
+    try:
+        calc.wait(5)
+    except subprocess.TimeoutExpired:
+        calc.kill()
