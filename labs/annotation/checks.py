@@ -19,7 +19,7 @@ from graders.checks import Check, Questions
 from graders.i18n import Domain
 
 from . import scoring
-from .sets import JOBS, PROBLEMS
+from .sets import JOBS, PRELABEL_JOBS, PROBLEMS
 
 M_ = Domain.beside(__file__)
 questions = Questions("annotation")
@@ -35,7 +35,11 @@ def gold(name: str) -> dict:
 
 @functools.cache
 def config(job: str) -> str:
-    return (HERE / "data" / JOBS[job].config).read_text(encoding="utf-8")
+    return (HERE / "data" / jobdef(job).config).read_text(encoding="utf-8")
+
+
+def jobdef(name: str):
+    return JOBS.get(name) or PRELABEL_JOBS[name]
 
 
 def workdir(check: Check) -> Path:
@@ -90,7 +94,7 @@ def load_results(check: Check, job_name: str, relative: str | None = None) -> di
     """{item: result regions} from the learner's file; stops with a kind message when there is nothing usable."""
     from .kit import item_key, latest_annotation, read_tasks
 
-    job = JOBS[job_name]
+    job = jobdef(job_name)
     relative = relative or job.file
     path = workdir(check) / relative
     if not path.exists():
@@ -902,4 +906,185 @@ def q12(check: Check) -> None:
 HINTS["q12"] = [
     M_("annotation.q12.hint1", "Rate each rubric item on its own. For `correct`, compare every fact in the answer with the prompt; how well it reads belongs to `language` only."),
     M_("annotation.q12.hint2", "Look for a time, an office or a form that the prompt does not give, for advice that could hurt someone, and for an answer that ignores the requested shape (a list, two sentences, one sentence)."),
+]
+
+
+# --- q13: correcting a model's pre-labels (notebook prelabels) ---------------------------------------------------------
+Q13_NO_FILE = M_("annotation.q13.no_file", "I can't find your corrections yet (annotations/prelabels.json, annotations/prelabel_texts.json). Accept, fix or delete the model's pre-labels on each item above (every change is saved by itself), then run this check again.")
+Q13_OPEN = M_("annotation.q13.open", "{item}: you have not reviewed the model's pre-labels yet. Check them, correct what is wrong, then accept the item.")
+Q13_UNCHANGED = M_("annotation.q13.unchanged", "{item}: you accepted the model's pre-labels exactly as they came, but the model made {count} mistake here. A pre-label is a suggestion: check every box or span against the guideline before you accept it.", "{item}: you accepted the model's pre-labels exactly as they came, but the model made {count} mistakes here. A pre-label is a suggestion: check every box or span against the guideline before you accept it.", count="count")
+Q13_MODEL_MISSED = M_("annotation.q13.model_missed", "{item}: the model missed the small {label} {where}, and it still has no box. Small, far-away objects are what models miss most: look for them and add a box.")
+Q13_MODEL_LOOSE = M_("annotation.q13.model_loose", "{item}: the model's box {region} around the {label} {where} is too loose, and it still is (IoU {iou}, its {edge} edge {px} px away). Move every edge in until it touches the {label}.")
+Q13_MODEL_WRONG_CLASS = M_("annotation.q13.model_wrong_class", "{item}: the model called the {gold} {where} a `{label}` (box {region}), and it is still `{label}`. Change its label to `{gold}`.")
+Q13_MODEL_FALSE = M_("annotation.q13.model_false", "{item}: the model's `{label}` box {region} {where} is around a picture on a poster, not a real person, and it is still there. Delete it.")
+Q13_MODEL_CUT_SHORT = M_("annotation.q13.model_cut_short", "{item}: the model cut the {label} “{words}” short to “{yours}”, and it is still short: {fix}.")
+Q13_MODEL_SPAN_LABEL = M_("annotation.q13.model_span_label", "{item}: the model marked “{words}” as {label}, and it still is; it is {gold}. {rule}")
+Q13_OFF = M_("annotation.q13.off", "{item}: the box around the {label} {where} is not tight (IoU {iou}): its {edge} edge is {px} px off. Every edge should touch the object.")
+Q13_WRONG_CLASS = M_("annotation.q13.wrong_class", "{item}: the object {where} is a `{gold}`, but its box says `{label}`.")
+Q13_MISSED = M_("annotation.q13.missed", "{item}: the {label} {where} has no box any more. The model's box for it was right: add it again.")
+Q13_EXTRA = M_("annotation.q13.extra", "{item}: the `{label}` box {where} is not around any person, car or bicycle (or one object has two boxes). Delete it.")
+Q13_SPAN_MISSING = M_("annotation.q13.span_missing", "{item}: “{words}” ({label}) is not marked any more.")
+Q13_SPAN_OFF = M_("annotation.q13.span_off", "{item}: “{yours}” is marked, but the {label} is “{words}”: {fix}.")
+Q13_SPAN_LABEL = M_("annotation.q13.span_label", "{item}: “{words}” is marked {label}, but it is {gold}. {rule}")
+Q13_SPAN_EXTRA = M_("annotation.q13.span_extra", "{item}: “{words}” is marked {label}, but it is not an entity. Unmark it.")
+Q13_FIXED = M_("annotation.q13.fixed", "You corrected {fixed} of the model's {count} mistake on these items.", "You corrected {fixed} of the model's {count} mistakes on these items.", count="count")
+Q13_OK = M_("annotation.q13.ok", "Every pre-label is checked: boxes tight with the right class (mean IoU {iou}), entity spans exact (F1 {f1}).")
+Q13_OK_REVIEW = M_("annotation.q13.ok_review", "The review items are corrected: every model mistake there is fixed.")
+Q13_REVIEW_SAVED = M_("annotation.q13.review_saved", "{item} is a review item: your corrections are saved and are scored when your work is graded.")
+Q13_REVIEW_OPEN = M_("annotation.q13.review_open", "{item} is a review item and you have not reviewed its pre-labels yet. Correct and accept it like the others: it is scored when your work is graded.")
+
+
+@functools.cache
+def predictions(job_name: str) -> dict[str, list[dict]]:
+    from .kit import item_key, read_tasks
+    path = HERE / "data" / ("prelabels/boxes.json" if job_name == "prelabels" else "prelabels/texts.json")
+    return {item_key(t): t["predictions"][0]["result"] for t in read_tasks(path)}
+
+
+def _unchanged(mine: list[dict], predicted: list[dict]) -> bool:
+    from .kit import _same_region
+    return len(mine) == len(predicted) and all(any(_same_region(m, p, 1e-3) for p in predicted) for m in mine)
+
+
+def _prelabel_boxes(check: Check, results: dict, expected: dict, bad: Limited, tally: list, ious: list) -> None:
+    from .kit import to_pixels
+
+    for item, g in expected.items():
+        if item not in results:
+            bad.fail(Q13_OPEN, item=item)
+            tally[1] += len(g["planted"])
+            continue
+        W, H = g["width"], g["height"]
+        mine = own(results[item], "label")
+        if g["planted"] and _unchanged(mine, predictions("prelabels").get(item, [])):
+            bad.fail(Q13_UNCHANGED, item=item, count=len(g["planted"]))
+        planted = {(p["kind"], p.get("object", p.get("negative"))): p for p in g["planted"]}
+        boxes = [(r["value"]["rectanglelabels"][0], to_pixels(r, (W, H))) for r in mine]
+        left = 0
+        for f in scoring.score_boxes(boxes, g):
+            ref = f.gold["box"] if f.gold and f.kind not in ("extra", "not_an_object") else f.box
+            j = g["objects"].index(f.gold) if f.gold in g["objects"] else (
+                g["negatives"].index(f.gold) if f.gold in g["negatives"] else None)
+            params = {"item": item, "where": where(check, ref, W, H), "iou": f"{f.iou:.2f}",
+                      "label": f.gold["label"] if f.gold and f.kind != "not_an_object" else f.label}
+            if f.edge:
+                params.update(edge=EDGES[f.edge[0]].render(check.lang), px=f"{abs(f.edge[1]):.0f}")
+            if f.kind == "tight":
+                ious.append(f.iou)
+            elif f.kind == "missed":
+                if ("missed", j) in planted:
+                    left += 1
+                    bad.fail(Q13_MODEL_MISSED, **params)
+                else:
+                    bad.fail(Q13_MISSED, **params)
+            elif f.kind == "wrong_class":
+                p = planted.get(("wrong_class", j))
+                if p and f.label == p["predicted"]:
+                    left += 1
+                    bad.fail(Q13_MODEL_WRONG_CLASS, **{**params, "gold": f.gold["label"], "label": f.label,
+                                                       "region": p["region"]})
+                else:
+                    bad.fail(Q13_WRONG_CLASS, **{**params, "gold": f.gold["label"], "label": f.label})
+            elif f.kind in ("loose", "cut", "shifted"):
+                p = planted.get(("loose", j))
+                if p and f.kind == "loose":
+                    left += 1
+                    bad.fail(Q13_MODEL_LOOSE, **params, region=p["region"])
+                else:
+                    bad.fail(Q13_OFF, **params)
+            elif f.kind == "not_an_object" and ("false_positive", j) in planted:
+                left += 1
+                bad.fail(Q13_MODEL_FALSE, **{**params, "label": f.label},
+                         region=planted[("false_positive", j)]["region"])
+            else:
+                bad.fail(Q13_EXTRA, **{**params, "label": f.label})
+        tally[0] += len(g["planted"]) - left
+        tally[1] += len(g["planted"])
+
+
+def _prelabel_spans(check: Check, results: dict, expected: dict, bad: Limited, tally: list,
+                    total: scoring.SpanScore) -> None:
+    from .kit import read_tasks
+
+    texts = {t["data"]["name"]: t["data"]["text"] for t in read_tasks(HERE / "data" / "prelabels" / "texts.json")}
+    for item, g in expected.items():
+        if item not in results:
+            bad.fail(Q13_OPEN, item=item)
+            tally[1] += len(g["planted"])
+            continue
+        text = texts[item]
+        mine = own(results[item], "entity")
+        if g["planted"] and _unchanged(mine, predictions("prelabel_texts").get(item, [])):
+            bad.fail(Q13_UNCHANGED, item=item, count=len(g["planted"]))
+        planted = {(p["kind"], p["span"]): p for p in g["planted"]}
+        spans = [{"start": r["value"]["start"], "end": r["value"]["end"], "label": r["value"]["labels"][0]}
+                 for r in mine]
+        score = scoring.score_spans(spans, g["spans"])
+        total.add(score)
+        left = 0
+        for f in score.findings:
+            j = g["spans"].index(f.gold) if f.gold else None
+            yours = text[f.span["start"]:f.span["end"]] if f.span else ""
+            if f.kind == "missing":
+                bad.fail(Q13_SPAN_MISSING, item=item, words=f.gold["text"], label=f.gold["label"])
+            elif f.kind == "misplaced":
+                fix = _fix(check, text, f.span, f.gold)
+                p = planted.get(("cut_short", j))
+                if p and yours == p["predicted"]:
+                    left += 1
+                    bad.fail(Q13_MODEL_CUT_SHORT, item=item, label=f.gold["label"], words=f.gold["text"],
+                             yours=yours, fix=fix)
+                else:
+                    bad.fail(Q13_SPAN_OFF, item=item, yours=yours, words=f.gold["text"], label=f.gold["label"],
+                             fix=fix)
+            elif f.kind == "wrong_label":
+                p = planted.get(("wrong_label", j))
+                message = Q13_MODEL_SPAN_LABEL if p and f.span["label"] == p["label"] else Q13_SPAN_LABEL
+                left += message is Q13_MODEL_SPAN_LABEL
+                bad.fail(message, item=item, words=f.gold["text"], label=f.span["label"], gold=f.gold["label"],
+                         rule=ENTITY_RULES[f.gold["label"]].render(check.lang))
+            elif f.kind == "extra":
+                bad.fail(Q13_SPAN_EXTRA, item=item, words=yours, label=f.span["label"])
+        tally[0] += len(g["planted"]) - left
+        tally[1] += len(g["planted"])
+
+
+def _prelabels(check: Check, boxes: dict, spans: dict, expected: dict, review: bool = False) -> None:
+    bad, tally, ious, total = Limited(check), [0, 0], [], scoring.SpanScore()
+    _prelabel_boxes(check, boxes, expected["images"], bad, tally, ious)
+    _prelabel_spans(check, spans, expected["texts"], bad, tally, total)
+    bad.finish()
+    if tally[0] < tally[1]:
+        check.fail(Q13_FIXED, fixed=tally[0], count=tally[1])
+    elif not bad.count:
+        if review:
+            check.ok(Q13_OK_REVIEW)
+        else:
+            check.ok(Q13_OK, iou=f"{sum(ious) / len(ious):.2f}" if ious else "-", f1=f"{total.f1:.2f}")
+
+
+@questions("q13", evidence="outside")
+def q13(check: Check) -> None:
+    files = {name: workdir(check) / PRELABEL_JOBS[name].file for name in PRELABEL_JOBS}
+    if not any(path.exists() for path in files.values()):
+        check.stop(Q13_NO_FILE)
+    loaded = {name: load_results(check, name) if path.exists() else {} for name, path in files.items()}
+    _prelabels(check, loaded["prelabels"], loaded["prelabel_texts"], gold("prelabels"))
+    if check.hidden:
+        with check.hidden_part():
+            _prelabels(check, loaded["prelabels"], loaded["prelabel_texts"], check.hidden, review=True)
+    else:
+        for name, results in loaded.items():
+            job = PRELABEL_JOBS[name]
+            for item in job.items:
+                if item not in job.practice:
+                    check.ok(Q13_REVIEW_SAVED, item=item) if item in results else check.fail(Q13_REVIEW_OPEN,
+                                                                                              item=item)
+
+
+HINTS["q13"] = [
+    M_("annotation.q13.hint1", "Treat every pre-label as a suggestion. For each box ask: is it a real person, car or bicycle, is the class right, does every edge touch? Then look for objects with no box. For each span: are both edges and the label right?"),
+    M_("annotation.q13.hint2", "Show each picture with boxes.show(..., grid=True) and each text with texts.show(...). Models miss small, far-away objects, draw boxes too big, mix up classes, take pictures on posters for people, and stop a name or a date too early."),
+    M_("annotation.q13.hint3", "A worked example on other data: if the model's box p9 around a dog reached 12 px too far right, boxes.fix(\"p9\", width=...) with the width reduced by 12 fixes it; boxes.fix(\"p9\", label=\"cat\") changes only its class; a span “New” that should be “New York” is texts.unmark(..., \"New\") and texts.mark(..., \"New York\", \"LOC\"). Accept each item when it is right."),
+    M_("annotation.q13.hint4", "The answer: prelabel_01.png: add the small person at x=550, y=148 (20 × 40) and fix p2 to x=250, y=244, width=220, height=128; prelabel_02.png: fix p5 to label \"bicycle\", delete p7; pl_en: unmark “Hoshino Care”, mark “Hoshino Care Services” as ORG; pl_uk: mark “Світанок” as ORG; pl_ja is right. Then accept each item, the review items too, after correcting them the same way."),
 ]

@@ -17,6 +17,7 @@ see ``studio.py``); the checks read the same file either way.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from graders.i18n import Domain, resolve_language
 
-from .sets import JOBS, JobDef, PROBLEMS
+from .sets import JOBS, PRELABEL_JOBS, JobDef, PROBLEMS
 
 M_ = Domain.beside(__file__)
 
@@ -50,7 +51,18 @@ POLY_HELP = M_("annotation.kit.poly_help", "Choose a label, then click the corne
 PREVIOUS = M_("annotation.kit.previous", "◀ Previous")
 NEXT = M_("annotation.kit.next", "Next ▶")
 NO_WIDGETS = M_("annotation.kit.no_widgets", "The drawing tool needs the packages ipywidgets and jupyter-bbox-widget, which are not installed here. Type your annotations with the commands shown above instead.")
+UNKNOWN_PRELABEL = M_("annotation.kit.unknown_prelabel", "There is no pre-label “{region}”. The model's boxes are called p1 to p{last}: boxes.show(...) writes each name on its box.")
+DELETED_PRELABEL = M_("annotation.kit.deleted_prelabel", "You deleted pre-label {region} already, so there is nothing to fix. If the object needs a box after all, add a new one with boxes.add(...).")
+SPEED_CORRECT = M_("annotation.kit.speed_correct", "Correcting the model's boxes: {per_box} seconds per box ({count} box, on the pictures you worked on in the drawing tool).", "Correcting the model's boxes: {per_box} seconds per box ({count} boxes, on the pictures you worked on in the drawing tool).", count="count")
+SPEED_DRAW = M_("annotation.kit.speed_draw", "Drawing boxes yourself in notebook 3: {per_box} seconds per box ({count} box).", "Drawing boxes yourself in notebook 3: {per_box} seconds per box ({count} boxes).", count="count")
+SPEED_FASTER = M_("annotation.kit.speed_faster", "Correcting was {factor} times as fast as drawing, per box.")
+SPEED_NOT_FASTER = M_("annotation.kit.speed_not_faster", "This time correcting was not faster than drawing (factor {factor}). Checking a good pre-label should take a few seconds: look, accept, move on.")
+SPEED_NONE = M_("annotation.kit.speed_none", "No times recorded yet. The drawing tool records how long you work on each picture, as Label Studio does; typed commands do not. Correct a picture in the drawing tool, then run this cell again.")
+SPEED_NO_DRAW = M_("annotation.kit.speed_no_draw", "Notebook 3 has no recorded drawing times, so there is nothing to compare with yet. They are recorded when you draw in the drawing tool.")
 CLASS_SAVED = M_("annotation.kit.class_saved", "{item}: {label} (saved)")
+
+
+IDLE = 120.0   # seconds: a longer pause between two changes in a widget counts as this much work
 
 
 class AnnotationError(ValueError):
@@ -157,6 +169,8 @@ class Job:
         self.results: dict[str, list[dict]] = {item: [] for item in self.job.items}
         self.listeners: list = []        # open widgets, told when typed commands change an item
         self.from_widget = False         # set while a widget itself writes (it needs no telling)
+        self.lead_times: dict[str, float] = {}   # seconds worked on an item in a widget (Label Studio's lead_time)
+        self.clock: dict[str, float] = {}        # when the widget showed the item, or saved it last
         self._load()
         label_interface(self.config)     # load label-studio-sdk now, so the first drawn box saves at once
 
@@ -176,6 +190,8 @@ class Job:
             annotation = latest_annotation(task)
             if key in self.results and annotation is not None:
                 self.results[key] = list(annotation.get("result") or [])
+                if isinstance(annotation.get("lead_time"), (int, float)):
+                    self.lead_times[key] = float(annotation["lead_time"])
 
     def task_data(self, item: str) -> dict:
         return {self.job.object_name: f"images/{item}"}
@@ -187,13 +203,28 @@ class Job:
             task = {"id": number, "data": self.task_data(item)}
             task["annotations"] = [{"id": number, "result": self.results[item], "was_cancelled": False,
                                     "ground_truth": False}]
+            if item in self.lead_times:
+                task["annotations"][0]["lead_time"] = round(self.lead_times[item], 1)
             out.append(task)
         return out
 
     def save(self) -> None:
         write_atomic(self.path, json.dumps(self.tasks(), ensure_ascii=False, indent=1) + "\n")
 
+    def start_clock(self, item: str) -> None:
+        """The widget shows ``item``: time spent on it counts from now (as Label Studio's lead_time does)."""
+        self.clock[item] = time.monotonic()
+
+    def _tick(self, item: str) -> None:
+        if item in self.clock:
+            now = time.monotonic()
+            # a pause longer than IDLE seconds is a break, not work: count at most IDLE of it
+            self.lead_times[item] = self.lead_times.get(item, 0.0) + min(now - self.clock[item], IDLE)
+            self.clock[item] = now
+
     def _saved(self, item: str | None = None) -> None:
+        if item is not None:
+            self._tick(item)
         self.save()
         if not self.from_widget and item is not None:
             for listener in list(self.listeners):
@@ -510,6 +541,168 @@ class ReviewSheet:
         return widgets.picture(self.root / "images" / item, boxes, numbered=False)
 
 
+# --- correcting a model's pre-labels (notebook prelabels) ---------------------------------------------------------
+
+class PreLabelled:
+    """A job whose items arrive with a model's predictions (Label Studio's ``predictions``), as a team imports them.
+
+    Until you accept or change an item, its pre-labels are only suggestions: the item has no annotation in your file
+    yet. ``accept(item)`` submits the item as it stands; every change submits it too."""
+
+    predictions_file: str
+
+    def _load_predictions(self) -> None:
+        self.predictions = {item_key(t): (t.get("predictions") or [{}])[0]
+                            for t in read_tasks(self.root / self.predictions_file)}
+        self.reviewed: set[str] = set()
+        if self.path.exists():
+            try:
+                self.reviewed = {item_key(t) for t in read_tasks(self.path) if latest_annotation(t) is not None}
+            except (ValueError, OSError):
+                pass
+        for item in self.job.items:
+            if item not in self.reviewed:
+                self.results[item] = copy.deepcopy((self.predictions.get(item) or {}).get("result") or [])
+
+    def tasks(self) -> list[dict]:
+        out = super().tasks()
+        for task, item in zip(out, self.job.items):
+            if item in self.predictions:
+                task["predictions"] = [self.predictions[item]]
+            if item not in self.reviewed:
+                del task["annotations"]
+        return out
+
+    def _saved(self, item: str | None = None) -> None:
+        if item is not None:
+            self.reviewed.add(item)
+        super()._saved(item)
+
+    def accept(self, item: str) -> None:
+        """Submit ``item`` as it stands now: the model's pre-labels with your corrections, if any."""
+        self._saved(self._item(item))
+
+    def predicted(self, item: str) -> list[dict]:
+        return list((self.predictions.get(self._item(item)) or {}).get("result") or [])
+
+
+class PrelabelBoxJob(PreLabelled, BoxJob):
+    """Boxes a model has proposed: ``fix("p2", x=.., y=.., width=.., height=..)``, ``fix("p5", label="car")``,
+    ``delete("p7")``, ``add(...)`` for an object the model missed, ``accept(item)``."""
+
+    job = PRELABEL_JOBS["prelabels"]
+    predictions_file = "prelabels/boxes.json"
+
+    def __init__(self, root=None, lang=None, *, quiet=False):
+        super().__init__(root, lang, quiet=quiet)
+        self._load_predictions()
+
+    def _find(self, region: str) -> tuple[str, dict | None]:
+        region = str(region)
+        for item in self.job.items:
+            for r in self._own(item):
+                if r.get("id") == region:
+                    return item, r
+        for item in self.job.items:          # a pre-label you deleted already: deleting it again changes nothing
+            if any(r.get("id") == region for r in self.predicted(item)):
+                return item, None
+        last = sum(len(self.predicted(i)) for i in self.job.items)
+        raise AnnotationError(UNKNOWN_PRELABEL.render(self.lang, region=region, last=last))
+
+    def fix(self, region: str, label: str | None = None, x: float | None = None, y: float | None = None,
+            width: float | None = None, height: float | None = None) -> None:
+        """Change pre-label ``region`` (its name as ``show`` gives it, e.g. "p2"): its label, its box, or both.
+        What you leave out stays as it is."""
+        item, old = self._find(region)
+        if old is None:
+            raise AnnotationError(DELETED_PRELABEL.render(self.lang, region=region))
+        bx, by, bw, bh = to_pixels(old, self.size(item))
+        new = self._box_region(item, self._label(label) if label is not None else old["value"]["rectanglelabels"][0],
+                               bx if x is None else x, by if y is None else y, bw if width is None else width,
+                               bh if height is None else height)
+        new["id"] = old["id"]
+        self.results[item] = [new if r is old else r for r in self.results[item]]
+        self._saved(item)
+
+    def delete(self, region: str) -> None:
+        """Delete pre-label ``region``: the model boxed something that is not a person, car or bicycle."""
+        item, old = self._find(region)
+        self.results[item] = [r for r in self.results[item] if r is not old]
+        self._saved(item)
+
+    def set_boxes(self, item: str, boxes: list[dict]) -> None:
+        """The widget's boxes; a box that is still there (or was moved, with none added or deleted) keeps its name."""
+        item = self._item(item)
+        old = self._own(item)
+        old_pixels = [(r["value"]["rectanglelabels"][0], [round(v) for v in to_pixels(r, self.size(item))])
+                      for r in old]
+        kept = [b for b in boxes if b.get("label") and b.get("width", 0) >= 1 and b.get("height", 0) >= 1]
+        new_results, used = [], set()
+        for index, b in enumerate(kept):
+            region = self._box_region(item, self._label(b["label"]), b["x"], b["y"], b["width"], b["height"])
+            key = (b["label"], [round(b["x"]), round(b["y"]), round(b["width"]), round(b["height"])])
+            same = [i for i, k in enumerate(old_pixels) if k == key and i not in used]
+            if not same and len(kept) == len(old) and index not in used:
+                same = [index]
+            if same:
+                used.add(same[0])
+                region["id"] = old[same[0]]["id"]
+            new_results.append(region)
+        self.results[item] = new_results
+        self._saved(item)
+
+    def show(self, item: str, grid: bool = False):
+        """The picture with the boxes as they stand now, each with its name (p1, p2 ... from the model; new ones
+        you added are called "new")."""
+        from . import widgets
+        item = self._item(item)
+        named = [(f"{r['id'] if str(r.get('id', '')).startswith('p') else 'new'} {r['value']['rectanglelabels'][0]}",
+                  to_pixels(r, self.size(item))) for r in self._own(item)]
+        return widgets.picture(self.image_path(item), named, numbered=False, grid=grid)
+
+    def speed(self) -> None:
+        """Your seconds per box when correcting (this job) and when drawing (notebook 3), from the times the drawing
+        tool records."""
+        correct_s, correct_n = _timed(self)
+        if not correct_n:
+            print(SPEED_NONE.render(self.lang))
+            return
+        print(SPEED_CORRECT.render(self.lang, per_box=f"{correct_s / correct_n:.1f}", count=correct_n))
+        try:
+            drawn = BoxJob(self.root, self.lang, quiet=True)
+        except (OSError, ValueError):
+            drawn = None
+        draw_s, draw_n = _timed(drawn) if drawn is not None else (0.0, 0)
+        if not draw_n:
+            print(SPEED_NO_DRAW.render(self.lang))
+            return
+        print(SPEED_DRAW.render(self.lang, per_box=f"{draw_s / draw_n:.1f}", count=draw_n))
+        factor = (draw_s / draw_n) / (correct_s / correct_n) if correct_s else 0.0
+        print((SPEED_FASTER if factor > 1 else SPEED_NOT_FASTER).render(self.lang, factor=f"{factor:.1f}"))
+
+
+def _timed(job) -> tuple[float, int]:
+    """Seconds recorded and boxes on the items that have a recorded time."""
+    items = [i for i in job.job.items if job.lead_times.get(i)]
+    return sum(job.lead_times[i] for i in items), sum(len(job._own(i)) for i in items)
+
+
+class PrelabelTextJob(PreLabelled, TextJob):
+    """Entities a model has proposed: ``mark`` the right span (a span with the same edges gets the new label),
+    ``unmark`` a wrong one, ``accept(item)``."""
+
+    job = PRELABEL_JOBS["prelabel_texts"]
+    predictions_file = "prelabels/texts.json"
+
+    def __init__(self, root=None, lang=None, *, quiet=False):
+        self.texts = {t["data"]["name"]: t["data"] for t in read_tasks(lab_root(root) / self.predictions_file)}
+        Job.__init__(self, root, lang, quiet=quiet)
+        self._load_predictions()
+
+    def task_data(self, item: str) -> dict:
+        return dict(self.texts[item])
+
+
 def delivery_file(root: str | Path | None = None) -> str:
     """What notebook 7 delivers: your own boxes (annotations/boxes.json) when you have drawn some, else the sample."""
     root = lab_root(root)
@@ -522,6 +715,6 @@ def delivery_file(root: str | Path | None = None) -> str:
     return "samples/boxes_sample.json"
 
 
-__all__ = ["PhotoJob", "BoxJob", "PolygonJob", "TextJob", "ReviewSheet", "AnnotationError", "to_pixels",
+__all__ = ["PhotoJob", "BoxJob", "PolygonJob", "TextJob", "ReviewSheet", "PrelabelBoxJob", "PrelabelTextJob", "AnnotationError", "to_pixels",
            "read_tasks", "latest_annotation", "item_key", "delivery_file"]
 

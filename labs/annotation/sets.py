@@ -66,3 +66,21 @@ JOBS = {
     "texts": JobDef("texts", "spans", tuple(ENTITY_LABELS), tuple(TEXT_PRACTICE + TEXT_REVIEW), tuple(TEXT_PRACTICE),
                     "configs/texts.xml", "annotations/texts.json", "Annotation lab: texts", extra=tuple(TOPICS)),
 }
+
+
+# --- correcting a model's pre-labels (notebook prelabels) -----------------------------------------------------------
+# Kept apart from JOBS (the jobs drawn from scratch): these items arrive with a model's predictions.
+PRELABEL_PRACTICE = ["prelabel_01.png", "prelabel_02.png"]
+PRELABEL_REVIEW = ["prelabel_03.png"]
+PRELABEL_TEXT_PRACTICE = ["pl_en", "pl_uk", "pl_ja"]
+PRELABEL_TEXT_REVIEW = ["pl_review"]
+
+PRELABEL_JOBS = {
+    "prelabels": JobDef("prelabels", "rectangles", tuple(BOX_LABELS), tuple(PRELABEL_PRACTICE + PRELABEL_REVIEW),
+                        tuple(PRELABEL_PRACTICE), "configs/boxes.xml", "annotations/prelabels.json",
+                        "Annotation lab: correcting pre-labelled boxes"),
+    "prelabel_texts": JobDef("prelabel_texts", "spans", tuple(ENTITY_LABELS),
+                             tuple(PRELABEL_TEXT_PRACTICE + PRELABEL_TEXT_REVIEW), tuple(PRELABEL_TEXT_PRACTICE),
+                             "configs/texts.xml", "annotations/prelabel_texts.json",
+                             "Annotation lab: correcting pre-labelled entities", extra=tuple(TOPICS)),
+}

@@ -127,6 +127,7 @@ def box_widget(job, start=None):
 
     def show_item(item):
         loading["on"] = True
+        job.start_clock(item)
         bbox.image = str(job.image_path(item))
         bbox.bboxes = [{"x": round(b[0]), "y": round(b[1]), "width": round(b[2]), "height": round(b[3]),
                         "label": label} for label, b in job.boxes(item)]
@@ -348,6 +349,7 @@ def polygon_widget(job, start=None):
 
     def show_item(item):
         loading["on"] = True
+        job.start_clock(item)
         poly.image_bytes = job.image_path(item).read_bytes()
         poly.polygons = [{"label": label, "points": [list(p) for p in pts]} for label, pts in job.polygons(item)]
         loading["on"] = False
