@@ -1,4 +1,5 @@
-"""Annotation lab figures: how long a check of one image set and one text set takes, and how long the local
+"""Annotation lab figures: how long a check of one image set, one text set and the pre-label batch takes (and the
+scoring of a 50-item batch), and how long the local
 Label Studio takes to come up (first start with migrations, start from the install-time template, restart).
 
     .venv/bin/python bench/annotation.py [--no-server] [--repeat N]
@@ -80,6 +81,42 @@ def checks(repeat: int) -> None:
          timed(lambda: lab.evaluate("q4", {}, hidden=hidden4, context=context), repeat))
     line("save one box (learner's tool writes the whole file)",
          timed(lambda: boxes.add("street_01.png", "car", 1, 1, 10, 10), repeat))
+    prelabels(work, lab, repeat)
+
+
+def prelabels(work: Path, lab, repeat: int) -> None:
+    """The prelabels notebook (q13): one graded check of its batch, and the scoring core on a 50-item batch."""
+    from labs.annotation import kit, scoring
+    from labs.annotation.solutions import make_prelabels
+
+    _, gold_images, _ = make_prelabels.pictures()
+    gold_texts, text_tasks = make_prelabels.texts()
+    started = time.perf_counter()
+    namespace = {"boxes": kit.PrelabelBoxJob(work, quiet=True), "texts": kit.PrelabelTextJob(work, quiet=True)}
+    print(f"{'open both pre-labelled jobs (predictions read)':<58} {1000 * (time.perf_counter() - started):8.1f} ms")
+    exec(make_prelabels.reference(gold_images, gold_texts), namespace)
+    hidden = json.loads((REPO / "labs" / "annotation" / "hidden" / "q13.json").read_text())
+    context = {"workdir": work}
+    assert lab.evaluate("q13", {}, hidden=hidden, context=context).passed
+    line("check the pre-label batch (q13: 3 pictures, 4 texts, graded)",
+         timed(lambda: lab.evaluate("q13", {}, hidden=hidden, context=context), repeat))
+    # a 50-item batch (25 pictures, 25 texts: the practice items repeated), scored with the model's predictions as
+    # the answer, so every planted error is found: the IoU matching and span scoring q13 runs, without file reading
+    pictures = [(g, [(r["value"]["rectanglelabels"][0], kit.to_pixels(r)) for r in t["predictions"][0]["result"]])
+                for t in kit.read_tasks(work / "prelabels" / "boxes.json")
+                for g in [gold_images[kit.item_key(t)]]]
+    texts = [(gold_texts[t["data"]["name"]]["spans"],
+              [{"start": r["value"]["start"], "end": r["value"]["end"], "label": r["value"]["labels"][0]}
+               for r in t["predictions"][0]["result"]]) for t in text_tasks]
+    batch_p = [pictures[i % len(pictures)] for i in range(25)]
+    batch_t = [texts[i % len(texts)] for i in range(25)]
+
+    def score_batch():
+        for g, boxes in batch_p:
+            scoring.score_boxes(boxes, g)
+        for gold, spans in batch_t:
+            scoring.score_spans(spans, gold)
+    line("score a 50-item batch (25 pictures, 25 texts)", timed(score_batch, repeat))
 
 
 def server() -> None:
