@@ -293,6 +293,37 @@ def test_tljh_gets_the_class_from_its_config_folder(tmp_path, monkeypatch):
     _check_class_config(c, "/opt/tljh/user/bin/python", "/opt/tljh/user")
 
 
+def test_tljh_and_kubernetes_learners_know_the_hubs_public_address(tmp_path, monkeypatch):
+    """Label Studio through a learner's JupyterLab needs the address browsers use (GRADERS_PUBLIC_URL): from the
+    class file, else JupyterHub.public_url, else the request that starts the server."""
+    def environment(c, handler=None):
+        spawner = _Spawner("olena")
+        spawner.environment = {}
+        spawner.handler = handler
+        c.Spawner.pre_spawn_hook(spawner)
+        return spawner.environment.get("GRADERS_PUBLIC_URL")
+
+    class_file = tmp_path / "digital-skills-class.json"
+    class_file.write_text(_exported(tmp_path, "--json", "--public-url", "https://hub.school.example/"), encoding="utf-8")
+    assert environment(_run_class_snippet(monkeypatch, class_file=class_file)) == "https://hub.school.example"
+
+    chart = yaml.safe_load(_exported(tmp_path, "--helm"))["custom"]["class"]
+    assert "public_url" not in chart
+    request = types.SimpleNamespace(request=types.SimpleNamespace(protocol="https", host="labs.example.org"))
+    c = _run_class_snippet(monkeypatch, chart_class=chart)
+    assert environment(c) is None                                    # nothing known: links stay relative
+    assert environment(c, request) == "https://labs.example.org"     # the browser's own address
+    c = Config()
+    c.JupyterHub.public_url = "https://jh.example.net"
+    namespace = {"c": c, "__name__": "__main__"}
+    exec(compile((DEPLOY / "class_config.py").read_text(), "class_config.py", "exec"), namespace)
+    assert environment(c, request) == "https://jh.example.net"
+
+    bad = subprocess.run([sys.executable, "-m", "graders", "hub", "export-class", str(tmp_path / "class.csv"),
+                          "--json", "--public-url", "hub.school.example"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "https://hub.school.example" in bad.stderr
+
+
 TLJH_KEYS = {  # the TLJH settings this project uses, as `tljh-config set KEY VALUE` takes them
     "user_environment.default_app": {"jupyterlab", "classic"},
     "limits.memory": str, "limits.cpu": int,

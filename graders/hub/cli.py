@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -208,12 +209,14 @@ def cmd_status(args) -> int:
     return 0
 
 
-def class_document(members, course: str, exchange: str, user_env: str | None) -> dict:
+def class_document(members, course: str, exchange: str, user_env: str | None, public_url: str | None = None) -> dict:
     """The class for hub/deploy/class_config.py (TLJH, Kubernetes): names, languages, roles; never passwords."""
     doc = {"course": course, "exchange": exchange,
            "users": {m.username: {"name": m.name, "lang": m.lang, "role": m.role} for m in members}}
     if user_env:
         doc["user_env"] = user_env
+    if public_url:
+        doc["public_url"] = public_url.rstrip("/")
     return doc
 
 
@@ -227,7 +230,11 @@ def cmd_export_class(args) -> int:
     if sum(m.is_instructor for m in members) > 1:
         print("A class has one instructor (one class, one grader).", file=sys.stderr)
         return 2
-    doc = class_document(members, args.course or DEFAULT_COURSE, args.exchange, args.user_env)
+    if args.public_url and not re.match(r"^https?://[^/\s]+/?$", args.public_url):
+        print("--public-url is the hub's address as browsers reach it, e.g. https://hub.school.example",
+              file=sys.stderr)
+        return 2
+    doc = class_document(members, args.course or DEFAULT_COURSE, args.exchange, args.user_env, args.public_url)
     if args.helm:
         import yaml
 
@@ -295,6 +302,8 @@ def register(sub) -> None:
     e.add_argument("--course", help=f"the course ({DEFAULT_COURSE})")
     e.add_argument("--exchange", default="/srv/nbgrader/exchange")
     e.add_argument("--user-env", help="the learners' environment (TLJH: /opt/tljh/user; the image: /srv/conda/envs/notebook)")
+    e.add_argument("--public-url", help="the hub's address in learners' browsers, e.g. https://hub.school.example "
+                                        "(default: the address each learner's browser used to start their server)")
     e.set_defaults(func=cmd_export_class)
 
     st = hs.add_parser("status", help="who is on the hub now")

@@ -61,6 +61,30 @@ c.Spawner.default_url = "/lab"
 c.Spawner.cmd = ["python" if ON_KUBERNETES else os.path.join(USER_ENV, "bin", "python"), "-m", "graders.hub.singleuser"]
 
 
+def _configured_public_url():
+    try:
+        return c.JupyterHub.get("public_url") or ""   # JupyterHub's own setting, if the deployment sets it
+    except AttributeError:
+        return ""
+
+
+# Where learners' browsers reach the hub (https://hub.school.example): the lab services opened through each
+# learner's JupyterLab need it (Label Studio accepts only its full public address). From the class file
+# (`graders hub export-class --public-url`), else JupyterHub.public_url, else the address of the request that starts
+# the server (what the browser used; JupyterHub reads X-Forwarded-Proto from TLJH's and the chart's proxies).
+PUBLIC_URL = (CLASS.get("public_url") or _configured_public_url()).rstrip("/")
+
+
+def public_url(spawner):
+    if PUBLIC_URL:
+        return PUBLIC_URL
+    request = getattr(getattr(spawner, "handler", None), "request", None)
+    host, protocol = getattr(request, "host", ""), getattr(request, "protocol", "")
+    if host and protocol in ("http", "https"):
+        return f"{protocol}://{host}"
+    return ""
+
+
 def class_environment(spawner):
     """Each person's language and course settings; the instructor's Formgrader and course tools."""
     person = PEOPLE.get(spawner.user.name, {})
@@ -70,6 +94,9 @@ def class_environment(spawner):
         "NBGRADER_COURSE_ID": COURSE,
         "GRADERS_HUB": "1",
     })
+    address = public_url(spawner)
+    if address:
+        spawner.environment["GRADERS_PUBLIC_URL"] = address
     if is_instructor(spawner.user.name):
         spawner.environment["JUPYTER_CONFIG_PATH"] = os.path.join(USER_ENV, "etc", "jupyter", "instructor")
 

@@ -11,7 +11,8 @@
 # 3. makes the nbgrader exchange /srv/nbgrader/exchange, applies config.yaml with tljh-config and reloads the hub.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
-CLASS_CSV="${1:?usage: hub/deploy/tljh/install.sh class.csv}"
+CLASS_CSV="${1:?usage: hub/deploy/tljh/install.sh class.csv [https://hub.school.example]}"
+PUBLIC_URL="${2:-}"   # the hub's address in browsers (optional: else the address each learner's browser used)
 TLJH=/opt/tljh
 
 [ "$(id -u)" = 0 ] || { echo "run as root (sudo)" >&2; exit 1; }
@@ -20,7 +21,7 @@ TLJH=/opt/tljh
 DSH_VENV="$TLJH/user" DSH_PREFIX="$TLJH/user" DSH_PROXY=0 "$REPO/hub/install.sh"
 
 "$TLJH/user/bin/python" -m graders hub export-class "$CLASS_CSV" --json --exchange /srv/nbgrader/exchange \
-    --user-env "$TLJH/user" > "$TLJH/config/digital-skills-class.json.tmp"
+    --user-env "$TLJH/user" ${PUBLIC_URL:+--public-url "$PUBLIC_URL"} > "$TLJH/config/digital-skills-class.json.tmp"
 mv "$TLJH/config/digital-skills-class.json.tmp" "$TLJH/config/digital-skills-class.json"
 chmod 600 "$TLJH/config/digital-skills-class.json"
 mkdir -p "$TLJH/config/jupyterhub_config.d"
