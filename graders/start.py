@@ -75,11 +75,12 @@ def course_services(course: CourseDef) -> list[str]:
     return names
 
 
-def start_services(course: CourseDef, workspace: Path, lang: str, after=None) -> threading.Thread | None:
+def start_services(course: CourseDef, workspace: Path, lang: str, after=None,
+                   stopping: threading.Event | None = None) -> threading.Thread | None:
     """Start the course's services for this workspace in the background (a first Label Studio start takes half a
     minute; JupyterLab need not wait for it), printing a line as each comes up. Notebooks reuse them.
     ``after``: called first in the background (graders start waits for JupyterLab to answer, so the services do not
-    take the processor from JupyterLab's own start)."""
+    take the processor from JupyterLab's own start). Once ``stopping`` is set, no further service is started."""
     from .services import connect
 
     names = course_services(course)
@@ -90,6 +91,8 @@ def start_services(course: CourseDef, workspace: Path, lang: str, after=None) ->
         if after is not None and not after():
             return
         for name in names:
+            if stopping is not None and stopping.is_set():
+                return
             try:
                 handle = connect(name, workspace)
                 print("  " + MSG_SERVICE_READY.render(lang, service=name, url=handle.url), flush=True)
@@ -163,13 +166,15 @@ def start(course_name: str, workspace: Path, lang: str | None, port: int, open_b
     signal.signal(signal.SIGTERM, on_term)  # stopped by a service manager or a test: clean up as for Ctrl+C
     # the browser opens once the course is ready (open_when_ready), not as soon as the server answers
     proc = subprocess.Popen(jupyter_command(workspace, port, False, token), env=env, cwd=workspace)
+    stopping, starting = threading.Event(), None
     try:
-        from .workspace import sync  # nbformat and nbgrader's helpers: imported while JupyterLab starts
+        from .workspace import sync  # (a new course version is built here, while JupyterLab starts)
 
         for line in sync(course, workspace, lang, challenge).lines(lang):
             print("  " + line, flush=True)
         if services:
-            start_services(course, workspace, lang, after=lambda: wait_until_ready(proc, port, token))
+            starting = start_services(course, workspace, lang, after=lambda: wait_until_ready(proc, port, token),
+                                      stopping=stopping)
         print(MSG_OPEN.render(lang, url=f"http://127.0.0.1:{port}/lab?token={token}"), flush=True)
         print(MSG_STOP.render(lang, workspace=workspace), flush=True)
         if open_browser:
@@ -184,4 +189,9 @@ def start(course_name: str, workspace: Path, lang: str | None, port: int, open_b
             proc.wait()
         from .services import stop_all
 
+        stopping.set()
         stop_all(workspace)  # the local servers this workspace started (kernels may have started more)
+        if starting is not None and starting.is_alive():
+            # a service still starting is not known to stop_all until it is up: let it come up, then stop it too
+            starting.join(timeout=90)
+            stop_all(workspace)

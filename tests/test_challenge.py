@@ -180,35 +180,37 @@ def test_challenge_and_normal_submissions_grade_in_one_gradebook(tmp_path):
 
 
 def test_switching_mode_keeps_the_learners_work(tmp_path, monkeypatch):
+    from graders import build
     from graders import workspace as ws
 
-    def fake_build(course, root, lang, labs=None, challenge=False):  # the real build is tested above; this is sync
-        nb = source_notebook(load_lab("orientation"), "orientation", [lang], challenge)
+    def fake_build(course, root, lang, labs=None, challenge=False, gradebook=True):  # the real build is tested
+        nb = source_notebook(load_lab("orientation"), "orientation", [lang], challenge)  # above; this is sync
         (root / "release" / "orientation").mkdir(parents=True)
         nbformat.write(nb, root / "release" / "orientation" / "orientation.ipynb")
         return ["orientation"]
 
-    monkeypatch.setattr(ws, "build_course", fake_build)
+    monkeypatch.setattr(build, "build_course", fake_build)
+    cache = tmp_path / "cache"  # this test's own build cache: the fake builds never reach another test
 
     class OneLab:
         id, labs, path = "digital-skills-day", ["orientation"], load_course("digital-skills-day").path
 
     workspace = tmp_path / "w"
-    ws.sync(OneLab, workspace, "en")
+    ws.sync(OneLab, workspace, "en", cache=cache)
     mine = workspace / "orientation" / "orientation.ipynb"
     nb = nbformat.read(mine, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("MY_OWN_WORK = 1"))
     nbformat.write(nb, mine)
-    report = ws.sync(OneLab, workspace, "en", challenge=True)
+    report = ws.sync(OneLab, workspace, "en", challenge=True, cache=cache)
     assert "MY_OWN_WORK" in mine.read_text(encoding="utf-8")  # untouched
     (rel, beside), = report.beside
     assert nbformat.read(workspace / beside, as_version=4).metadata["graders"]["challenge"] is True
     # an untouched notebook simply switches mode (and back)
     other = tmp_path / "v"
-    ws.sync(OneLab, other, "en")
-    ws.sync(OneLab, other, "en", challenge=True)
+    ws.sync(OneLab, other, "en", cache=cache)
+    ws.sync(OneLab, other, "en", challenge=True, cache=cache)
     assert nbformat.read(other / "orientation" / "orientation.ipynb", as_version=4).metadata["graders"]["challenge"]
-    ws.sync(OneLab, other, "en", challenge=False)
+    ws.sync(OneLab, other, "en", challenge=False, cache=cache)
     assert not nbformat.read(other / "orientation" / "orientation.ipynb", as_version=4).metadata["graders"]["challenge"]
 
 

@@ -67,3 +67,73 @@ def test_make_start_serves_the_course_and_stops_cleanly(tmp_path):
     left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert left == [], f"processes left behind: {left}"
     assert _status(port, token) is None
+
+
+# --- the build cache: a new learner copies the course built once per version, language and mode --------------------
+
+def _one_lab_course(tmp_path, labs=("orientation",)):
+    import dataclasses
+    import shutil
+
+    from graders.labdef import load_course
+
+    course_dir = tmp_path / "course"
+    shutil.copytree(load_course("digital-skills-day").path, course_dir)
+    return dataclasses.replace(load_course(course_dir), labs=list(labs))
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".graders" not in p.parts}
+
+
+def test_a_new_learner_gets_the_cached_build_and_a_changed_course_is_built_again(tmp_path, monkeypatch):
+    from graders import build
+    from graders.workspace import build_key, sync
+
+    course, cache = _one_lab_course(tmp_path), tmp_path / "cache"
+    first = sync(course, tmp_path / "anna", "uk", cache=cache)
+    assert "orientation/orientation.ipynb" in first.new
+    (built,) = [p for p in cache.iterdir() if not p.name.startswith(".")]   # one build, no half-built leftovers
+    assert built.name == build_key(course, "uk")
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the course was built again although nothing changed")
+
+    monkeypatch.setattr(build, "build_course", no_build)
+    sync(course, tmp_path / "bohdan", "uk", cache=cache)                    # the next learner: a copy
+    assert _files(tmp_path / "bohdan") == _files(tmp_path / "anna")
+    assert "Знайомство" in (tmp_path / "bohdan" / "orientation" / "orientation.ipynb").read_text(encoding="utf-8")
+    # the cache holds the course only: a learner's work never reaches the next learner
+    notebook = tmp_path / "anna" / "orientation" / "orientation.ipynb"
+    notebook.write_text(notebook.read_text(encoding="utf-8").replace("Знайомство", "MY-OWN-WORK"), encoding="utf-8")
+    sync(course, tmp_path / "anna", "uk", cache=cache)
+    sync(course, tmp_path / "chen", "uk", cache=cache)
+    assert "MY-OWN-WORK" not in (tmp_path / "chen" / "orientation" / "orientation.ipynb").read_text(encoding="utf-8")
+    assert not any(b"MY-OWN-WORK" in p.read_bytes() for p in cache.rglob("*") if p.is_file())
+
+    # another language, the challenge mode or a changed course source is another build
+    assert len({build_key(course, "uk"), build_key(course, "ja"), build_key(course, "uk", challenge=True)}) == 3
+    toml = course.path / "course.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# a new version of the course\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="built again"):
+        sync(course, tmp_path / "dana", "uk", cache=cache)
+    assert not any(p.name.startswith(".") for p in cache.iterdir()), "a failed build leaves no half-built folder"
+    monkeypatch.undo()
+    sync(course, tmp_path / "dana", "uk", cache=cache)
+    assert [p.name for p in cache.iterdir()] == [build_key(course, "uk")]  # the old version's build is gone
+
+
+def test_one_nbgrader_run_builds_the_same_release_as_one_run_per_lab(tmp_path):
+    """build_course runs ``nbgrader generate_assignment "*"`` once for the whole course; nbgrader, run lab by lab,
+    makes the same release (and --no-db, for a learner's copy, changes nothing in it)."""
+    from graders.build import build_course, run_nbgrader, write_course_dir
+
+    course = _one_lab_course(tmp_path, ("orientation", "bridge"))
+    build_course(course, tmp_path / "all", "ja", gradebook=False)
+    for lab_id in write_course_dir(course, tmp_path / "each", "ja"):
+        run_nbgrader(tmp_path / "each", "generate_assignment", lab_id, "--force")
+    assert (tmp_path / "each" / "gradebook.db").exists() and not (tmp_path / "all" / "gradebook.db").exists()
+    mine, nbgraders = _files(tmp_path / "all" / "release"), _files(tmp_path / "each" / "release")
+    assert {p.split("/")[0] for p in mine} == {"orientation", "bridge"}
+    assert mine == nbgraders
