@@ -100,6 +100,9 @@ def release_for(course: CourseDef, lang: str, cache: Path | None = None, challen
         build_course(course, tmp, lang, challenge=challenge, gradebook=False)
         for path in (tmp / "release").rglob("*.ipynb"):  # each learner's copy, as sync delivers it
             path.write_text(nbformat.writes(localize(nbformat.read(path, as_version=4), lang)), encoding="utf-8")
+        for item in tmp.iterdir():  # the release only: the source notebooks hold the solutions and hidden tests
+            if item.name != "release":
+                shutil.rmtree(item) if item.is_dir() else item.unlink()
         (tmp / ".complete").write_text(key)
         try:
             tmp.rename(root)

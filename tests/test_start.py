@@ -96,6 +96,9 @@ def test_a_new_learner_gets_the_cached_build_and_a_changed_course_is_built_again
     assert "orientation/orientation.ipynb" in first.new
     (built,) = [p for p in cache.iterdir() if not p.name.startswith(".")]   # one build, no half-built leftovers
     assert built.name == build_key(course, "uk")
+    assert [p.name for p in built.iterdir() if not p.name.startswith(".")] == ["release"]
+    assert not any(b"BEGIN SOLUTION" in p.read_bytes() or b"HIDDEN TESTS" in p.read_bytes()
+                   for p in built.rglob("*") if p.is_file()), "the cache holds no solution and no hidden test"
 
     def no_build(*args, **kwargs):
         raise AssertionError("the course was built again although nothing changed")

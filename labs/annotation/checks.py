@@ -1088,3 +1088,85 @@ HINTS["q13"] = [
     M_("annotation.q13.hint3", "A worked example on other data: if the model's box p9 around a dog reached 12 px too far right, boxes.fix(\"p9\", width=...) with the width reduced by 12 fixes it; boxes.fix(\"p9\", label=\"cat\") changes only its class; a span “New” that should be “New York” is texts.unmark(..., \"New\") and texts.mark(..., \"New York\", \"LOC\"). Accept each item when it is right."),
     M_("annotation.q13.hint4", "The answer: prelabel_01.png: add the small person at x=550, y=148 (20 × 40) and fix p2 to x=250, y=244, width=220, height=128; prelabel_02.png: fix p5 to label \"bicycle\", delete p7; pl_en: unmark “Hoshino Care”, mark “Hoshino Care Services” as ORG; pl_uk: mark “Світанок” as ORG; pl_ja is right. Then accept each item, the review items too, after correcting them the same way."),
 ]
+
+
+# --- q14: outlines delivered as COCO segmentation (notebook delivery) --------------------------------------------------
+Q14_NO_FILE = M_("annotation.q14.no_file", "I can't find delivery/coco_signs/result.json. Run the outline converter with the output folder \"delivery/coco_signs\".")
+Q14_NOT_COCO = M_("annotation.q14.not_coco", "pycocotools cannot load delivery/coco_signs/result.json ({error}). Make it with the converter's convert_to_coco, not by hand.")
+Q14_NO_SEGMENTATION = M_("annotation.q14.no_segmentation", "The COCO file has {count} annotation without a `segmentation`: it holds a box only, so the outline is lost. Convert {source} with the converter made from configs/polygons.xml: it writes each outline's points into `segmentation`.", "The COCO file has {count} annotations without a `segmentation`: they hold boxes only, so the outlines are lost. Convert {source} with the converter made from configs/polygons.xml: it writes each outline's points into `segmentation`.", count="count")
+Q14_COUNT = M_("annotation.q14.count", "The COCO file has {count} outline, but {source} has {expected}. Convert again from {source}.", "The COCO file has {count} outlines, but {source} has {expected}. Convert again from {source}.", count="count")
+Q14_CATEGORY = M_("annotation.q14.category", "The COCO file's classes are {got}, but the outlines use {expected}.")
+Q14_MASK = M_("annotation.q14.mask", "{item}: the `{label}` outline in the COCO file does not match {source} (mask IoU {iou}; 0.95 or more expected). Convert again from {source} instead of changing points by hand.")
+Q14_OK = M_("annotation.q14.ok", "pycocotools loads delivery/coco_signs/result.json: {count} outline with its segmentation, and its mask matches {source} (mask IoU {iou} or more).", "pycocotools loads delivery/coco_signs/result.json: {count} outlines with their segmentation, and every mask matches {source} (mask IoU {iou} or more).", count="count")
+MASK_SAME_IOU = 0.95
+
+
+def _coco(check: Check, path: Path, not_coco):
+    import contextlib
+    import io
+
+    try:
+        from pycocotools.coco import COCO
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco = COCO(str(path))
+        categories = {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())}
+        for a in coco.loadAnns(coco.getAnnIds()):
+            if a["category_id"] not in categories or a["image_id"] not in coco.imgs:
+                raise ValueError(f"annotation {a.get('id')} names an unknown image or class")
+    except Exception as exc:  # a file pycocotools cannot read, whatever the reason
+        check.stop(not_coco, error=f"{type(exc).__name__}: {exc}")
+    return coco, categories
+
+
+@questions("q14", evidence="outside")
+def q14(check: Check) -> None:
+    from pycocotools import mask as mask_utils
+
+    from .kit import delivery_file, item_key, latest_annotation, read_tasks
+
+    path = workdir(check) / "delivery" / "coco_signs" / "result.json"
+    if not path.exists():
+        check.stop(Q14_NO_FILE)
+    coco, categories = _coco(check, path, Q14_NOT_COCO)
+    annotations = coco.loadAnns(coco.getAnnIds())
+    source = delivery_file(workdir(check), "polygons")
+    flat = [a for a in annotations if not (isinstance(a.get("segmentation"), (list, dict)) and a["segmentation"])]
+    if flat:
+        check.stop(Q14_NO_SEGMENTATION, count=len(flat), source=source)
+    outlines: dict[str, list[tuple[str, dict]]] = {}
+    for task in read_tasks(workdir(check) / source):
+        regions = [r for r in (latest_annotation(task) or {}).get("result", []) if r.get("type") == "polygonlabels"]
+        if regions:
+            W, H = regions[0]["original_width"], regions[0]["original_height"]
+            outlines[item_key(task)] = [(r["value"]["polygonlabels"][0],
+                                         scoring.polygon_rle([(x * W / 100, y * H / 100) for x, y in r["value"]["points"]],
+                                                             H, W)) for r in regions]
+    expected = sum(len(v) for v in outlines.values())
+    check.require(len(annotations) == expected, Q14_COUNT, count=len(annotations), expected=expected, source=source)
+    used = sorted({label for v in outlines.values() for label, _ in v})
+    named = sorted({categories[a["category_id"]] for a in annotations})
+    check.require(named == used, Q14_CATEGORY, got=", ".join(named), expected=", ".join(used))
+    by_file = {Path(img["file_name"].split("?d=")[-1]).name: img for img in coco.loadImgs(coco.getImgIds())}
+    bad, lowest = Limited(check), 1.0
+    for item, mine in outlines.items():
+        img = by_file.get(item)
+        theirs = [(categories[a["category_id"]], coco.annToRLE(a)) for a in annotations if img and a["image_id"] == img["id"]]
+        for label, rle in mine:
+            candidates = [(float(mask_utils.iou([rle], [r], [0])[0][0]), k) for k, (lab, r) in enumerate(theirs)
+                          if lab == label]
+            best, k = max(candidates, default=(0.0, None))
+            if k is not None and best >= MASK_SAME_IOU:
+                theirs.pop(k)
+                lowest = min(lowest, best)
+            else:
+                bad.fail(Q14_MASK, item=item, label=label, iou=f"{best:.2f}", source=source)
+    bad.finish()
+    if all(p.ok for p in check.parts):
+        check.ok(Q14_OK, count=len(annotations), iou=f"{lowest:.2f}", source=source)
+
+
+HINTS["q14"] = [
+    M_("annotation.q14.hint1", "Outlines need a converter that knows they are outlines: one made from the outline config, configs/polygons.xml, not the one for boxes."),
+    M_("annotation.q14.hint2", "The cell above made it for you (signs_converter) and picked the file to deliver (signs_source). Use the same method as in exercise 10, with the output folder \"delivery/coco_signs\"."),
+    M_("annotation.q14.hint3", "signs_converter.convert_to_coco(str(signs_source), \"delivery/coco_signs\", is_dir=False)"),
+]

@@ -703,16 +703,17 @@ class PrelabelTextJob(PreLabelled, TextJob):
         return dict(self.texts[item])
 
 
-def delivery_file(root: str | Path | None = None) -> str:
-    """What notebook 7 delivers: your own boxes (annotations/boxes.json) when you have drawn some, else the sample."""
+def delivery_file(root: str | Path | None = None, job: str = "boxes") -> str:
+    """What notebook 7 delivers: your own work of ``job`` ("boxes" or "polygons", e.g. annotations/boxes.json) when
+    you have annotated some, else the sample (samples/boxes_sample.json, samples/polygons_sample.json)."""
     root = lab_root(root)
     try:
-        tasks = read_tasks(root / JOBS["boxes"].file)
+        tasks = read_tasks(root / JOBS[job].file)
         if any((latest_annotation(t) or {}).get("result") for t in tasks):
-            return JOBS["boxes"].file
+            return JOBS[job].file
     except (OSError, ValueError):
         pass
-    return "samples/boxes_sample.json"
+    return f"samples/{job}_sample.json"
 
 
 __all__ = ["PhotoJob", "BoxJob", "PolygonJob", "TextJob", "ReviewSheet", "PrelabelBoxJob", "PrelabelTextJob", "AnnotationError", "to_pixels",

@@ -1,0 +1,45 @@
+"""Sample files for the delivery notebook: ``python -m labs.annotation.solutions.make_delivery``.
+
+``data/samples/polygons_sample.json``: the practice signs traced as the reference does it, in Label Studio's JSON,
+for a learner who delivers outlines without having traced any (like ``boxes_sample.json`` for boxes). Only the
+practice pictures: the review picture's outlines are never shipped.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from . import scenes
+from .make_data import DATA, sign_reference, write_json
+from ..sets import SIGN_PRACTICE
+
+
+def polygons_sample() -> list[dict]:
+    from .. import kit
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "configs").mkdir()
+        (root / "configs" / "polygons.xml").write_text((DATA / "configs" / "polygons.xml").read_text())
+        (root / "images").symlink_to(DATA / "images")
+        job = kit.PolygonJob(root, quiet=True)
+        for name, polygons in sign_reference(scenes.draw(scenes.sign_scenes(), scenes.sign_background)).items():
+            if name in SIGN_PRACTICE:
+                for label, points in polygons:
+                    job.add(name, label, points)
+        tasks = json.loads(job.path.read_text(encoding="utf-8"))
+    for task in tasks:          # stable ids, so the committed file is what this script writes
+        for number, region in enumerate(task["annotations"][0]["result"], start=1):
+            region["id"] = f"{Path(task['data']['image']).stem}_{number}"
+    return [t for t in tasks if Path(t["data"]["image"]).name in SIGN_PRACTICE]
+
+
+def main() -> int:
+    write_json(DATA / "samples" / "polygons_sample.json", polygons_sample())
+    print(f"wrote {DATA / 'samples' / 'polygons_sample.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
