@@ -310,4 +310,7 @@ def build_course(course: CourseDef, root: Path, lang: str, labs: list[str] | Non
     else:
         for lab_id in wanted:
             run_nbgrader(root, "generate_assignment", lab_id, *flags)
+    from .gradingonly import place_graded_files   # grading-only inputs (lab.toml [grading] files), after the release
+    for lab_id in wanted:
+        place_graded_files(root / "source" / lab_id, load_lab(lab_id).path)
     return wanted

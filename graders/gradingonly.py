@@ -10,6 +10,12 @@ compares ``pyproject.toml`` with it and builds a wheel and a release and finds n
 * a lab adds its own in ``lab.toml``: ``[grading_only]`` ``dirs = ["keys"]``.
 * ``SOLUTION_MARKERS``: text that only a notebook source or a grading file has; a learner-facing file holding one
   gives a reference answer away.
+* ``[grading_only] when_graded = ["gold"]``: folders a learner's copy keeps (self-study checks read them), but a
+  graded kernel must not see: the grading sandbox masks them too (:func:`graded_paths`).
+* ``[grading] files = {"signup.csv" = "hidden/signup.csv"}``: data a graded notebook reads instead of the learner's
+  copy. The build puts each into the course's ``source/<lab>/`` after the release is made
+  (:func:`place_graded_files`), so nbgrader's autograde copies it over the learner's file ("overwriting files with
+  master versions from the source directory"): answers are judged on inputs the learner never practised with.
 
 Standard library only, and runnable as a script (``python3 graders/gradingonly.py excludes``), so that an install
 script can use it before anything is installed.
@@ -41,6 +47,61 @@ def lab_dirs(lab_dir: Path) -> list[str]:
     return names
 
 
+def _lab_table(lab_dir: Path, table: str) -> tuple[Path, dict]:
+    toml = Path(lab_dir) / "lab.toml"
+    if not toml.is_file():
+        return toml, {}
+    return toml, tomllib.loads(toml.read_text(encoding="utf-8")).get(table, {})
+
+
+def when_graded_dirs(lab_dir: Path) -> list[str]:
+    """Folders of one lab that learners keep but a graded kernel must not see (``[grading_only] when_graded``)."""
+    toml, table = _lab_table(lab_dir, "grading_only")
+    names = []
+    for name in table.get("when_graded", []):
+        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+            raise ValueError(f"{toml}: [grading_only] when_graded holds {name!r}; give folder names of the lab")
+        names.append(name)
+    return names
+
+
+def graded_paths(labs: Path = LABS) -> list[Path]:
+    """What the grading sandbox masks in the labs: every grading-only folder, and the ``when_graded`` ones."""
+    out = paths(labs)
+    for lab in _lab_folders(labs):
+        out += [lab / name for name in when_graded_dirs(lab) if (lab / name).exists()]
+    return out
+
+
+def graded_files(lab_dir: Path) -> dict[str, Path]:
+    """``[grading] files`` of one lab: file name in the notebook's folder -> the grading-only file that replaces it."""
+    lab_dir = Path(lab_dir)
+    toml, table = _lab_table(lab_dir, "grading")
+    out = {}
+    hidden = set(lab_dirs(lab_dir))
+    for name, rel in table.get("files", {}).items():
+        parts = Path(str(rel)).parts
+        if (not isinstance(rel, str) or "/" in name or name.startswith(".") or len(parts) < 2
+                or parts[0] not in hidden or ".." in parts):
+            raise ValueError(f"{toml}: [grading] files: {name!r} = {rel!r}; give a file name of the notebook's "
+                             f"folder and a file in one of the lab's grading-only folders ({', '.join(sorted(hidden))})")
+        if not (lab_dir / rel).is_file():
+            raise ValueError(f"{toml}: [grading] files: {lab_dir / rel} is missing")
+        out[name] = lab_dir / rel
+    return out
+
+
+def place_graded_files(source_dir: Path, lab_dir: Path) -> list[Path]:
+    """Put a lab's ``[grading] files`` into its folder of the course's ``source/`` (after the release is made)."""
+    import shutil
+
+    placed = []
+    for name, path in graded_files(lab_dir).items():
+        shutil.copyfile(path, Path(source_dir) / name)
+        placed.append(Path(source_dir) / name)
+    return placed
+
+
 def all_dir_names(labs: Path = LABS) -> list[str]:
     """Every grading-only folder name used by any lab (the defaults first)."""
     names = list(DEFAULT_DIRS)
@@ -49,10 +110,15 @@ def all_dir_names(labs: Path = LABS) -> list[str]:
     return names
 
 
+def _lab_folders(labs: Path) -> list[Path]:
+    """Every lab folder, also one whose lab.toml is not written yet (a lab being made has hidden/ too)."""
+    return sorted(p for p in Path(labs).iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+
+
 def paths(labs: Path = LABS) -> list[Path]:
     """The grading-only folders that exist, of every lab."""
     out = []
-    for lab in sorted(p for p in Path(labs).iterdir() if (p / "lab.toml").is_file()):
+    for lab in _lab_folders(labs):
         out += [lab / name for name in lab_dirs(lab) if (lab / name).exists()]
     return out
 

@@ -101,11 +101,17 @@ def learner_notebook(lab: LabDef, notebook: str, lang: str, variant: Variant | N
     return fill_answers(nb, answers)
 
 
-def prepare_dir(lab: LabDef, where: Path) -> Path:
-    """A folder like a learner's copy of the lab: its data files."""
+def prepare_dir(lab: LabDef, where: Path, graded: bool = True) -> Path:
+    """A folder like a learner's copy of the lab: its data files; with ``graded`` (it goes with the hidden test
+    blocks that :func:`learner_notebook` keeps) the lab's ``[grading] files`` over them, as nbgrader's autograde puts
+    them there (``graders.gradingonly.place_graded_files``); ``graded=False``: the learner's own copy."""
     where.mkdir(parents=True, exist_ok=True)
     if lab.data_dir.is_dir():
         shutil.copytree(lab.data_dir, where, dirs_exist_ok=True)
+    if graded:
+        from .gradingonly import place_graded_files
+
+        place_graded_files(where, lab.path)
     return where
 
 

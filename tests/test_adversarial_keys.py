@@ -3,6 +3,9 @@
 Each trick is paired with a control that does the same work without the trick: the trick must earn exactly what its
 control earns (nothing more), and what it tried to read must not have been there.
 
+* ``package_data`` (office): reads the practice sheet the installed package ships and tries every path a kernel
+  could read answers from (``PROBE``); graded on the grading sheet, the sheet questions earn nothing, and no gold,
+  hidden, solutions, source or gradebook file is readable.
 * ``spy``: replaces ``lab`` by an object that passes every call on, but keeps the grading-only data a check cell's
   hidden block hands to ``lab.check("q2", hidden={...})`` (date texts *and their answers*) and adds them to its
   ``parse_date`` lookup table before the grader calls it. The grader runs check cells in the kernel without their
@@ -56,7 +59,59 @@ class _Spy:
 lab = _Spy()
 '''
 
-OFFICE_CASES = {"lookup_only": {"q2_answer": LOOKUP}, "spy": {"q2_answer": SPY}}
+# Every path a graded kernel might read answers from: the labs' gold/hidden/solutions/notebooks/variants (through the
+# imported package, site-packages and sys.path), the course folder (gradebook, source notebooks), a learner
+# workspace's build folder, and the lab's solutions module. Prints what it could read.
+PROBE = """import glob, importlib, json, os, pathlib, site, sys
+import labs
+_dirs = ("gold", "hidden", "solutions", "notebooks", "variants")
+_roots = {str(pathlib.Path(labs.__file__).parent)}
+for _p in [*site.getsitepackages(), site.getusersitepackages(), *sys.path]:
+    if _p and os.path.isdir(os.path.join(_p, "labs")):
+        _roots.add(os.path.join(_p, "labs"))
+_patterns = [os.path.join(r, "*", d, "**", "*") for r in _roots for d in _dirs]
+_patterns += ["../../../source/**/*", "../../../gradebook.db", "../../../release/**/*.ipynb",
+              os.path.expanduser("~/**/.graders/build/**/*"), "/tmp/**/hidden/*.json", "/tmp/**/gold/*.json"]
+READABLE = []
+for _pattern in _patterns:
+    for _f in glob.glob(_pattern, recursive=True):
+        try:
+            with open(_f, "rb") as _fh:
+                _fh.read(1)
+            READABLE.append(_f)
+        except OSError:
+            pass
+for _module in ("labs.{lab}.solutions", "labs.{lab}.solutions.make_data"):
+    try:
+        _m = importlib.import_module(_module)
+    except Exception:
+        continue
+    if getattr(_m, "__file__", None) or any(os.listdir(_d) for _d in getattr(_m, "__path__", [])):
+        READABLE.append(_module)   # (a masked folder imports as an empty namespace package: nothing in it)
+print("READABLE " + json.dumps(sorted(set(READABLE))))
+"""
+
+
+def probe(lab: str) -> str:
+    return PROBE.replace("{lab}", lab)
+
+
+# q1 with the practice sheet the installed package ships (labs/office/data/signup.csv) instead of the notebook's own
+# signup.csv; by_day from the practice gold when it can be read. Everything after follows the reference.
+PACKAGE_DATA = probe("office") + """
+import pandas as pd
+raw = pd.read_csv(pathlib.Path(labs.__file__).parent / "office" / "data" / "signup.csv", encoding="cp932", dtype=str)
+"""
+GOLD_PIVOT = """
+_gold = pathlib.Path(labs.__file__).parent / "office" / "gold" / "pivot.json"
+if _gold.is_file():
+    _pivot = json.loads(_gold.read_text(encoding="utf-8"))
+    by_day = pd.DataFrame(_pivot["values"]).T
+    by_day.index = pd.to_datetime(by_day.index)
+"""
+
+OFFICE_CASES = {"lookup_only": {"q2_answer": LOOKUP}, "spy": {"q2_answer": SPY},
+                "package_data": {"q1_answer": PACKAGE_DATA}}
 
 
 def one_lab_course(tmp_path_factory, lab: str) -> Path:
@@ -116,3 +171,41 @@ def test_a_spy_on_lab_check_never_gets_the_hidden_cases(office_class):
     assert spy == control, (spy, control)
     assert spy["q2"] == 0
     assert "SPY GOT HIDDEN DATA" not in _outputs(root, "spy", "office", "office")
+
+
+def _readable(root: Path, student: str, lab: str, notebook: str) -> list[str]:
+    import re
+
+    text = _outputs(root, student, lab, notebook)
+    found = re.findall(r"READABLE (\[.*?\])", text)
+    assert found, text[:2000]
+    return json.loads(found[0])
+
+
+def test_the_practice_sheet_from_the_package_earns_nothing_for_the_sheet_questions(office_class):
+    root, _, _ = office_class
+    honest, copied = (_grades(root, "office", "office", s) for s in ("honest", "package_data"))
+    # q1, q4, q6, q7 are judged on the grading sheet that nbgrader put in the folder; q2, q3 (functions) and q5 (a
+    # picture) do not depend on the sheet
+    assert {q for q in honest if copied[q] < honest[q]} == {"q1", "q4", "q6", "q7"}, (copied, honest)
+    assert all(copied[q] == 0 for q in ("q1", "q4", "q6", "q7"))
+
+
+def test_nothing_with_answers_is_readable_from_a_graded_office_kernel(office_class):
+    root, _, _ = office_class
+    readable = _readable(root, "package_data", "office", "office")
+    assert readable and not [f for f in readable if not answer_free(f, "office")], readable
+
+
+def answer_free(path: str, lab: str) -> bool:
+    """A readable path that holds no answers: another lab's practice gold (self-study checks read it; for the
+    annotation lab see /work/notes/keys.md), never a grading-only folder, this lab's gold, the course folder, the
+    gradebook, a workspace build or a solutions module."""
+    from graders.gradingonly import all_dir_names
+
+    parts = Path(path).parts
+    if "solutions" in path.split(".") or any(name in parts for name in all_dir_names()):
+        return False
+    if "source" in parts or "release" in parts or ".graders" in parts or path.endswith("gradebook.db"):
+        return False
+    return "gold" in parts and parts[parts.index("gold") - 1] != lab

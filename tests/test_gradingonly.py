@@ -141,3 +141,29 @@ def test_the_release_holds_no_answers(tmp_path):
     assert _files_holding(release, _hidden_texts()) == []
     # the source notebooks do hold them: the check above can see what it looks for
     assert _files_holding(out / "source", _hidden_texts())
+
+
+def test_when_graded_folders_are_masked_but_kept_and_graded_files_come_from_grading_only_folders(tmp_path):
+    """office keeps gold/ for self-study (not removed, not a leak) but the grading sandbox masks it; a lab folder whose
+    lab.toml is not written yet still has its hidden/ masked; [grading] files must come from a grading-only folder."""
+    from graders import gradingonly
+
+    labs = gradingonly.LABS
+    assert labs / "office" / "gold" in gradingonly.graded_paths(labs)
+    assert labs / "office" / "gold" not in gradingonly.paths(labs)
+    assert gradingonly.graded_files(labs / "office") == {"signup.csv": labs / "office" / "hidden" / "signup.csv"}
+    fake = tmp_path / "labs"
+    (fake / "new" / "hidden").mkdir(parents=True)           # no lab.toml yet
+    (fake / "ok" / "hidden").mkdir(parents=True)
+    (fake / "ok" / "hidden" / "sheet.csv").write_text("a\n")
+    (fake / "ok" / "data").mkdir()
+    (fake / "ok" / "data" / "sheet.csv").write_text("b\n")
+    (fake / "ok" / "lab.toml").write_text('[grading]\nfiles = { "sheet.csv" = "hidden/sheet.csv" }\n')
+    assert fake / "new" / "hidden" in gradingonly.graded_paths(fake)
+    source = tmp_path / "source"
+    source.mkdir()
+    assert gradingonly.place_graded_files(source, fake / "ok") == [source / "sheet.csv"]
+    assert (source / "sheet.csv").read_text() == "a\n"
+    (fake / "ok" / "lab.toml").write_text('[grading]\nfiles = { "sheet.csv" = "data/sheet.csv" }\n')
+    with pytest.raises(ValueError, match="grading-only"):
+        gradingonly.graded_files(fake / "ok")

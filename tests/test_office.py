@@ -282,7 +282,8 @@ def test_q3_gives_the_same_verdict_in_the_learners_kernel_and_in_the_grader(lab,
 
 def test_q3_hidden_sheet_catches_a_clean_that_ignores_its_argument(lab):
     practice = _signups()
-    verdict = lab.evaluate("q3", {"clean": lambda table: practice.copy()}, hidden=HIDDEN_Q3)
+    raw = pd.read_csv(DATA, encoding="cp932", dtype=str)   # what the notebook read; clean() cleans it, not table
+    verdict = lab.evaluate("q3", {"clean": lambda table: practice.copy(), "raw": raw}, hidden=HIDDEN_Q3)
     assert "office.q3.ignores_table" in verdict.message_ids(ok=False)
     assert "office.q3.ok" in verdict.message_ids(ok=True)   # the practice sheet itself is right
 
@@ -310,3 +311,62 @@ def test_other_right_answers_pass(lab, tmp_path):
         wb.save(tmp_path / "report.xlsx")
         verdict = lab.evaluate("q6", {}, context={"workdir": tmp_path})
         assert verdict.passed, verdict.to_json()
+
+
+def test_the_grading_sheet_is_another_sheet_and_the_checks_know_it():
+    """hidden/signup.csv (the sheet a graded notebook reads) has other people and days than the practice sheet; the
+    checks recognise it by its SHA-256 only (its truth is in hidden/, which learners never get)."""
+    import hashlib
+
+    from labs.office import checks
+
+    graded = (make_data.HIDDEN / "signup.csv").read_bytes()
+    assert checks.GRADED_SHEET_SHA256 == hashlib.sha256(graded).hexdigest()
+    practice = pd.read_csv(DATA, encoding="cp932", dtype=str)
+    other = pd.read_csv(make_data.HIDDEN / "signup.csv", encoding="cp932", dtype=str)
+    assert list(other.columns) == list(practice.columns)
+    assert not set(other["氏名"]) & set(practice["氏名"]) and len(other) != len(practice)
+    assert any("髙" in name for name in other["氏名"])   # shift_jis fails on it too
+    hidden = {q: json.loads((make_data.HIDDEN / f"{q}.json").read_text(encoding="utf-8")) for q in
+              ("q1", "q4", "q5", "q6", "q7")}
+    assert all(h["sheet"] == checks.GRADED_SHEET_SHA256 for h in hidden.values())
+    assert hidden["q4"]["pivot"]["dates"] != make_data.gold_pivot()["dates"]
+
+
+@pytest.mark.parametrize("sheet, hidden, wanted", [
+    ("practice", False, "office.q1.ok"),
+    ("graded", False, "office.sheet.graded_later"),
+    ("graded", True, "office.q1.ok"),
+    ("practice", True, "office.sheet.changed"),   # the grading call on the practice sheet: nothing to earn
+    ("edited", False, "office.sheet.changed"),
+])
+def test_q1_is_judged_on_the_sheet_in_the_folder(lab, tmp_path, sheet, hidden, wanted):
+    import shutil
+
+    source = {"practice": DATA, "graded": make_data.HIDDEN / "signup.csv", "edited": DATA}[sheet]
+    shutil.copyfile(source, tmp_path / "signup.csv")
+    if sheet == "edited":
+        with open(tmp_path / "signup.csv", "ab") as f:
+            f.write(b"\r\n")
+    raw = pd.read_csv(tmp_path / "signup.csv", encoding="cp932", dtype=str)
+    data = json.loads((make_data.HIDDEN / "q1.json").read_text(encoding="utf-8")) if hidden else None
+    verdict = lab.evaluate("q1", {"raw": raw}, hidden=data, context={"workdir": tmp_path})
+    assert wanted in verdict.message_ids(), verdict.to_json()
+    assert verdict.passed == (wanted != "office.sheet.changed")
+
+
+@pytest.mark.slow
+def test_self_study_on_the_practice_sheet_passes_every_check(tmp_path):
+    """A learner's own copy: the practice sheet, no hidden blocks (test_labs runs the graded form: the grading sheet
+    in the folder, with the hidden blocks)."""
+    from graders.testing import execute, learner_notebook, prepare_dir, results
+
+    lab = load_lab("office")
+    nb = learner_notebook(lab, "office", "en", with_hidden=False)
+    executed = execute(nb, prepare_dir(lab, tmp_path / "office", graded=False))
+    got = results(executed)
+    assert sorted(got) == [q.id for q in lab.questions_in("office")]
+    for question, result in got.items():
+        ids = [p["id"] for v in result.verdicts for p in v["parts"]]
+        assert ids and all(p["ok"] for v in result.verdicts for p in v["parts"]), (question, result)
+        assert "office.sheet.graded_later" not in ids

@@ -85,9 +85,9 @@ def sandbox_settings(coursedir, enabled: bool = True, uid_base: int = 61000, hid
         db_path = os.path.realpath(os.path.join(coursedir.root, db[len("sqlite:///"):].split("?")[0]))
         if not db_path.startswith(masked[0] + "/"):
             masked.append(db_path)
-    from ..gradingonly import paths as grading_only_paths
+    from ..gradingonly import graded_paths
 
-    masked += [str(p) for p in grading_only_paths(LABS_DIR)]   # the one list (graders/gradingonly.py)
+    masked += [str(p) for p in graded_paths(LABS_DIR)]   # the one list (graders/gradingonly.py), and when_graded
     masked += git_dirs(REPO_DIR)
     masked += [os.path.realpath(p) for p in (hide or [])]
     course = masked[0]

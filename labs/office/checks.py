@@ -5,6 +5,12 @@ only at the files the notebook left in its folder (``chart.png``, ``report.xlsx`
 grader recomputes them from the submission folder. The expected values are in ``gold/`` (made by
 ``solutions/make_data.py`` with the data file); the grading-only date cases of q2 and the second sheet that q3's
 ``clean`` must also clean are in ``hidden/``.
+
+When graded, the notebook reads another sheet (``hidden/signup.csv``, which the build puts in the course's source
+folder, so that nbgrader copies it over the learner's ``signup.csv``), and the hidden calls of q1 and q4-q7 judge the
+answers against its truth (``hidden/q1.json`` ...): an answer copied from the practice sheet (or built from ``gold/``,
+which the grading sandbox masks anyway: lab.toml ``[grading_only] when_graded``) earns nothing. The visible calls
+then only say that the grading call decides (``_truth``).
 """
 from __future__ import annotations
 
@@ -34,6 +40,54 @@ TOTAL_LABELS = {"合計", "total", "разом", "всього", "計", "総計"
 @functools.cache
 def gold(name: str):
     return json.loads((HERE / "gold" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+# The sheet a graded notebook reads (hidden/signup.csv, put over the learner's signup.csv by nbgrader): other people,
+# other days. Its SHA-256 only tells the checks which sheet lies in the folder; its truth is in hidden/ (q1, q4-q7).
+GRADED_SHEET_SHA256 = "c4b02252cb11adf5bfaf6ea0936b9692a85b4c64556207d843c9f58a5e4f5334"
+SHEET_FILE = "signup.csv"
+
+SHEET_GRADED_LATER = M_("office.sheet.graded_later", "signup.csv in this folder is the grading sheet, with other sign-ups than the practice sheet: the grading check right after this one judges your answer on it.")
+SHEET_CHANGED = M_("office.sheet.changed", "signup.csv in this folder is not the lab's sign-up sheet any more (it was changed, replaced or deleted), so I can't compare your answer with it. Put the original signup.csv back (your instructor or the lab's release has it), then run the notebook again from the top. Your code should only read signup.csv, never write it.")
+
+
+def _sheet_kind(check: Check) -> str | None:
+    """Which sheet lies in the notebook's folder: "practice", "graded", "missing" or None (changed)."""
+    import hashlib
+
+    try:
+        digest = hashlib.sha256((workdir(check) / SHEET_FILE).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"   # (a check of files alone, e.g. report.xlsx in a test folder: judged on the practice gold)
+    if digest == GRADED_SHEET_SHA256:
+        return "graded"
+    if digest == _practice_sheet_sha256():
+        return "practice"
+    return None
+
+
+@functools.cache
+def _practice_sheet_sha256() -> str:
+    import hashlib
+
+    return hashlib.sha256((HERE / "data" / SHEET_FILE).read_bytes()).hexdigest()
+
+
+def _truth(check: Check, name: str, visible: str):
+    """What a sheet-based answer (q1, q4-q7) is compared with: the practice gold (``gold/<visible>.json``) when the
+    practice sheet lies in the folder; the hidden data's ``name`` in a grading call on the grading sheet. Returns None
+    after an ok part when a check without hidden data runs on the grading sheet (its grading call judges it)."""
+    kind = _sheet_kind(check)
+    if check.hidden is not None:
+        if kind != "graded":
+            check.stop(SHEET_CHANGED)
+        return check.hidden.get(name)
+    if kind == "graded":
+        check.ok(SHEET_GRADED_LATER)
+        return None
+    if kind is None:
+        check.stop(SHEET_CHANGED)
+    return gold(visible)
 
 
 def workdir(check: Check) -> Path:
@@ -90,7 +144,9 @@ def q1(check: Check) -> None:
         check.stop(Q1_MOJIBAKE, sample=sample)
     if missing:
         check.stop(Q1_COLUMNS, columns=", ".join(missing))
-    clean = gold("clean")
+    clean = _truth(check, "clean", "clean")
+    if clean is None:
+        return
     check.require(len(raw) == len(clean), Q1_ROWS, rows=len(raw), expected=len(clean))
     for column in ("郵便番号", "電話番号"):
         for value, row in zip(raw[column], clean):
@@ -185,7 +241,7 @@ def q2(check: Check) -> None:
 # --- q3: the clean table --------------------------------------------------------------------------------------------
 Q3_OK = M_("office.q3.ok", "`clean` gives back a clean table: {rows} row, real dates, whole numbers of participants, postal codes like {postal} and phone numbers that keep their 0, tidy categories.", "`clean` gives back a clean table: {rows} rows, real dates, whole numbers of participants, postal codes like {postal} and phone numbers that keep their 0, tidy categories.", count="rows")
 Q3_OK_HIDDEN = M_("office.q3.ok_hidden", "`clean` also cleans another sign-up sheet of {rows} row correctly.", "`clean` also cleans another sign-up sheet of {rows} rows correctly.", count="rows")
-Q3_IGNORES_TABLE = M_("office.q3.ignores_table", "Given another sheet of {expected} sign-ups, `clean` gives back {rows} row: the practice sheet. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.", "Given another sheet of {expected} sign-ups, `clean` gives back {rows} rows: the practice sheet. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.", count="rows")
+Q3_IGNORES_TABLE = M_("office.q3.ignores_table", "Given a sheet of {expected} sign-ups, `clean` gives back {rows} row: as many as `raw`, the sheet your notebook read. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.", "Given a sheet of {expected} sign-ups, `clean` gives back {rows} rows: as many as `raw`, the sheet your notebook read. The function must clean the table it is given: inside it, use its argument `table`, never `raw`.", count="rows")
 Q3_NONE = M_("office.q3.returns_none", "`clean(table)` gives back nothing (None). End the function with `return signups`.")
 Q3_NOT_TABLE = M_("office.q3.not_table", "`clean(table)` should give back a table (a pandas DataFrame, e.g. `signups = table.copy()`, cleaned); it gives {actual}.")
 Q3_COLUMNS = M_("office.q3.columns", "The table that `clean` gives back lacks these columns: {columns}. Keep the Japanese column names of the sheet.")
@@ -230,16 +286,26 @@ def _sheet(columns: list[str] | None = None, rows: list[list[str]] | None = None
 @questions("q3")
 def q3(check: Check) -> None:
     clean = check.function("clean")
-    _judge_clean(check, check.call(clean, _sheet(), timeout=10), gold("clean"))
+    result = check.call(clean, _sheet(), timeout=10)
+    _ignores_table(check, result, len(gold("clean")))
+    _judge_clean(check, result, gold("clean"))
     check.ok(Q3_OK, rows=len(gold("clean")), postal=gold("clean")[0]["郵便番号"])
     if check.hidden:  # grading only: the same function on another sheet (no copying the practice sheet's answers)
         with check.hidden_part():
             sheet = _sheet(check.hidden["columns"], check.hidden["rows"])
             result = check.call(clean, sheet, timeout=10)
-            if _is_table(result) and len(result) == len(gold("clean")) != len(check.hidden["clean"]):
-                check.stop(Q3_IGNORES_TABLE, rows=len(result), expected=len(check.hidden["clean"]))
+            _ignores_table(check, result, len(check.hidden["clean"]))
             _judge_clean(check, result, check.hidden["clean"])
             check.ok(Q3_OK_HIDDEN, rows=len(check.hidden["clean"]))
+
+
+def _ignores_table(check: Check, result, given: int) -> None:
+    """``clean`` cleaned the notebook's ``raw`` instead of its argument: as many rows as ``raw``, not as given."""
+    if not _is_table(result) or len(result) == given or "raw" not in check.ns:
+        return
+    raw = check.ns.get("raw")
+    if _is_table(raw) and len(raw) == len(result):
+        check.stop(Q3_IGNORES_TABLE, rows=len(result), expected=given)
 
 
 def _judge_clean(check: Check, table, clean: list[dict]) -> None:
@@ -352,7 +418,9 @@ def q4(check: Check) -> None:
     table = check.value("by_day")
     if not _is_table(table):
         check.stop(Q4_NOT_TABLE, actual=kind_of_value(table, check.lang))
-    pivot = gold("pivot")
+    pivot = _truth(check, "pivot", "pivot")
+    if pivot is None:
+        return
     columns = [str(c) for c in table.columns]
     if any(c not in columns for c in pivot["categories"]):
         check.stop(Q4_SHAPE, categories=", ".join(pivot["categories"]), columns=", ".join(columns) or "—")
@@ -395,6 +463,8 @@ Q5_BLANK = M_("office.q5.blank", "chart.png is an empty picture of one colour. D
 def q5(check: Check) -> None:
     from PIL import Image
 
+    if check.hidden is not None and _sheet_kind(check) != "graded":   # grading: drawn from the grading sheet
+        check.stop(SHEET_CHANGED)
     path = workdir(check) / CHART_FILE
     if not path.is_file():
         check.stop(Q5_NO_FILE)
@@ -433,7 +503,26 @@ Q7_NO_CHART = M_("office.q7.no_chart", "report.xlsx has no chart. Make a BarChar
 Q7_NOT_BAR = M_("office.q7.not_bar", "The chart in report.xlsx is a {kind}, not a bar chart. Use openpyxl.chart.BarChart.")
 Q7_SERIES = M_("office.q7.series", "The bar chart in report.xlsx has {got} series, but there are {expected} categories. Give add_data a Reference over all category columns (min_col=2, max_col={last_col}), from the header row down to the last date (not the total).", "The bar chart in report.xlsx has {got} series, but there are {expected} categories. Give add_data a Reference over all category columns (min_col=2, max_col={last_col}), from the header row down to the last date (not the total).", count="got")
 
-def _open_report(check: Check):
+Q7_BARS = M_("office.q7.bars", "The bar chart in report.xlsx shows {got} date, but by_day has {expected} dates. Its Reference must go from the header row down to the last date: max_row={last_row} here (the row just above 合計).", "The bar chart in report.xlsx shows {got} dates, but by_day has {expected} dates. Its Reference must go from the header row down to the last date: max_row={last_row} here (the row just above 合計).", count="got")
+
+
+REF_RE = re.compile(r"\$?[A-Z]{1,3}\$?(\d+)(?::\$?[A-Z]{1,3}\$?(\d+))?")
+
+
+def _bars(series) -> int | None:
+    """How many values (bars) one chart series shows, from its cell range ('申込集計'!$B$2:$B$6 -> 5)."""
+    try:
+        formula = series.val.numRef.f
+    except AttributeError:
+        return None
+    m = REF_RE.fullmatch(str(formula).rsplit("!", 1)[-1].strip())
+    if not m:
+        return None
+    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+    return last - first + 1
+
+
+def _open_report(check: Check, categories: list[str]):
     from openpyxl import load_workbook
 
     path = workdir(check) / REPORT_FILE
@@ -445,7 +534,6 @@ def _open_report(check: Check):
         check.stop(REPORT_NOT_EXCEL, error=type(exc).__name__)
     ws = wb.worksheets[0]
     header = [str(c.value).strip() if c.value is not None else "" for c in ws[1]]
-    categories = gold("pivot")["categories"]
     if any(c not in header for c in categories):
         check.stop(REPORT_HEADER, categories=", ".join(categories), found=", ".join(h for h in header if h) or "—")
     return ws, header
@@ -478,8 +566,10 @@ SUM_RE = re.compile(r"=\s*SUM\(\s*\$?([A-Z]{1,3})\$?(\d+)\s*:\s*\$?([A-Z]{1,3})\
 def q6(check: Check) -> None:
     from openpyxl.utils import get_column_letter
 
-    ws, header = _open_report(check)
-    pivot = gold("pivot")
+    pivot = _truth(check, "pivot", "pivot")
+    if pivot is None:
+        return
+    ws, header = _open_report(check, pivot["categories"])
     rows_by_date: dict[str, int] = {}
     total_row = None
     for r in range(2, ws.max_row + 1):
@@ -534,7 +624,10 @@ def q6(check: Check) -> None:
 def q7(check: Check) -> None:
     from openpyxl.chart import BarChart
 
-    ws, header = _open_report(check)
+    pivot = _truth(check, "pivot", "pivot")
+    if pivot is None:
+        return
+    ws, header = _open_report(check, pivot["categories"])
     ok = True
     cells = [c for c in ws[1] if c.value not in (None, "")]
     plain = next((c for c in cells if not (c.font and c.font.bold)), None)
@@ -550,7 +643,7 @@ def q7(check: Check) -> None:
         check.fail(Q7_WIDTH, width=_show(width) if width else "8.43")
         ok = False
     charts = list(getattr(ws, "_charts", []))
-    categories = gold("pivot")["categories"]
+    categories = pivot["categories"]
     if not charts:
         check.fail(Q7_NO_CHART)
         ok = False
@@ -562,6 +655,12 @@ def q7(check: Check) -> None:
         elif len(chart.series) != len(categories):
             check.fail(Q7_SERIES, got=len(chart.series), expected=len(categories), last_col=len(categories) + 1)
             ok = False
+        else:
+            bars = {_bars(series) for series in chart.series}
+            if bars != {len(pivot["dates"])}:
+                check.fail(Q7_BARS, got=min(b for b in bars if b is not None) if bars - {None} else 0,
+                           expected=len(pivot["dates"]), last_row=len(pivot["dates"]) + 1)
+                ok = False
     if ok:
         check.ok(Q7_OK, series=len(charts[0].series))
 

@@ -7,6 +7,9 @@
   date cases.
 * ``hidden/q2.json``   more date cases, and ``hidden/q3.json`` another sheet (with its clean truth) for the
   learner's ``clean()``: used only when work is graded (inlined into the hidden test blocks).
+* ``hidden/signup.csv`` the sheet a graded notebook reads instead of the practice one (the build puts it into the
+  course's source folder, nbgrader copies it over the learner's), and ``hidden/q1.json``, ``q4.json`` ... ``q7.json``
+  its truth (with its SHA-256, so a check knows which sheet lies in the folder).
 
 Everything is fixed or drawn from one seed, so the files are the same on every run; ``--check`` only compares and
 fails when a committed file differs (``tests/test_office.py`` does the same). This module knows every answer: it
@@ -129,6 +132,25 @@ HIDDEN_PEOPLE = [
 ]
 HIDDEN_DAYS = [dt.date(2022, 5, 31), dt.date(2022, 6, 2), dt.date(2022, 6, 9), dt.date(2022, 6, 15)]
 
+# Grading only: the sheet the graded notebook reads. The build puts it in the course's source folder (lab.toml
+# [grading] files), so nbgrader copies it over the learner's signup.csv before the notebook runs: q1 and q4-q7 are
+# judged on other sign-ups than the ones the learner practised with (hidden/q1.json ... q7.json hold its truth).
+GRADED_PEOPLE = [
+    ("Roman Kovalenko", "ロマン コヴァレンコ", "0640804", "一般", 2),
+    ("髙木　彩", "タカギ アヤ", "1500041", "学生", 1),
+    ("Halyna Shevchuk", "ハリナ シェフチュク", "0010016", "シニア", 3),
+    ("Ihor Bondar", "イーホル ボンダル", "0600061", "一般", 1),
+    ("井上　拓海", "イノウエ タクミ", "2200004", "シニア", 1),
+    ("Olha Koval", "オリハ コヴァリ", "0030005", "学生", 2),
+    ("Denys Oliinyk", "デニス オリーニク", "1300012", "一般", 4),
+    ("木村　優子", "キムラ ユウコ", "0450003", "シニア", 2),
+    ("Yaroslav Petrenko", "ヤロスラフ ペトレンコ", "0020857", "学生", 1),
+    ("Tetiana Hnatiuk", "テチャナ フナチューク", "3300846", "一般", 1),
+    ("清水　翼", "シミズ ツバサ", "1060032", "学生", 2),
+]
+GRADED_DAYS = [dt.date(2022, 6, 13), dt.date(2022, 6, 14), dt.date(2022, 6, 20)]
+GRADED_SEED = SEED + 2
+
 
 def records(people=PEOPLE, days=SIGNUP_DAYS, seed=SEED) -> list[dict]:
     """The clean truth, one dict per person, in sheet order."""
@@ -184,8 +206,32 @@ def hidden_sheet() -> dict:
             "clean": gold_clean(rows)}
 
 
-def gold_pivot() -> dict:
-    rows = records()
+def graded_records() -> list[dict]:
+    return records(GRADED_PEOPLE, GRADED_DAYS, GRADED_SEED)
+
+
+def graded_csv() -> bytes:
+    """The grading sheet, as messy as the practice one (its mess shifted by 2: each row messy in another way)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for i, r in enumerate(graded_records()):
+        writer.writerow(messy_row(i + 2, r))
+    return buffer.getvalue().encode("cp932")
+
+
+def graded_hidden() -> dict[str, dict]:
+    """hidden/q1.json ... q7.json: the truth of the grading sheet, for the hidden call of each check cell."""
+    import hashlib
+
+    sheet = hashlib.sha256(graded_csv()).hexdigest()
+    pivot = gold_pivot(graded_records())
+    return {"q1": {"sheet": sheet, "clean": gold_clean(graded_records())}, "q4": {"sheet": sheet, "pivot": pivot},
+            "q5": {"sheet": sheet}, "q6": {"sheet": sheet, "pivot": pivot}, "q7": {"sheet": sheet, "pivot": pivot}}
+
+
+def gold_pivot(rows: list[dict] | None = None) -> dict:
+    rows = records() if rows is None else rows
     dates = sorted({r["申込日"] for r in rows})
     values = {d.isoformat(): {c: sum(r["参加人数"] for r in rows if r["申込日"] == d and r["区分"] == c)
                               for c in CATEGORIES} for d in dates}
@@ -215,7 +261,9 @@ def files() -> dict[Path, bytes]:
             GOLD / "pivot.json": js(gold_pivot()),
             GOLD / "dates.json": js(gold_dates(VISIBLE_DATES)),
             HIDDEN / "q2.json": js({"cases": gold_dates(HIDDEN_DATES)}),
-            HIDDEN / "q3.json": js(hidden_sheet())}
+            HIDDEN / "q3.json": js(hidden_sheet()),
+            HIDDEN / "signup.csv": graded_csv(),
+            **{HIDDEN / f"{q}.json": js(data) for q, data in graded_hidden().items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
