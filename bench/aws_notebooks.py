@@ -30,7 +30,8 @@ from _util import percentiles  # noqa: E402
 from graders.labdef import load_lab  # noqa: E402
 from graders.checks import Check  # noqa: E402
 from graders.services.registry import ServiceHandle  # noqa: E402
-from graders.testing import execute, lab_services, learner_notebook, prepare_dir, results  # noqa: E402
+from graders.testing import (execute, lab_services, learner_notebook, prepare_dir, reference_answers,  # noqa: E402
+                             results)
 
 START_SCRIPT = """
 import time
@@ -65,6 +66,26 @@ def kernel_namespace(context: dict) -> dict:
             "found_region": aws.lost_instance_region()}
 
 
+def answers_namespace(nb, workdir: Path) -> dict:
+    """The learner's variables of a notebook whose answers are plain Python (7-concepts): its reference answers and
+    read-only cells run here, in the notebook's folder."""
+    import os
+
+    namespace: dict = {}
+    here = os.getcwd()
+    os.chdir(workdir)
+    try:
+        for cell in nb.cells:
+            role = cell.get("metadata", {}).get("graders", {}).get("role")
+            if role == "readonly":
+                exec(cell.source, namespace)
+        for code in reference_answers(nb).values():
+            exec(code, namespace)
+    finally:
+        os.chdir(here)
+    return namespace
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lang", default="en")
@@ -94,6 +115,8 @@ def main() -> int:
                 cloud = json.loads(env["GRADERS_SERVICE_MOTO"])
                 context = {"workdir": workdir, "moto": ServiceHandle("moto", cloud.pop("url"), cloud)}
                 namespace = kernel_namespace(context) if notebook == lab.notebooks[0] else {}
+                if notebook == "7-concepts":
+                    namespace = answers_namespace(nb, workdir)
                 for question in lab.questions_in(notebook):
                     times = []
                     for _ in range(args.repeat):

@@ -1,4 +1,4 @@
-"""The whole nbgrader cycle for the AWS assignment (six notebooks), with the real nbgrader and no extra servers:
+"""The whole nbgrader cycle for the AWS assignment (seven notebooks), with the real nbgrader and no extra servers:
 build (all languages) -> generate_assignment -> two learners' submissions -> autograde -> generate_feedback -> export.
 
 Plain ``nbgrader autograde`` gives each notebook's kernel a practice cloud of its own (graders/services/registry.py,
@@ -6,6 +6,7 @@ private=True), so the two learners, graded one after the other in one run, never
 anna created the user dana in her 2-iam notebook a moment before boris's empty 2-iam notebook is graded, and his
 check still finds no dana."""
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from test_nbgrader_cycle import _release_copy, _submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("aws-nbgrader")]
 LAB = "aws"
-DATA = ("index.html",)
+DATA = ("index.html", "aws-prices-2026-11.json")
 
 
 def _answers(root: Path, notebook: str, variant=None) -> dict:
@@ -39,7 +40,8 @@ def graded(tmp_path_factory):
     build_course(course, root, "all", [LAB])
     lab = load_lab(LAB)
     variants = {v.name: v for v in load_variants(lab)}
-    boris = {"2-iam": variants["2-empty"], "4-ec2": variants["4-ssh-world"], "6-cleanup": variants["6-named-regions-only"]}
+    boris = {"2-iam": variants["2-empty"], "4-ec2": variants["4-ssh-world"], "6-cleanup": variants["6-named-regions-only"],
+             "7-concepts": variants["7-hidden-region"]}
     for student, lang, chosen in (("anna", "uk", {}), ("boris", "ja", boris)):
         for notebook in lab.notebooks:
             answers = _answers(root, notebook, chosen.get(notebook))
@@ -63,7 +65,7 @@ def test_reference_gets_full_marks_and_mistakes_partial_marks(graded):
     assert export.returncode == 0, export.stderr
     total = sum(q.points for q in lab.questions.values())
     assert _score(root, "anna") == total
-    lost = sum(lab.questions[q].points for q in ("2a", "2b", "2c", "2d", "4a", "4b", "4c", "6c"))
+    lost = sum(lab.questions[q].points for q in ("2a", "2b", "2c", "2d", "4a", "4b", "4c", "6c", "7h"))
     assert _score(root, "boris") == total - lost
 
 
@@ -73,6 +75,10 @@ def test_each_notebook_of_each_learner_had_its_own_practice_account(graded):
     for student in ("anna", "boris"):
         for notebook in lab.notebooks:
             nb = nbformat.read(root / "autograded" / student / LAB / f"{notebook}.ipynb", as_version=4)
+            setup = [c for c in nb.cells if c.get("metadata", {}).get("graders", {}).get("role") == "setup"]
+            if not any("connect_aws" in c.source for c in setup):
+                assert notebook == "7-concepts", notebook   # the concepts need no practice cloud
+                continue
             shown = "".join(str(o.get("data", {}).get("text/plain", "")) for c in nb.cells
                             if c.get("metadata", {}).get("graders", {}).get("role") == "setup" for o in c.outputs)
             found = re.findall(r"\b\d{12}\b", shown)
@@ -90,6 +96,11 @@ def test_feedback_explains_in_each_learners_language_including_hidden_probes(gra
     assert "gpu-experiment" in boris_cleanup and "採点のときだけチェックされます" in boris_cleanup
     boris_ec2 = (root / "feedback" / "boris" / LAB / "4-ec2.html").read_text(encoding="utf-8")
     assert "インターネット全体" in boris_ec2
+    # the monthly bill: every visible case passed, the grader's Frankfurt architecture found Tokyo prices
+    boris_concepts = (root / "feedback" / "boris" / LAB / "7-concepts.html").read_text(encoding="utf-8")
+    assert "eu-central-1 で動いています" in boris_concepts and "採点のときだけチェックされます" in boris_concepts
+    anna_concepts = (root / "feedback" / "anna" / LAB / "7-concepts.html").read_text(encoding="utf-8")
+    assert "Правильно: Spot Instances" in anna_concepts
     anna = (root / "feedback" / "anna" / LAB / "5-serverless.html").read_text(encoding="utf-8")
     assert "молодець, усе правильно" in anna and "grader-unicode" in anna
 
@@ -100,6 +111,8 @@ def test_release_has_no_solutions_and_no_hidden_probes(graded):
         text = (root / "release" / LAB / f"{notebook}.ipynb").read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "HIDDEN" not in text, notebook
         assert "must_be_denied" not in text and "grader-unicode" not in text and "all_regions" not in text
+        assert "m5.large" not in text and "2500000" not in text   # the hidden architectures of 7h
     assert (root / "release" / LAB / "index.html").exists()
+    assert json.loads((root / "release" / LAB / "aws-prices-2026-11.json").read_text(encoding="utf-8"))["as_of"]
     source = (root / "source" / LAB / "2-iam.ipynb").read_text(encoding="utf-8")
     assert "must_be_denied" in source

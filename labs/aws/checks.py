@@ -9,6 +9,7 @@ region, the right flags), and name the exact resource and setting that is wrong.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from graders.checks import Check, Questions
+from graders.checks import Check, Questions, StopCheck, kind_of_value
 from graders.i18n import Domain
 
 from . import policies
@@ -1103,6 +1104,355 @@ def q6c(check: Check) -> None:
                     _leftovers(check, aws, region)
 
 
+# 6d: cost allocation tags on what stays (the topic and the alarm of 6a; budgets take no tags in the practice cloud)
+COST_TAGS = {"Project": "workshop", "CostCenter": "training"}
+Q6D_OK = M_("aws.6d.ok", "{kind} `{name}` carries the cost allocation tags Project = workshop and CostCenter = training.")
+Q6D_NOTHING = M_("aws.6d.nothing", "There is no SNS topic and no CloudWatch alarm in us-east-1 to tag. Do exercise 6a first: they are what stays after the clean-up.")
+Q6D_UNTAGGED = M_("aws.6d.untagged", "{kind} `{name}` has no tags at all, so its cost shows up on the bill under nobody. Tag it with Project = workshop and CostCenter = training.")
+Q6D_MISSING = M_("aws.6d.missing", "{kind} `{name}` has no tag {key} (its tags: {tags}). Add {key} = {value}.")
+Q6D_KEY_CASE = M_("aws.6d.key_case", "{kind} `{name}` has the tag `{found}`, but the key is `{key}`: tag keys are case-sensitive, and a cost report groups `{found}` and `{key}` as two different tags. Tag it again with the key {key}.")
+Q6D_VALUE = M_("aws.6d.value", "{kind} `{name}` has {key} = \"{found}\", but the value is \"{value}\". Tag values are compared exactly (capital letters too), so a cost report would show two projects.")
+KIND_TOPIC = M_("aws.6d.kind_topic", "The SNS topic")
+KIND_ALARM = M_("aws.6d.kind_alarm", "The CloudWatch alarm")
+
+
+def _tagged_resources(aws: PracticeAccount) -> list[tuple[str, str, dict]]:
+    """(kind message id, name, tags) of every SNS topic and CloudWatch alarm in the billing region."""
+    sns = aws.client("sns", BILLING_REGION)
+    found = []
+    for topic in sns.list_topics()["Topics"]:
+        arn = topic["TopicArn"]
+        tags = sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
+        found.append((KIND_TOPIC, arn.rsplit(":", 1)[-1], {t["Key"]: t["Value"] for t in tags}))
+    watch = aws.client("cloudwatch", BILLING_REGION)
+    for alarm in watch.describe_alarms()["MetricAlarms"]:
+        tags = watch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
+        found.append((KIND_ALARM, alarm["AlarmName"], {t["Key"]: t["Value"] for t in tags}))
+    return found
+
+
+@questions("6d", evidence="outside")
+def q6d(check: Check) -> None:
+    aws = account(check)
+    found = _tagged_resources(aws)
+    if not found:
+        check.stop(Q6D_NOTHING)
+    for kind_message, name, tags in found:
+        kind = kind_message.render(check.lang)
+        if not tags:
+            check.fail(Q6D_UNTAGGED, kind=kind, name=name)
+            continue
+        good = True
+        for key, value in COST_TAGS.items():
+            if key in tags:
+                if tags[key] != value:
+                    check.fail(Q6D_VALUE, kind=kind, name=name, key=key, value=value, found=tags[key])
+                    good = False
+                continue
+            similar = next((k for k in tags if k.strip().lower() == key.lower()), None)
+            if similar is not None:
+                check.fail(Q6D_KEY_CASE, kind=kind, name=name, key=key, found=similar)
+            else:
+                check.fail(Q6D_MISSING, kind=kind, name=name, key=key, value=value,
+                           tags=", ".join(f"{k} = {v}" for k, v in sorted(tags.items())))
+            good = False
+        if good:
+            check.ok(Q6D_OK, kind=kind, name=name)
+
+# =====================================================================================================================
+# 7. The concepts (Cloud Practitioner style): scenario questions and a monthly bill
+# =====================================================================================================================
+# The learner's own variables (evidence "kernel"). A wrong option the learner chose is explained by its own message;
+# right options left out are only counted, never named, so that one try does not hand out the key.
+
+CHOICE_EMPTY = M_("aws.choice.empty", "`{name}` is still empty: you have not chosen yet. Read the scenario, then put the letter of your choice between the quotes.")
+CHOICE_NOT_TEXT = M_("aws.choice.not_text", "`{name}` should be one letter in quotes, for example {name} = \"x\" with the letter of your choice.")
+CHOICE_UNKNOWN = M_("aws.choice.unknown", "`{name}` contains \"{value}\", but the options are {options}. Write only the letter of the option.")
+CHOICES_NOT_SET = M_("aws.choices.not_set", "`{name}` is one piece of text. Put each letter in its own quotes, inside curly braces, for example {name} = {{\"x\", \"y\"}} with the letters of your choice.")
+CHOICES_EMPTY = M_("aws.choices.empty", "`{name}` is empty: you have not chosen yet. Put the letter of each option you choose in quotes between the braces.")
+CHOICES_MISSING = M_("aws.choices.missing", "`{name}` is missing {count} more option that is also right. Read the scenario and the section above again: I do not say which one, so that you find it yourself.", "`{name}` is missing {count} more options that are also right. Read the scenario and the section above again: I do not say which ones, so that you find them yourself.", count="count")
+
+
+def _letter(raw: str) -> str:
+    """' B) ' -> 'b': what a learner means by an option letter."""
+    return raw.strip().strip("()[]. ").lower()
+
+
+def single_choice(check: Check, name: str, options: str) -> str:
+    value = check.value(name)
+    if isinstance(value, (set, frozenset, list, tuple)) and len(value) == 1:
+        value = next(iter(value))
+    if not isinstance(value, str):
+        check.stop(CHOICE_NOT_TEXT, name=name)
+    letter = _letter(value)
+    if not letter:
+        check.stop(CHOICE_EMPTY, name=name)
+    if letter not in options or len(letter) != 1:
+        check.stop(CHOICE_UNKNOWN, name=name, value=value, options=", ".join(options))
+    return letter
+
+
+def grade_single(check: Check, name: str, correct: str, explain: dict, ok) -> None:
+    choice = single_choice(check, name, "".join(sorted(set(explain) | {correct})))
+    if choice == correct:
+        check.ok(ok)
+    else:
+        check.fail(explain[choice])
+
+
+def grade_set(check: Check, name: str, correct: set[str], explain: dict, ok) -> None:
+    options = "".join(sorted(set(explain) | correct))
+    value = check.value(name)
+    if isinstance(value, str):
+        if not _letter(value):
+            check.stop(CHOICES_EMPTY, name=name)
+        check.stop(CHOICES_NOT_SET, name=name)
+    if not isinstance(value, (set, frozenset, list, tuple)):
+        check.stop(CHOICE_NOT_TEXT, name=name)
+    chosen = set()
+    for item in value:
+        if not isinstance(item, str) or len(_letter(item)) != 1 or _letter(item) not in options:
+            check.stop(CHOICE_UNKNOWN, name=name, value=item, options=", ".join(options))
+        chosen.add(_letter(item))
+    if not chosen:
+        check.stop(CHOICES_EMPTY, name=name)
+    for option in sorted(chosen - correct):
+        check.fail(explain[option])
+    missing = len(correct - chosen)
+    if missing:
+        check.fail(CHOICES_MISSING, name=name, count=missing)
+    if chosen == correct:
+        check.ok(ok)
+
+
+# 7a: shared responsibility (choose every task that is the customer's)
+Q7A = {
+    "b": M_("aws.7a.b", "(b) is AWS's job: the disks, servers and network inside the data centers belong to AWS, and AWS replaces what breaks. That is security and care \"of\" the cloud."),
+    "d": M_("aws.7a.d", "(d) is AWS's job: nobody from your company can even enter an AWS data center. Guards, cameras and locked doors are part of the security \"of\" the cloud."),
+    "e": M_("aws.7a.e", "(e) is AWS's job: Amazon RDS is a managed service, so AWS installs the updates of the database engine and of the operating system under it (you only choose the maintenance window). On a database you install yourself on EC2, it would be yours."),
+}
+Q7A_OK = M_("aws.7a.ok", "Right: the guest operating system of your instances, your security group rules and who may read your data are yours (security \"in\" the cloud); the buildings and hardware, and the engine of a managed service such as RDS, are AWS's (security \"of\" the cloud).")
+
+
+@questions("7a")
+def q7a(check: Check) -> None:
+    grade_set(check, "customer_jobs", {"a", "c", "f"}, Q7A, Q7A_OK)
+
+
+# 7b: pricing models
+Q7B = {
+    "a": M_("aws.7b.a", "(a) On-Demand works, but it is the full price for every hour. This job can be interrupted and started again, and it has no deadline within the night: that is exactly when a much cheaper option fits."),
+    "c": M_("aws.7b.c", "(c) Reserved Instances (or a Savings Plan) pay off for servers that run all the time, for one or three years. A job of three hours a night would pay for 24 hours a day that it never uses."),
+    "d": M_("aws.7b.d", "(d) A Dedicated Host is a whole physical server for you alone, needed for some software licences or rules. It is the most expensive option and does nothing for a job that only needs cheap capacity."),
+}
+Q7B_OK = M_("aws.7b.ok", "Right: Spot Instances use AWS's spare capacity at a large discount (often 70–90 %), and AWS may take them back with a two-minute warning. A job that can be interrupted and restarted is the classic use.")
+
+
+@questions("7b")
+def q7b(check: Check) -> None:
+    grade_single(check, "pricing", "b", Q7B, Q7B_OK)
+
+
+# 7c: Regions and Availability Zones
+Q7C = {
+    "a": M_("aws.7c.a", "(a) Two Regions are hundreds of kilometres apart: every write would wait longer for the copy, data transfer between Regions costs money, and the shop's data would leave Japan. It protects against the loss of a whole Region, which is more than the task asks for."),
+    "b": M_("aws.7c.b", "(b) A bigger instance is still one server in one data center. If that Availability Zone fails (power, cooling, network), the shop is down, however big the server is."),
+    "d": M_("aws.7c.d", "(d) Edge locations are where CloudFront keeps copies of content close to users. They do not run your database, so they cannot keep a second copy of it."),
+}
+Q7C_OK = M_("aws.7c.ok", "Right: the Availability Zones of a Region are separate data centers with their own power and network, a few kilometres apart and connected with low latency. A copy in a second AZ (for example RDS Multi-AZ) survives the loss of one data center.")
+
+
+@questions("7c")
+def q7c(check: Check) -> None:
+    grade_single(check, "placement", "c", Q7C, Q7C_OK)
+
+
+# 7d: support plans
+Q7D = {
+    "a": M_("aws.7d.a", "(a) Basic support is free, but it gives no technical help from engineers: only help with your account and bills, documentation and forums. Nobody answers the phone when production is down."),
+    "b": M_("aws.7d.b", "(b) Developer support answers by e-mail during business hours, and its fastest answer is for a \"system impaired\" case within 12 business hours: fine for trying things out, not for production that must be back within the hour."),
+    "d": M_("aws.7d.d", "(d) Enterprise support does all that and more (a Technical Account Manager, answers within 15 minutes for a critical case), but it costs far more. The question asks for the cheapest plan that fits."),
+}
+Q7D_OK = M_("aws.7d.ok", "Right: Business is the cheapest plan with engineers by phone, chat and e-mail 24 hours a day, and an answer within one hour when a production system is down.")
+
+
+@questions("7d")
+def q7d(check: Check) -> None:
+    grade_single(check, "support", "c", Q7D, Q7D_OK)
+
+
+# 7e: the Well-Architected Framework's pillars
+Q7E = {
+    "a": M_("aws.7e.a", "(a) Operational Excellence is about how a team runs and improves its work: changes as code, small reversible steps, learning from incidents. The scenario is about the system surviving failures."),
+    "b": M_("aws.7e.b", "(b) Security is about protecting data and systems: identities, least privilege, encryption, traceability. Replacing failed servers and testing backups is not about attackers."),
+    "d": M_("aws.7e.d", "(d) Performance Efficiency is about using the right resources for the load (the right instance types, caching, serverless). The scenario is not about speed but about recovering from failures."),
+    "e": M_("aws.7e.e", "(e) Cost Optimization is about paying only for what brings value. Spare servers and tested backups even cost a little more: the pillar here is about something else."),
+    "f": M_("aws.7e.f", "(f) Sustainability is about reducing the environmental impact of your workload (less idle capacity, efficient hardware). The scenario is about surviving failures."),
+}
+Q7E_OK = M_("aws.7e.ok", "Right: Reliability is the pillar of a workload that does what it should when things fail: it recovers by itself (Auto Scaling replaces a failed instance), and its backups are tested so that a restore really works.")
+
+
+@questions("7e")
+def q7e(check: Check) -> None:
+    grade_single(check, "pillar", "c", Q7E, Q7E_OK)
+
+
+# 7f: which services for the evening rush (choose two)
+Q7F = {
+    "b": M_("aws.7f.b", "(b) CloudFront delivers content from edge locations close to users and takes load off for pictures and pages that stay the same, but it adds no servers in the evening and does not replace a failed one."),
+    "d": M_("aws.7f.d", "(d) Amazon RDS is a managed relational database. It keeps the shop's data, but it does not spread visitors over servers or add servers in the evening."),
+    "e": M_("aws.7f.e", "(e) S3 Glacier is cheap storage for archives that are rarely read, with hours of waiting to get files back. It has nothing to do with the evening's visitors."),
+}
+Q7F_OK = M_("aws.7f.ok", "Right: Elastic Load Balancing spreads the visitors over healthy instances in several Availability Zones and stops sending them to a failed one; EC2 Auto Scaling adds instances in the evening, removes them at night and replaces failed ones.")
+
+
+@questions("7f")
+def q7f(check: Check) -> None:
+    grade_set(check, "evening_rush", {"a", "c"}, Q7F, Q7F_OK)
+
+
+# 7g: a database without the chores; pictures for customers far away
+Q7G_DATABASE = {
+    "b": M_("aws.7g.database_b", "`database`: (b) MySQL on an EC2 instance works, but then the team installs the updates, makes and tests the backups and builds the standby copy itself: exactly the chores it wants to give away."),
+    "c": M_("aws.7g.database_c", "`database`: (c) Amazon DynamoDB is managed too, but it is a key-value (NoSQL) database: the shop's MySQL tables, joins and SQL queries would have to be rewritten."),
+    "d": M_("aws.7g.database_d", "`database`: (d) Amazon S3 stores files (objects), not tables: it cannot run the shop's SQL queries or transactions."),
+}
+Q7G_DATABASE_OK = M_("aws.7g.database_ok", "`database`: right, Amazon RDS runs MySQL for you: AWS installs the updates, makes automatic backups and, with Multi-AZ, keeps a standby copy in a second Availability Zone.")
+Q7G_IMAGES = {
+    "a": M_("aws.7g.images_a", "`images`: (a) A bigger instance in Tokyo makes the server faster, but every picture still travels from Tokyo to Europe: the distance is the slow part."),
+    "b": M_("aws.7g.images_b", "`images`: (b) A copy of the whole shop in a European Region would work, but it doubles the servers, the database and the work. For pictures that do not change, there is a much simpler service."),
+    "d": M_("aws.7g.images_d", "`images`: (d) Amazon RDS read replicas help a busy database answer more reads. The pictures are files in S3, not database rows, and they would still travel from Tokyo."),
+}
+Q7G_IMAGES_OK = M_("aws.7g.images_ok", "`images`: right, Amazon CloudFront keeps copies of the pictures in edge locations near the customers (also in Europe), so they load from close by; the shop stays in Tokyo.")
+
+
+@questions("7g")
+def q7g(check: Check) -> None:
+    with contextlib.suppress(StopCheck):
+        grade_single(check, "database", "a", Q7G_DATABASE, Q7G_DATABASE_OK)
+    grade_single(check, "images", "c", Q7G_IMAGES, Q7G_IMAGES_OK)
+
+
+# 7h: the monthly bill of a small architecture, from the price table shipped with the lab
+PRICES_FILE = "aws-prices-2026-11.json"
+BILL_TOLERANCE = 0.01       # a cent: rounding to cents, or not, is the learner's choice
+Q7H_OK = M_("aws.7h.ok", "`{call}` gives {actual} USD: right.")
+Q7H_NONE = M_("aws.7h.none", "`{call}` gives back nothing (None). Did you print the total instead of handing it back with `return`?")
+Q7H_NOT_NUMBER = M_("aws.7h.not_number", "`{call}` gives {kind}, not a number. Return the total in USD as a number, for example 12.5, without a currency sign.")
+Q7H_HOURS = M_("aws.7h.hours", "`{call}` gives {actual} USD, which is the bill for {hours} hours a month. AWS bills servers by the hour, and the price table counts an average month as 730 hours (24 × 365 ÷ 12): use prices[\"hours_per_month\"].")
+Q7H_NO_FREE_TIER = M_("aws.7h.no_free_tier", "`{call}` gives {actual} USD: the bill without any Free Tier. Subtract the free amounts of prices[\"free_tier\"] before you multiply by the price: the \"always_free\" ones every month, the \"first_12_months\" ones only while \"first_year\" is True.")
+Q7H_FORGOT_FIRST_YEAR = M_("aws.7h.forgot_first_year", "`{call}` gives {actual} USD: you left out the 12-month Free Tier. This architecture is in its first year (\"first_year\": True), so the free server hours and the free storage of prices[\"free_tier\"][\"first_12_months\"] count too.")
+Q7H_FREE_AFTER_YEAR = M_("aws.7h.free_after_year", "`{call}` gives {actual} USD: you gave the 12-month Free Tier to an account that is older than a year (\"first_year\": False). After the first year only the \"always_free\" amounts stay free.")
+Q7H_FORGOT_ALWAYS = M_("aws.7h.forgot_always", "`{call}` gives {actual} USD: you left out the always-free amounts (function requests and data out to the internet, in prices[\"free_tier\"][\"always_free\"]). They are free every month, in the first year and after it.")
+Q7H_FREE_PER_SERVER = M_("aws.7h.free_per_server", "`{call}` gives {actual} USD: you gave every server its own 750 free hours. The Free Tier gives 750 hours a month in total, for all your free-type servers together: two servers running all month use 1460 hours, and 710 of them are paid.")
+Q7H_FREE_ANY_TYPE = M_("aws.7h.free_any_type", "`{call}` gives {actual} USD: you made the free server hours count for every server type. They count only for the type in prices[\"free_tier\"][\"first_12_months\"][\"server_type\"]; bigger servers are paid from the first hour.")
+Q7H_NEGATIVE = M_("aws.7h.negative", "`{call}` gives {actual} USD, less than the right total: something below the free amount was subtracted into a negative number. Use less than the free amount, and that line of the bill is 0, never negative (max(0, ...) or an `if` does this).")
+Q7H_REGION = M_("aws.7h.region", "`{call}` gives {actual} USD: the bill with the prices of {used}, but this architecture runs in {region}. Prices differ from Region to Region: take them from prices[\"regions\"][architecture[\"region\"]].")
+Q7H_PER_REQUEST = M_("aws.7h.per_request", "`{call}` gives {actual} USD: the function price was used per request. The table gives it per million requests: divide the number of paid requests by 1000000 first.")
+Q7H_HARD_CODED = M_("aws.7h.hard_coded", "`{call}` gives {actual} USD, the bill of the shop in the notebook, but this is another architecture. Compute from the `architecture` the function receives, not from numbers copied from the example.")
+Q7H_WRONG = M_("aws.7h.wrong", "`{call}` gives {actual} USD, but the bill is {expected} USD. Work through the four lines of the bill (servers, storage, function requests, data out) for this architecture, by hand, and compare with what your function computes.")
+
+
+def _load_prices() -> dict:
+    return json.loads((Path(__file__).parent / "data" / PRICES_FILE).read_text(encoding="utf-8"))
+
+
+def monthly_bill_of(architecture: dict, prices: dict, *, hours: float | None = None, first_year_free: bool = True,
+                    free_after_year: bool = False, always_free: bool = True, free_per_server: bool = False,
+                    free_any_type: bool = False, floor: bool = True, region: str | None = None,
+                    per_request: bool = False) -> float:
+    """The right bill, or (with a knob turned) the bill a known mistake gives."""
+    price = prices["regions"][region or architecture["region"]]
+    hours = prices["hours_per_month"] if hours is None else hours
+    yearly, always = prices["free_tier"]["first_12_months"], prices["free_tier"]["always_free"]
+    first_year = (architecture["first_year"] and first_year_free) or free_after_year
+
+    def paid(used, free):
+        return max(0, used - free) if floor else used - free
+
+    total = 0.0
+    for server_type, count in architecture["servers"].items():
+        used = count * hours
+        if first_year and (server_type == yearly["server_type"] or free_any_type):
+            used = paid(used, yearly["server_hours"] * (count if free_per_server else 1))
+        total += used * price["server_per_hour"][server_type]
+    storage = architecture["storage_gb"]
+    if first_year:
+        storage = paid(storage, yearly["storage_gb"])
+    total += storage * price["storage_per_gb_month"]
+    requests = architecture["function_requests"]
+    if always_free:
+        requests = paid(requests, always["function_requests"])
+    total += requests / (1 if per_request else 1_000_000) * price["function_per_million_requests"]
+    transfer = architecture["transfer_out_gb"]
+    if always_free:
+        transfer = paid(transfer, always["transfer_out_gb"])
+    total += transfer * price["transfer_out_per_gb"]
+    return total
+
+
+def _q7h_case(check: Check, fn, architecture: dict, prices: dict, story: dict) -> None:
+    call = f"monthly_bill({json.dumps(architecture)}, prices)".replace("true", "True").replace("false", "False")
+    result = check.call(fn, json.loads(json.dumps(architecture)), json.loads(json.dumps(prices)))
+    expected = monthly_bill_of(architecture, prices)
+    if result is None:
+        check.stop(Q7H_NONE, call=call)
+    if isinstance(result, bool) or not isinstance(result, (int, float)):
+        check.stop(Q7H_NOT_NUMBER, call=call, kind=kind_of_value(result, check.lang))
+    actual = f"{result:.2f}"
+
+    def near(value: float) -> bool:
+        return abs(result - value) < BILL_TOLERANCE
+
+    if near(expected):
+        check.ok(Q7H_OK, call=call, actual=actual)
+        return
+    if architecture != story and near(monthly_bill_of(story, prices)):
+        check.stop(Q7H_HARD_CODED, call=call, actual=actual)
+    for hours in (720, 744):
+        if near(monthly_bill_of(architecture, prices, hours=hours)):
+            check.stop(Q7H_HOURS, call=call, actual=actual, hours=f"{hours:g}")
+    mistakes = [
+        (Q7H_NO_FREE_TIER, {"first_year_free": False, "always_free": False}),
+        (Q7H_FORGOT_FIRST_YEAR, {"first_year_free": False}),
+        (Q7H_FREE_AFTER_YEAR, {"free_after_year": True}),
+        (Q7H_FORGOT_ALWAYS, {"always_free": False}),
+        (Q7H_FREE_PER_SERVER, {"free_per_server": True}),
+        (Q7H_FREE_ANY_TYPE, {"free_any_type": True}),
+        (Q7H_NEGATIVE, {"floor": False}),
+        (Q7H_PER_REQUEST, {"per_request": True}),
+    ]
+    for message, knobs in mistakes:
+        if near(monthly_bill_of(architecture, prices, **knobs)):
+            check.stop(message, call=call, actual=actual)
+    for other in prices["regions"]:
+        if other != architecture["region"] and near(monthly_bill_of(architecture, prices, region=other)):
+            check.stop(Q7H_REGION, call=call, actual=actual, used=other, region=architecture["region"])
+    check.stop(Q7H_WRONG, call=call, actual=actual, expected=f"{expected:.2f}")
+
+
+Q7H_STORY = {"region": "ap-northeast-1", "servers": {"t3.micro": 2}, "storage_gb": 50,
+             "function_requests": 3000000, "transfer_out_gb": 120, "first_year": True}
+Q7H_CASES = [
+    Q7H_STORY,
+    {**Q7H_STORY, "first_year": False},
+    {"region": "us-east-1", "servers": {"t3.micro": 1, "t3.small": 1}, "storage_gb": 3,
+     "function_requests": 500000, "transfer_out_gb": 40, "first_year": True},
+]
+
+
+@questions("7h")
+def q7h(check: Check) -> None:
+    fn = check.function("monthly_bill")
+    prices = _load_prices()
+    for architecture in Q7H_CASES:
+        _q7h_case(check, fn, architecture, prices, Q7H_STORY)
+    if check.hidden:
+        with check.hidden_part():
+            for architecture in check.hidden["architectures"]:
+                _q7h_case(check, fn, architecture, prices, Q7H_STORY)
+
+
 HINTS = {
     "1a": [M_("aws.1a.hint1", "sts.get_caller_identity() answers with a dictionary: print it and look for the keys Account and Arn."),
            M_("aws.1a.hint2", "Keep the answer in a variable, then take one value out of it by its key, as with a dictionary in the bridge lab: answer[\"SomeKey\"]."),
@@ -1160,4 +1510,26 @@ HINTS = {
            M_("aws.6b.hint4", "budgets = session.client(\"budgets\", region_name=\"us-east-1\"); budgets.create_budget(AccountId=aws.account_id, Budget={\"BudgetName\": \"monthly-limit\", \"BudgetLimit\": {\"Amount\": \"20\", \"Unit\": \"USD\"}, \"TimeUnit\": \"MONTHLY\", \"BudgetType\": \"COST\"}, NotificationsWithSubscribers=[{\"Notification\": {\"NotificationType\": \"ACTUAL\", \"ComparisonOperator\": \"GREATER_THAN\", \"Threshold\": 80, \"ThresholdType\": \"PERCENTAGE\"}, \"Subscribers\": [{\"SubscriptionType\": \"EMAIL\", \"Address\": \"you@example.com\"}]}])")],
     "6c": [M_("aws.6c.hint1", "Loop over every region from describe_regions; in each, delete NAT gateways, terminate instances, then release Elastic IPs that have no AssociationId."),
            M_("aws.6c.hint2", "A protected instance needs modify_instance_attribute(InstanceId=..., DisableApiTermination={\"Value\": False}) before terminate_instances.")],
+    "6d": [M_("aws.6d.hint1", "Two resources stay after the clean-up: the topic and the alarm of 6a, both in us-east-1. Each service tags its own resources with its own call, and each call needs the resource's ARN."),
+           M_("aws.6d.hint2", "In the boto3 documentation: SNS tag_resource (ResourceArn, Tags) and CloudWatch tag_resource (ResourceARN, Tags; note the capital letters). Both take Tags as a list of dictionaries with Key and Value. The alarm's ARN is in describe_alarms, under \"AlarmArn\"; the topic's you kept in 6a."),
+           M_("aws.6d.hint3", "The same call with other tags, for a server: ec2.create_tags(Resources=[web_id], Tags=[{\"Key\": \"Owner\", \"Value\": \"dana\"}]). Build one list `cost_tags` with your two tags and give it to both calls."),
+           M_("aws.6d.hint4", "cost_tags = [{\"Key\": \"Project\", \"Value\": \"workshop\"}, {\"Key\": \"CostCenter\", \"Value\": \"training\"}]; sns.tag_resource(ResourceArn=topic_arn, Tags=cost_tags); alarm_arn = cloudwatch.describe_alarms(AlarmNames=[\"billing-over-10-usd\"])[\"MetricAlarms\"][0][\"AlarmArn\"]; cloudwatch.tag_resource(ResourceARN=alarm_arn, Tags=cost_tags)")],
+    "7a": [M_("aws.7a.hint1", "Ask of each task: is it about the building and the hardware (security \"of\" the cloud), or about what you put in and configure (security \"in\" the cloud)?"),
+           M_("aws.7a.hint2", "Read \"The shared responsibility model\" again, especially its second paragraph: on EC2 and on a managed service such as RDS, the line is in a different place.")],
+    "7b": [M_("aws.7b.hint1", "Two facts in the scenario decide it: the job runs only a few hours a night, and it does not mind being interrupted."),
+           M_("aws.7b.hint2", "Read \"How AWS charges for servers\" again: which option is the cheapest, and what is its catch?")],
+    "7c": [M_("aws.7c.hint1", "Three conditions: survive the loss of one data center, a copy that is always up to date (close by, fast connection), and the data stays in Japan."),
+           M_("aws.7c.hint2", "Read \"Regions, Availability Zones and edge locations\" again: what is one data center, and how far apart are they?")],
+    "7d": [M_("aws.7d.hint1", "Two needs: an engineer by phone at any hour, and an answer within an hour when production is down. Then the cheapest plan that has both."),
+           M_("aws.7d.hint2", "Read \"Support plans\" again, from the top: stop at the first plan that answers 24 hours a day by phone.")],
+    "7e": [M_("aws.7e.hint1", "What happens in the scenario when something breaks? Look for the pillar whose name says \"it keeps working\"."),
+           M_("aws.7e.hint2", "Read \"The Well-Architected Framework\" again: which pillar is about recovering when something fails?")],
+    "7f": [M_("aws.7f.hint1", "Two separate needs: spread the visitors over several servers (and away from a broken one), and change the number of servers with the load."),
+           M_("aws.7f.hint2", "Read \"Which service for which job\" again: the first two services of the list each do one of these.")],
+    "7g": [M_("aws.7g.hint1", "`database`: the team wants to keep SQL and MySQL but give away the chores. `images`: the pictures do not change; the distance is the problem."),
+           M_("aws.7g.hint2", "Read \"Which service for which job\" again: look for a managed relational database, and for the service that keeps copies near the users.")],
+    "7h": [M_("aws.7h.hint1", "Work line by line, and keep a running `total` that starts at 0: first the servers (a loop over the server types), then storage, function requests and data out. For each line: the amount used, minus what is free (never below 0), times the price."),
+           M_("aws.7h.hint2", "Where to look: the Region's prices are prices[\"regions\"][architecture[\"region\"]]; the free amounts are in prices[\"free_tier\"][\"first_12_months\"] and [\"always_free\"]. Walk through architecture[\"servers\"] with .items() to get each type and its count. max(0, used - free) keeps a line from going below 0."),
+           M_("aws.7h.hint3", "The same kind of line, on other data: a phone plan with 3 GB free and 2 USD per extra GB: extra = max(0, used_gb - 3), then total += extra * 2. For servers the \"used\" amount is count * 730 hours, and the free hours come off only when \"first_year\" is True and the type is the free type. By hand, the shop: 2 × 730 = 1460 hours, minus 750 free, = 710 paid hours × 0.0136 USD."),
+           M_("aws.7h.hint4", "price = prices[\"regions\"][architecture[\"region\"]]; total = 0; for server_type, count in architecture[\"servers\"].items(): hours = count * prices[\"hours_per_month\"], and if architecture[\"first_year\"] and server_type == first_year[\"server_type\"]: hours = max(0, hours - first_year[\"server_hours\"]); total += hours * price[\"server_per_hour\"][server_type]. Then storage (free only in the first year), requests / 1000000 and data out (always free amounts), and return round(total, 2).")],
 }
