@@ -66,3 +66,62 @@ def test_segmentation_masks_are_compared_with_the_source(lab_dir):
     # boxes only (the wrong file converted): no segmentation, named as such
     convert(lab_dir, "samples/boxes_sample.json", "configs/boxes.xml")
     assert [p.message.id for p in q14(lab_dir).failures] == ["annotation.q14.no_segmentation"]
+
+
+# --- entity spans as CoNLL / BIO (q15) -----------------------------------------------------------------------------
+
+def reference_bio():
+    from graders.concepts import reference_answers
+
+    answer = next(a for a in reference_answers("annotation") if a.question == "q15")
+    namespace: dict = {}
+    exec(answer.code, namespace)
+    return namespace["bio"]
+
+
+def q15(lab_dir: Path, lang: str = "en"):
+    from graders import Lab
+    return Lab("annotation", lang=lang).evaluate("q15", {}, context={"workdir": lab_dir})
+
+
+def test_tokens_keep_every_gold_entity_whole_in_three_languages():
+    """Every gold entity starts and ends on token edges (so BIO can express it); Japanese is split by character,
+    Ukrainian quotation marks and full stops are tokens of their own."""
+    from labs.annotation import checks
+    gold = {**checks.gold("texts"), **json.loads((LAB.path / "hidden" / "q5.json").read_text())["texts"]}
+    texts = {t["data"]["name"]: t["data"] for t in kit.read_tasks(LAB.data_dir / "texts" / "texts.json")}
+    for tid, g in gold.items():
+        toks = kit.tokens(texts[tid]["text"], g["lang"])
+        starts, ends = {s for _, s, _ in toks}, {e for _, _, e in toks}
+        for span in g["spans"]:
+            assert span["start"] in starts and span["end"] in ends, (tid, span)
+    assert [t for t, _, _ in kit.tokens("東京で", "ja")] == ["東", "京", "で"]
+    assert [t for t, _, _ in kit.tokens("«Мрія Софт» у Фукуоці.", "uk")] == ["«", "Мрія", "Софт", "»", "у", "Фукуоці", "."]
+
+
+def test_the_texts_sample_is_what_the_script_writes_and_holds_practice_texts_only():
+    from labs.annotation.sets import TEXT_PRACTICE
+    shipped = json.loads((LAB.data_dir / "samples" / "texts_sample.json").read_text(encoding="utf-8"))
+    assert shipped == make_delivery.texts_sample()
+    assert [t["data"]["name"] for t in shipped] == TEXT_PRACTICE
+
+
+def test_bio_delivery_is_read_back_and_compared_with_the_source(lab_dir, capsys):
+    docs = kit.documents(kit.delivery_file(lab_dir, "texts"), lab_dir)
+    kit.write_conll(docs, reference_bio(), root=lab_dir, lang="uk")
+    assert "Збережено в delivery/conll/texts.conll: 6 текстів." in capsys.readouterr().out
+    lines = (lab_dir / "delivery" / "conll" / "texts.conll").read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == ["Sakura B-ORG", "Logistics I-ORG", "Ltd I-ORG"]
+    assert "東 B-LOC" in lines and "京 I-LOC" in lines
+    verdict = q15(lab_dir)
+    assert verdict.passed, verdict.to_json()
+    # an I- that starts an entity, planted in the file: named with the token
+    path = lab_dir / "delivery" / "conll" / "texts.conll"
+    path.write_text(path.read_text(encoding="utf-8").replace("Sakura B-ORG", "Sakura I-ORG"), encoding="utf-8")
+    failures = q15(lab_dir, "ja").failures
+    assert [p.message.id for p in failures] == ["annotation.q15.i_first"] and failures[0].params["token"] == "Sakura"
+    # a function that returns too few tags writes nothing and says why
+    path.unlink()
+    kit.write_conll(docs, lambda tokens, spans: ["O"], root=lab_dir, lang="en")
+    assert "one tag per token" in capsys.readouterr().out and not path.exists()
+    assert [p.message.id for p in q15(lab_dir).failures] == ["annotation.q15.no_file"]

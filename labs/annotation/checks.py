@@ -1170,3 +1170,97 @@ HINTS["q14"] = [
     M_("annotation.q14.hint2", "The cell above made it for you (signs_converter) and picked the file to deliver (signs_source). Use the same method as in exercise 10, with the output folder \"delivery/coco_signs\"."),
     M_("annotation.q14.hint3", "signs_converter.convert_to_coco(str(signs_source), \"delivery/coco_signs\", is_dir=False)"),
 ]
+
+
+# --- q15: entity spans delivered as CoNLL / BIO (notebook delivery) ----------------------------------------------------
+Q15_NO_FILE = M_("annotation.q15.no_file", "I can't find delivery/conll/texts.conll yet. Write the function bio, run its cell, then run the cell after it: that cell writes the file with your function.")
+Q15_BAD_LINE = M_("annotation.q15.bad_line", "delivery/conll/texts.conll, line {line}: “{text}” is not a CoNLL line. Each line is a token, one space and its tag; a blank line ends a text.")
+Q15_DOCS = M_("annotation.q15.docs", "delivery/conll/texts.conll holds {count} text, but {source} has {expected}. Write the file again with the cell after your function.", "delivery/conll/texts.conll holds {count} texts, but {source} has {expected}. Write the file again with the cell after your function.", count="count")
+Q15_TOKENS = M_("annotation.q15.tokens", "{item}: the tokens in the file are not the text's tokens (first difference at token {number}: “{got}” instead of “{expected}”). Give every token exactly one tag, in order.")
+Q15_BAD_TAG = M_("annotation.q15.bad_tag", "{item}, token “{token}”: the tag “{tag}” is not a BIO tag. A tag is O, or B- or I- followed by one of the labels {labels}, such as B-{label}.")
+Q15_I_FIRST = M_("annotation.q15.i_first", "{item}, token “{token}”: the tag {tag} continues an entity that has not started. The first token of an entity gets B-, only the tokens after it get I- (here: B-{label}).")
+Q15_MISSING = M_("annotation.q15.missing", "{item}: “{words}” ({label}) is marked in {source}, but the BIO tags do not give this entity. Its first token gets B-{label}, its other tokens I-{label}.")
+Q15_EXTRA = M_("annotation.q15.extra", "{item}: the BIO tags give “{words}” as {label}, but {source} has no such entity. Tokens outside every entity get O.")
+Q15_OK = M_("annotation.q15.ok", "delivery/conll/texts.conll: {count} text, every token tagged, and the entities are exactly those in {source}.", "delivery/conll/texts.conll: {count} texts, every token tagged, and the entities are exactly those in {source}.", count="count")
+ENTITY_LABELS = ("PER", "ORG", "LOC", "DATE")
+
+
+def read_conll(text: str) -> tuple[list[list[tuple[str, str]]], tuple[int, str] | None]:
+    """The documents of a two-column CoNLL file ([(token, tag)] each), or the first line that is not CoNLL."""
+    docs, current = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            if current:
+                docs.append(current)
+                current = []
+            continue
+        parts = line.split()
+        if len(parts) != 2:
+            return docs, (number, line)
+        current.append((parts[0], parts[1]))
+    if current:
+        docs.append(current)
+    return docs, None
+
+
+@questions("q15", evidence="outside")
+def q15(check: Check) -> None:
+    from .kit import delivery_file, documents
+
+    path = workdir(check) / "delivery" / "conll" / "texts.conll"
+    if not path.exists():
+        check.stop(Q15_NO_FILE)
+    docs, bad_line = read_conll(path.read_text(encoding="utf-8"))
+    if bad_line:
+        check.stop(Q15_BAD_LINE, line=bad_line[0], text=bad_line[1])
+    source = delivery_file(workdir(check), "texts")
+    expected = documents(source, workdir(check))
+    check.require(len(docs) == len(expected), Q15_DOCS, count=len(docs), expected=len(expected), source=source)
+    bad = Limited(check)
+    for doc, tagged in zip(expected, docs):
+        item, text = doc["name"], doc["text"]
+        got = [t for t, _ in tagged]
+        want = [t for t, _, _ in doc["tokens"]]
+        if got != want:
+            number = next((k for k, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+            bad.fail(Q15_TOKENS, item=item, number=number + 1, got=got[number] if number < len(got) else "",
+                     expected=want[number] if number < len(want) else "")
+            continue
+        spans, open_span, broken = [], None, False
+        for (token, start, end), (_, tag) in zip(doc["tokens"], tagged):
+            prefix, _, label = tag.partition("-")
+            if tag != "O" and (prefix not in ("B", "I") or label not in ENTITY_LABELS):
+                bad.fail(Q15_BAD_TAG, item=item, token=token, tag=tag, labels=", ".join(ENTITY_LABELS),
+                         label=label if label in ENTITY_LABELS else "LOC")
+                broken = True
+                break
+            if prefix == "I" and (open_span is None or open_span["label"] != label):
+                bad.fail(Q15_I_FIRST, item=item, token=token, tag=tag, label=label)
+                broken = True
+                break
+            if prefix == "I":
+                open_span["end"] = end
+                continue
+            open_span = None
+            if prefix == "B":
+                open_span = {"start": start, "end": end, "label": label}
+                spans.append(open_span)
+        if broken:
+            continue
+        mine = {(s["start"], s["end"], s["label"]) for s in spans}
+        theirs = {(s["start"], s["end"], s["label"]) for s in doc["spans"]}
+        for start, end, label in sorted(theirs - mine):
+            bad.fail(Q15_MISSING, item=item, words=text[start:end], label=label, source=source)
+        for start, end, label in sorted(mine - theirs):
+            bad.fail(Q15_EXTRA, item=item, words=text[start:end], label=label, source=source)
+    bad.finish()
+    if all(p.ok for p in check.parts):
+        check.ok(Q15_OK, count=len(docs), source=source)
+
+
+HINTS["q15"] = [
+    M_("annotation.q15.hint1", "Go through the tokens in order and decide each tag on its own: is the token inside an entity? If so, is it the entity's first token (B-) or a later one (I-)? If not, O."),
+    M_("annotation.q15.hint2", "A token (text, start, end) is inside a span when the span's start is at most the token's start and the token's end is at most the span's end. It is the first token exactly when the two starts are equal. Collect the tags in a list and return it."),
+    M_("annotation.q15.hint3", "The same kind of function on other data: def shout(words, loud):, a list result = [], for word in words:, an if on word in loud that appends word.upper() and an else that appends word, then return result."),
+    M_("annotation.q15.hint4", "def bio(tokens, spans):\n    tags = []\n    for text, start, end in tokens:\n        tag = \"O\"\n        for span in spans:\n            if span[\"start\"] == start:\n                tag = \"B-\" + span[\"label\"]\n            elif span[\"start\"] < start and end <= span[\"end\"]:\n                tag = \"I-\" + span[\"label\"]\n        tags.append(tag)\n    return tags"),
+]

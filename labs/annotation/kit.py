@@ -21,6 +21,7 @@ import copy
 import functools
 import json
 import os
+import re
 import time
 import uuid
 from pathlib import Path
@@ -59,6 +60,9 @@ SPEED_FASTER = M_("annotation.kit.speed_faster", "Correcting was {factor} times 
 SPEED_NOT_FASTER = M_("annotation.kit.speed_not_faster", "This time correcting was not faster than drawing (factor {factor}). Checking a good pre-label should take a few seconds: look, accept, move on.")
 SPEED_NONE = M_("annotation.kit.speed_none", "No times recorded yet. The drawing tool records how long you work on each picture, as Label Studio does; typed commands do not. Correct a picture in the drawing tool, then run this cell again.")
 SPEED_NO_DRAW = M_("annotation.kit.speed_no_draw", "Notebook 3 has no recorded drawing times, so there is nothing to compare with yet. They are recorded when you draw in the drawing tool.")
+CONLL_FAILED = M_("annotation.kit.conll_failed", "Your function bio stopped on text {item} with {error}. Nothing was written: fix the function, run its cell, then run this cell again.")
+CONLL_LENGTH = M_("annotation.kit.conll_length", "Text {item} has {count} token, but your function bio returned {got}: it must return a list with one tag per token. Nothing was written.", "Text {item} has {count} tokens, but your function bio returned {got}: it must return a list with one tag per token. Nothing was written.", count="count")
+CONLL_SAVED = M_("annotation.kit.conll_saved", "Saved in {path}: {count} text.", "Saved in {path}: {count} texts.", count="count")
 CLASS_SAVED = M_("annotation.kit.class_saved", "{item}: {label} (saved)")
 
 
@@ -703,9 +707,58 @@ class PrelabelTextJob(PreLabelled, TextJob):
         return dict(self.texts[item])
 
 
+# --- entity spans delivered as CoNLL / BIO (notebook delivery) -----------------------------------------------------
+
+WORD = re.compile(r"\w+(?:['’ʼ]\w+)*|[^\w\s]")
+CHARACTER = re.compile(r"\S")
+
+
+def tokens(text: str, lang: str) -> list[tuple[str, int, int]]:
+    """The tokens of a text as (token, start, end): words and punctuation marks apart; in Japanese, which puts no
+    spaces between words, every character (the usual choice for Japanese named-entity data without a word splitter)."""
+    pattern = CHARACTER if lang == "ja" else WORD
+    return [(m.group(), m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def documents(source: str, root: str | Path | None = None) -> list[dict]:
+    """The texts of a Label Studio file, each with its tokens and its entity spans, ready to tag:
+    [{"name", "lang", "text", "tokens": [(token, start, end)], "spans": [{"start", "end", "label"}]}]."""
+    out = []
+    for task in read_tasks(lab_root(root) / source):
+        data = task["data"]
+        regions = [r for r in (latest_annotation(task) or {}).get("result", []) if r.get("from_name") == "entity"]
+        spans = sorted(({"start": r["value"]["start"], "end": r["value"]["end"], "label": r["value"]["labels"][0]}
+                        for r in regions), key=lambda s: s["start"])
+        out.append({"name": data.get("name"), "lang": data.get("lang", "en"), "text": data["text"],
+                    "tokens": tokens(data["text"], data.get("lang", "en")), "spans": spans})
+    return out
+
+
+def write_conll(docs: list[dict], bio, path: str | Path = "delivery/conll/texts.conll", root=None,
+                lang: str | None = None) -> None:
+    """Write the texts in CoNLL form, one "token TAG" line per token and a blank line after each text, with the tags
+    your function ``bio(tokens, spans)`` gives. Says so, and writes nothing, when the function fails."""
+    lang = resolve_language(lang)
+    lines = []
+    for doc in docs:
+        try:
+            tags = bio(doc["tokens"], doc["spans"])
+        except Exception as exc:  # the learner's function: one kind sentence, no traceback
+            print(CONLL_FAILED.render(lang, item=doc["name"], error=f"{type(exc).__name__}: {exc}"))
+            return
+        if not isinstance(tags, list) or len(tags) != len(doc["tokens"]):
+            print(CONLL_LENGTH.render(lang, item=doc["name"], count=len(doc["tokens"]),
+                                      got=len(tags) if isinstance(tags, list) else type(tags).__name__))
+            return
+        lines += [f"{token} {tag}" for (token, _, _), tag in zip(doc["tokens"], tags)] + [""]
+    target = lab_root(root) / path
+    write_atomic(target, "\n".join(lines) + "\n")
+    print(CONLL_SAVED.render(lang, path=str(path), count=len(docs)))
+
+
 def delivery_file(root: str | Path | None = None, job: str = "boxes") -> str:
-    """What notebook 7 delivers: your own work of ``job`` ("boxes" or "polygons", e.g. annotations/boxes.json) when
-    you have annotated some, else the sample (samples/boxes_sample.json, samples/polygons_sample.json)."""
+    """What notebook 7 delivers: your own work of ``job`` ("boxes", "polygons" or "texts", e.g. annotations/boxes.json)
+    when you have annotated some, else the sample (samples/boxes_sample.json, samples/polygons_sample.json ...)."""
     root = lab_root(root)
     try:
         tasks = read_tasks(root / JOBS[job].file)
@@ -717,5 +770,5 @@ def delivery_file(root: str | Path | None = None, job: str = "boxes") -> str:
 
 
 __all__ = ["PhotoJob", "BoxJob", "PolygonJob", "TextJob", "ReviewSheet", "PrelabelBoxJob", "PrelabelTextJob", "AnnotationError", "to_pixels",
-           "read_tasks", "latest_annotation", "item_key", "delivery_file"]
+           "read_tasks", "latest_annotation", "item_key", "delivery_file", "tokens", "documents", "write_conll"]
 

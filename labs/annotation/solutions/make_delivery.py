@@ -1,8 +1,9 @@
 """Sample files for the delivery notebook: ``python -m labs.annotation.solutions.make_delivery``.
 
 ``data/samples/polygons_sample.json``: the practice signs traced as the reference does it, in Label Studio's JSON,
-for a learner who delivers outlines without having traced any (like ``boxes_sample.json`` for boxes). Only the
-practice pictures: the review picture's outlines are never shipped.
+for a learner who delivers outlines without having traced any (like ``boxes_sample.json`` for boxes), and
+``data/samples/texts_sample.json``, the practice texts marked, for the BIO delivery. Practice items only: the review
+items' answers are never shipped.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 from . import scenes
-from .make_data import DATA, sign_reference, write_json
-from ..sets import SIGN_PRACTICE
+from .make_data import DATA, TEXTS, sign_reference, write_json
+from ..sets import SIGN_PRACTICE, TEXT_PRACTICE
 
 
 def polygons_sample() -> list[dict]:
@@ -35,9 +36,32 @@ def polygons_sample() -> list[dict]:
     return [t for t in tasks if Path(t["data"]["image"]).name in SIGN_PRACTICE]
 
 
+def texts_sample() -> list[dict]:
+    """The practice texts marked as the reference does it (entities and topics), for a BIO delivery without notebook 5."""
+    from .. import kit
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "configs").mkdir()
+        (root / "configs" / "texts.xml").write_text((DATA / "configs" / "texts.xml").read_text())
+        (root / "texts").symlink_to(DATA / "texts")
+        job = kit.TextJob(root, quiet=True)
+        for tid in TEXT_PRACTICE:
+            _, topic, _, entities = TEXTS[tid]
+            for words, label in entities:
+                job.mark(tid, words, label)
+            job.classify(tid, topic)
+        tasks = json.loads(job.path.read_text(encoding="utf-8"))
+    for task in tasks:
+        for number, region in enumerate(task["annotations"][0]["result"], start=1):
+            region["id"] = f"{task['data']['name']}_{number}"
+    return [t for t in tasks if t["data"]["name"] in TEXT_PRACTICE]
+
+
 def main() -> int:
     write_json(DATA / "samples" / "polygons_sample.json", polygons_sample())
-    print(f"wrote {DATA / 'samples' / 'polygons_sample.json'}")
+    write_json(DATA / "samples" / "texts_sample.json", texts_sample())
+    print(f"wrote {DATA / 'samples' / 'polygons_sample.json'}, {DATA / 'samples' / 'texts_sample.json'}")
     return 0
 
 
