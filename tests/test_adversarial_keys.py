@@ -64,7 +64,7 @@ lab = _Spy()
 # workspace's build folder, and the lab's solutions module. Prints what it could read.
 PROBE = """import glob, importlib, json, os, pathlib, site, sys
 import labs
-_dirs = ("gold", "hidden", "solutions", "notebooks", "variants")
+_dirs = ("gold", "keys", "hidden", "solutions", "notebooks", "variants")
 _roots = {str(pathlib.Path(labs.__file__).parent)}
 for _p in [*site.getsitepackages(), site.getusersitepackages(), *sys.path]:
     if _p and os.path.isdir(os.path.join(_p, "labs")):
@@ -208,4 +208,58 @@ def answer_free(path: str, lab: str) -> bool:
         return False
     if "source" in parts or "release" in parts or ".graders" in parts or path.endswith("gradebook.db"):
         return False
-    return "gold" in parts and parts[parts.index("gold") - 1] != lab
+    practice = next((name for name in ("gold", "keys") if name in parts), None)
+    return practice is not None and parts[parts.index(practice) - 1] != lab
+
+
+# --- career: the multiple-choice keys --------------------------------------------------------------------------------
+def key_reader(question: str, single: bool) -> str:
+    """An answer that is whatever key the kernel can find (the checks module, keys/choices.json), else a wrong one."""
+    fallback = '["z"]'
+    pick = f'(_keys.get("{question}") or getattr(_c, "{question.upper()}_CORRECT", None) or {fallback})'
+    value = f"sorted({pick})[0]" if single else f"set({pick})"
+    return (probe("career") + f"""
+import labs.career.checks as _c
+try:
+    _keys = json.loads((pathlib.Path(_c.__file__).parent / "keys" / "choices.json").read_text(encoding="utf-8"))
+except OSError:
+    _keys = {{}}
+{question} = {value}
+""")
+
+
+CAREER_SINGLE = {"q1": True, "q2": False, "q3": False, "q4": False, "q5": True}
+
+
+@pytest.fixture(scope="module")
+def career_class(tmp_path_factory):
+    from graders.labdef import load_lab
+
+    root = tmp_path_factory.mktemp("keys-career")
+    make_class(root, "career", 0, course=str(one_lab_course(tmp_path_factory, "career")))
+    notebooks = load_lab("career").notebooks
+    for student in ("honest", "key_reader"):
+        submission = {}
+        for notebook in notebooks:
+            source = nbformat.read(root / "source" / "career" / f"{notebook}.ipynb", as_version=4)
+            answers = reference_answers(source)
+            if student == "key_reader":
+                answers.update({f"{q}_answer": key_reader(q, single) for q, single in CAREER_SINGLE.items()
+                                if f"{q}_answer" in answers})
+            submission[notebook] = fill_answers(release_copy(root, "career", notebook, "en"), answers)
+        submit(root, "career", student, submission)
+    result, _ = grade(course_directory(root), "career", workers=2, cell_timeout=30, notebook_timeout=240)
+    assert result.errors == []
+    return root, notebooks
+
+
+def test_the_career_keys_cannot_be_read_from_a_graded_kernel(career_class):
+    root, notebooks = career_class
+    honest, reader = {}, {}
+    for notebook in notebooks:
+        honest.update(_grades(root, "career", notebook, "honest"))
+        reader.update(_grades(root, "career", notebook, "key_reader"))
+    assert all(honest[q] > 0 for q in CAREER_SINGLE), honest
+    assert {q: reader[q] for q in CAREER_SINGLE} == {q: 0.0 for q in CAREER_SINGLE}, reader
+    readable = _readable(root, "key_reader", "career", "workplace")
+    assert readable and not [f for f in readable if not answer_free(f, "career")], readable

@@ -4,7 +4,8 @@ Every question reads the learner's variables (evidence "kernel"):
 
 * q1, q5: one choice, ``q1 = "b"``;  q2, q3, q4: a set of choices, ``q2 = {"a", "b"}``.
   A wrong option the learner chose is explained by its own message; right options left out are only counted
-  (``career.choices.missing``), never named, so that one try does not list the key.
+  (``career.choices.missing``), never named, so that one try does not list the key. The keys are in
+  ``keys/choices.json`` (:func:`key`), not in this module; a graded kernel does not see that folder.
 * q6: ``email = {"subject": "...", "body": "..."}``, checked part by part as a Japanese reader would read it:
   件名, 宛名 (company + 様), greeting, self-introduction, purpose, proposed dates (with the right weekdays), closing,
   signature with a contact, no casual forms, a reasonable length. :func:`email_parts` does the reading.
@@ -12,8 +13,11 @@ Every question reads the learner's variables (evidence "kernel"):
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from graders.checks import Check, Questions
@@ -21,6 +25,15 @@ from graders.i18n import Domain
 
 M_ = Domain.beside(__file__)
 questions = Questions("career")
+HERE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def key(question: str) -> set[str]:
+    """The right option(s) of a choice question, from ``keys/choices.json``: self-study checks read it, but it is not
+    in this module (``import labs.career.checks`` gives no key) and a graded kernel does not see it (lab.toml
+    ``[grading_only] when_graded``); the grader reads it in its own process."""
+    return set(json.loads((HERE / "keys" / "choices.json").read_text(encoding="utf-8"))[question])
 
 # --- choice questions: shared --------------------------------------------------------------------------------------
 CHOICE_NOT_TEXT = M_("career.choice.not_text", "`{name}` should be one letter in quotes, for example {name} = \"a\".")
@@ -94,7 +107,7 @@ Q1_OK = M_("career.q1.ok", "(b): you report the facts early (報告), give a pro
 @questions("q1")
 def q1(check: Check) -> None:
     choice = single_choice(check, "q1", "abcd")
-    if choice == "b":
+    if choice in key("q1"):
         check.ok(Q1_OK)
     else:
         check.fail(Q1[choice])
@@ -109,13 +122,12 @@ Q2 = {
     "e": M_("career.q2.e", "You left out (e). A short note of what was decided and who does what by when (a 議事録, gijiroku) is good practice, and a new team member who writes it is noticed."),
     "f": M_("career.q2.f", "(f) is not right: さん and こんにちは are too casual for a first e-mail to a client. Write the company and 様 (株式会社〇〇 田中様) and 初めてご連絡いたします."),
 }
-Q2_CORRECT = {"a", "b", "d", "e"}
 Q2_OK = M_("career.q2.ok", "(a), (b), (d) and (e): on time, quick to reply, clear subjects, a written summary. And no casual words to clients.")
 
 
 @questions("q2")
 def q2(check: Check) -> None:
-    grade_set(check, "q2", Q2_CORRECT, Q2, Q2_OK)
+    grade_set(check, "q2", key("q2"), Q2, Q2_OK)
 
 
 # q3: hiring in Japan -----------------------------------------------------------------------------------------------
@@ -127,13 +139,12 @@ Q3 = {
     "e": M_("career.q3.e", "(e) is not the best answer: 「特にありません」 can sound as if you are not interested. Prepare one or two questions about the work, the team or the training."),
     "f": M_("career.q3.f", "You left out (f), but it is true: many job adverts for foreign applicants name the Japanese level they need, often JLPT N2 or higher."),
 }
-Q3_CORRECT = {"a", "b", "d", "f"}
 Q3_OK = M_("career.q3.ok", "(a), (b), (d) and (f): two documents, two hiring routes, and the Japanese level stated in the advert.")
 
 
 @questions("q3")
 def q3(check: Check) -> None:
-    grade_set(check, "q3", Q3_CORRECT, Q3, Q3_OK)
+    grade_set(check, "q3", key("q3"), Q3, Q3_OK)
 
 
 # q4: remote and freelance work: warning signs ------------------------------------------------------------------------
@@ -144,13 +155,12 @@ Q4 = {
     "d": M_("career.q4.d", "You left out (d), the most dangerous one: passing money through your bank account is money laundering. Lending or selling your bank account, card or SIM is a crime in Japan, even if you did not know where the money came from."),
     "e": M_("career.q4.e", "(e) is normal, not a warning: a freelancer sends an invoice (請求書) for the work of the month, and the client pays it."),
 }
-Q4_CORRECT = {"a", "c", "d"}
 Q4_OK = M_("career.q4.ok", "(a), (c) and (d): fees before work, too-good-to-be-true offers and anything with your bank account are warning signs.")
 
 
 @questions("q4")
 def q4(check: Check) -> None:
-    grade_set(check, "q4", Q4_CORRECT, Q4, Q4_OK)
+    grade_set(check, "q4", key("q4"), Q4, Q4_OK)
 
 
 # q5: certifications, honestly ------------------------------------------------------------------------------------------
@@ -165,7 +175,7 @@ Q5_OK = M_("career.q5.ok", "(a): an entry certificate is a good first step, and 
 @questions("q5")
 def q5(check: Check) -> None:
     choice = single_choice(check, "q5", "abcd")
-    if choice == "a":
+    if choice in key("q5"):
         check.ok(Q5_OK)
     else:
         check.fail(Q5[choice])
