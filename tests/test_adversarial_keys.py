@@ -110,7 +110,28 @@ if _gold.is_file():
     by_day.index = pd.to_datetime(by_day.index)
 """
 
-OFFICE_CASES = {"lookup_only": {"q2_answer": LOOKUP}, "spy": {"q2_answer": SPY},
+# Part 6 of issue 20: the grader asks the kernel through graders.grade.evidence.kernel_request, looked up in the
+# kernel's own sys.modules, so a submission can replace it. This one records every request it gets (into
+# requests.log, next to the notebook) and passes it on: what it could learn is exactly what crosses.
+ENCODER = LOOKUP + """
+import json as _json
+import sys as _sys
+
+import graders.grade.evidence as _evidence
+
+_real_request = _sys.modules["graders.grade.evidence"].kernel_request
+
+
+def _recording_request(request, namespace):
+    with open("requests.log", "a", encoding="utf-8") as _log:
+        _log.write(request + "\\n")
+    return _real_request(request, namespace)
+
+
+_evidence.kernel_request = _recording_request
+"""
+
+OFFICE_CASES = {"lookup_only": {"q2_answer": LOOKUP}, "spy": {"q2_answer": SPY}, "encoder": {"q2_answer": ENCODER},
                 "package_data": {"q1_answer": PACKAGE_DATA}}
 
 
@@ -263,3 +284,21 @@ def test_the_career_keys_cannot_be_read_from_a_graded_kernel(career_class):
     assert {q: reader[q] for q in CAREER_SINGLE} == {q: 0.0 for q in CAREER_SINGLE}, reader
     readable = _readable(root, "key_reader", "career", "workplace")
     assert readable and not [f for f in readable if not answer_free(f, "career")], readable
+
+
+def test_a_replaced_evidence_encoder_sees_only_names_and_arguments_and_earns_nothing(office_class):
+    """It decides what the grader sees for a name or a call, which a learner decides anyway by writing the answer;
+    it never sees an expected result (the hidden cases' answers stay in the grader), and decoding its answers runs
+    no code (test_grade_sandbox)."""
+    root, _, _ = office_class
+    replaced, control = (_grades(root, "office", "office", s) for s in ("encoder", "lookup_only"))
+    assert replaced == control, (replaced, control)
+    log = root / "autograded" / "encoder" / "office" / "requests.log"
+    requests = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert {r["op"] for r in requests} == {"get", "call"}   # it really answered the grader
+    hidden = json.loads((Path(__file__).resolve().parent.parent / "labs" / "office" / "hidden" / "q2.json")
+                        .read_text(encoding="utf-8"))["cases"]
+    answers = {iso for _, iso in hidden} - {iso for _, iso in OFFICE_VISIBLE_DATES}
+    text = log.read_text(encoding="utf-8")
+    assert answers and not [iso for iso in answers if iso in text], text[:2000]
+    assert any(text_ in text or json.dumps(text_)[1:-1] in text for text_, _ in hidden)   # the arguments do cross

@@ -11,6 +11,17 @@ own functions), which a learner controls anyway by writing the answer; the rules
 the score live in the grader. Patching ``lab.check``, ``Check`` or the lab's checks module in the kernel changes
 nothing, and a faked answer to "what is greet('Олена')?" is simply a correct function.
 
+What a submission that replaces the encoder gains (it is looked up in the kernel's own ``sys.modules``, and the
+kernel is the learner's: its builtins, ``json`` and IPython's own request handling can be replaced just as well, so
+sending the encoder's code along would not make it trustworthy). It decides what the grader gets for a name or a call:
+that is what the learner decides anyway by writing the answer, and a lie is only "right" when it is the right value.
+It sees the names the check asks for and the arguments of each call (the hidden *inputs*, e.g. date texts, which the
+learner's own function receives too), never an expected result: the hidden cases' answers stay in the grader, and the
+check cell's hidden-tests block is not run in the kernel (``sandboxedexecute.without_hidden_tests``). Its answers are
+decoded without running code, within size limits; an answer that cannot be read fails that check. It cannot reach
+another question's verdict, the score or the gradebook. ``tests/test_adversarial_keys.py`` replaces it with one that
+records every request: it earns what its control earns, and no expected result is in what it saw.
+
 Decoding never runs code: JSON, then plain Python types, numpy arrays and pandas tables rebuilt from lists; anything
 else arrives as an :class:`Opaque` stand-in named after its type (so a check says "a value of type Foo").
 
