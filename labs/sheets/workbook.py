@@ -1,5 +1,8 @@
 """The kiosk's workbook: a small café-kiosk's sales, its price list and a summary sheet to fill in (made with openpyxl,
-so no hand-made binary is kept: ``python -m labs.sheets.workbook`` writes ``data/kiosk.xlsx``).
+so no hand-made binary is kept).
+
+The notebook makes it (:func:`make_if_missing`) instead of shipping it as a data file: nbgrader's autograde puts the
+source's copy of every released file over the submitted one, which would throw away the learner's Calc work.
 
 The practice data is here; the grading data (same sheets and cells, other codes, quantities, prices and tax rate) is
 in ``hidden/``. :func:`expected` computes what every formula cell must show for either."""
@@ -85,5 +88,10 @@ def make(path: Path) -> Path:
     return path
 
 
-if __name__ == "__main__":
-    print(make(Path(__file__).resolve().parent / "data" / FILE))
+def make_if_missing(name: str = FILE) -> Path:
+    """The notebook's first step: a fresh workbook unless the learner's is already there (never overwritten)."""
+    path = Path(name)
+    if not path.exists():
+        make(path)
+        print(f"{path} ✓")
+    return path

@@ -1,0 +1,174 @@
+"""The spreadsheet lab's check engine (issue 18): the learner's saved workbook is read with openpyxl (formulas) and
+recomputed by LibreOffice headless, on today's data and, when graded, on the lab's hidden data (same cells, other
+rows). .xlsx and .ods are accepted; it works with no network and a private HOME, as in the grading sandbox.
+(tests/test_labs.py runs the notebook's reference and variants; tests/test_grade_class.py grades a class.)"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from graders import spreadsheet
+from graders.checks import Check
+from graders.labdef import load_lab
+
+pytestmark = [pytest.mark.skipif(not spreadsheet.available(), reason="LibreOffice (apt.txt) is not installed")]
+HERE = Path(__file__).resolve().parents[1] / "labs" / "sheets"
+HIDDEN = json.loads((HERE / "hidden" / "q3.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def lab():
+    from labs.sheets import checks, workbook
+
+    load_lab("sheets").checks
+    return checks, workbook
+
+
+def reference(path: Path, summary_b1: object = "=SUM(Sales!E2:E13)") -> Path:
+    """The kiosk workbook with the reference formulas (as the notebook's reference answers write them)."""
+    from openpyxl import load_workbook
+
+    from labs.sheets.workbook import make
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    make(path)
+    wb = load_workbook(path)
+    sales, summary = wb["Sales"], wb["Summary"]
+    for r in range(2, 14):
+        sales[f"D{r}"] = f"=VLOOKUP(B{r},Prices!$A$2:$C$8,3,FALSE)"
+        sales[f"E{r}"] = f"=C{r}*D{r}"
+        sales[f"F{r}"] = f"=E{r}*$H$1"
+    summary["B1"] = summary_b1
+    summary["B2"] = '=COUNTIF(Sales!C2:C13,">=5")'
+    summary["B3"] = '=SUMIFS(Sales!E2:E13,Sales!B2:B13,"C01")'
+    summary["B4"] = '=IF(B1>=15000,"yes","no")'
+    wb.save(path)
+    return path
+
+
+def verdict(checks, question: str, folder: Path, hidden=None) -> list[tuple[bool, str, dict]]:
+    check = Check({}, hidden=hidden, context={"workdir": str(folder)})
+    try:
+        getattr(checks, question)(check)
+    except Exception as exc:   # StopCheck ends a check early; its parts are recorded
+        if type(exc).__name__ != "StopCheck":
+            raise
+    return [(p.ok, p.message.id, p.params) for p in check.parts]
+
+
+def test_libreoffice_computes_what_the_lab_expects(lab, tmp_path):
+    """The lab's expected values (Python) are what LibreOffice computes from the reference formulas, on today's data
+    and on the hidden data: the two sources of truth agree."""
+    checks, workbook = lab
+    path = reference(tmp_path / "kiosk.xlsx")
+    for data in (workbook.practice_data(), HIDDEN):
+        got = spreadsheet.recompute(path, workbook.as_cells(data))
+        for ref, want in workbook.expected(data).items():
+            sheet, cell = ref.split("!")
+            value = got[sheet][cell]
+            assert (value == want if isinstance(want, str) else abs(value - want) < 0.005), (ref, value, want)
+    # the hidden data differs where it matters: another total, and the target check flips
+    today, other = workbook.expected(workbook.practice_data()), workbook.expected(HIDDEN)
+    assert today["Summary!B1"] != other["Summary!B1"] and today["Summary!B4"] != other["Summary!B4"]
+
+
+def test_a_total_that_fits_only_todays_rows_fails_on_the_hidden_data(lab, tmp_path):
+    """=SUM(15770) uses SUM and shows the right total today: only the recomputation on other rows catches it."""
+    checks, _ = lab
+    reference(tmp_path / "kiosk.xlsx", summary_b1="=SUM(15770)")
+    assert verdict(checks, "q3", tmp_path) == [(True, "sheets.q3.ok", {})]
+    parts = verdict(checks, "q3", tmp_path, hidden=HIDDEN)
+    assert parts[-1][:2] == (False, "sheets.hidden_value"), parts
+    assert parts[-1][2]["cell"] == "Summary!B1" and parts[-1][2]["expected"] == "14800"
+
+
+def test_a_typed_in_total_has_its_own_message(lab, tmp_path):
+    checks, _ = lab
+    reference(tmp_path / "kiosk.xlsx", summary_b1=15770)
+    parts = verdict(checks, "q3", tmp_path, hidden=HIDDEN)
+    assert parts == [(False, "sheets.typed", {"cell": "Summary!B1", "value": "15770"})]
+
+
+def test_an_ods_saved_by_calc_is_accepted_and_graded_the_same(lab, tmp_path):
+    checks, _ = lab
+    xlsx = reference(tmp_path / "made" / "kiosk.xlsx")
+    ods = spreadsheet.convert(xlsx, "ods", tmp_path / "learner")
+    assert ods.name == "kiosk.ods" and spreadsheet.looks_like_spreadsheet(ods)
+    for q in ("q1", "q2", "q3"):
+        parts = verdict(checks, q, ods.parent, hidden=HIDDEN)
+        assert [p[:2] for p in parts] == [(True, f"sheets.{q}.ok")], parts
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "sheets.file.empty"),
+    (b"Date,Code,Qty\n2026-06-01,C01,3\n", "sheets.file.not_spreadsheet"),
+    (b"PK\x03\x04 not really a zip", "sheets.file.not_spreadsheet"),
+])
+def test_a_broken_file_is_named(lab, tmp_path, content, message):
+    checks, _ = lab
+    (tmp_path / "kiosk.xlsx").write_bytes(content)
+    assert verdict(checks, "q1", tmp_path)[0][:2] == (False, message)
+
+
+def test_no_file_at_all(lab, tmp_path):
+    checks, _ = lab
+    assert verdict(checks, "q2", tmp_path) == [(False, "sheets.file.missing", {})]
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="no unshare")
+def test_recompute_works_without_network_and_with_a_private_home(tmp_path):
+    """As in the grading sandbox: no network namespace but loopback, HOME and the cache in a fresh folder."""
+    path = reference(tmp_path / "kiosk.xlsx", summary_b1="=SUM(15770)")
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("unshare -n is not permitted here")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env["HOME"] = str(home)
+    code = textwrap.dedent(f"""
+        import json, socket
+        from graders import spreadsheet
+        from labs.sheets import workbook
+        try:
+            socket.create_connection(("192.0.2.1", 80), timeout=1)
+            print("NETWORK")
+        except OSError:
+            pass
+        data = json.loads({json.dumps(json.dumps(HIDDEN))})
+        print(json.dumps(spreadsheet.recompute({str(path)!r}, workbook.as_cells(data))["Summary"]))
+    """)
+    done = subprocess.run(["unshare", "-n", sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "NETWORK" not in done.stdout
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    from labs.sheets.workbook import expected, practice_data
+
+    assert summary["B1"] == 15770                                # the total that fits today's rows stays
+    assert summary["B3"] == expected(HIDDEN)["Summary!B3"] != expected(practice_data())["Summary!B3"]
+    assert (home / ".cache" / "digital-skills-labs" / "libreoffice" / "profile").is_dir()
+
+
+def test_the_starting_workbook_has_data_and_empty_formula_cells(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from labs.sheets.workbook import CODES, make_if_missing
+
+    monkeypatch.chdir(tmp_path)
+    path = make_if_missing("kiosk.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Sales", "Prices", "Summary"]
+    assert [wb["Sales"][f"B{r}"].value for r in range(2, 14)] == CODES
+    assert all(wb["Sales"][f"{c}{r}"].value is None for r in range(2, 14) for c in "DEF")
+    assert wb["Summary"]["B1"].value is None
+    (tmp_path / "kiosk.xlsx").write_bytes(b"the learner's work")
+    make_if_missing("kiosk.xlsx")                     # never replaces the learner's file
+    assert (tmp_path / "kiosk.xlsx").read_bytes() == b"the learner's work"
