@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import json
 import os
 import subprocess
@@ -1163,7 +1164,8 @@ def q6d(check: Check) -> None:
 # 7. The concepts (Cloud Practitioner style): scenario questions and a monthly bill
 # =====================================================================================================================
 # The learner's own variables (evidence "kernel"). A wrong option the learner chose is explained by its own message;
-# right options left out are only counted, never named, so that one try does not hand out the key.
+# right options left out are only counted, never named, so that one try does not hand out the key. The keys (the
+# right options, and the right bill of 7h) are in keys/, not in this module: a graded kernel does not see that folder.
 
 CHOICE_EMPTY = M_("aws.choice.empty", "`{name}` is still empty: you have not chosen yet. Read the scenario, then put the letter of your choice between the quotes.")
 CHOICE_NOT_TEXT = M_("aws.choice.not_text", "`{name}` should be one letter in quotes, for example {name} = \"x\" with the letter of your choice.")
@@ -1171,6 +1173,31 @@ CHOICE_UNKNOWN = M_("aws.choice.unknown", "`{name}` contains \"{value}\", but th
 CHOICES_NOT_SET = M_("aws.choices.not_set", "`{name}` is one piece of text. Put each letter in its own quotes, inside curly braces, for example {name} = {{\"x\", \"y\"}} with the letters of your choice.")
 CHOICES_EMPTY = M_("aws.choices.empty", "`{name}` is empty: you have not chosen yet. Put the letter of each option you choose in quotes between the braces.")
 CHOICES_MISSING = M_("aws.choices.missing", "`{name}` is missing {count} more option that is also right. Read the scenario and the section above again: I do not say which one, so that you find it yourself.", "`{name}` is missing {count} more options that are also right. Read the scenario and the section above again: I do not say which ones, so that you find them yourself.", count="count")
+
+
+KEYS = Path(__file__).resolve().parent / "keys"
+
+
+@functools.cache
+def key(question: str) -> set[str]:
+    """The right option(s) of a choice question, from ``keys/choices.json``: not in this module, and a graded kernel
+    does not see that folder (lab.toml ``[grading_only] when_graded``); the grader reads it in its own process."""
+    return set(json.loads((KEYS / "choices.json").read_text(encoding="utf-8"))[question])
+
+
+@functools.cache
+def _bill_module():
+    """``keys/bill.py`` (the right bill and the bills of known mistakes), loaded from the keys folder."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("labs.aws.keys.bill", KEYS / "bill.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def monthly_bill_of(architecture: dict, prices: dict, **knobs) -> float:
+    return _bill_module().monthly_bill_of(architecture, prices, **knobs)
 
 
 def _letter(raw: str) -> str:
@@ -1192,16 +1219,15 @@ def single_choice(check: Check, name: str, options: str) -> str:
     return letter
 
 
-def grade_single(check: Check, name: str, correct: str, explain: dict, ok) -> None:
-    choice = single_choice(check, name, "".join(sorted(set(explain) | {correct})))
-    if choice == correct:
+def grade_single(check: Check, name: str, options: str, key_id: str, explain: dict, ok) -> None:
+    choice = single_choice(check, name, options)
+    if choice in key(key_id):
         check.ok(ok)
     else:
         check.fail(explain[choice])
 
 
-def grade_set(check: Check, name: str, correct: set[str], explain: dict, ok) -> None:
-    options = "".join(sorted(set(explain) | correct))
+def grade_set(check: Check, name: str, options: str, key_id: str, explain: dict, ok) -> None:
     value = check.value(name)
     if isinstance(value, str):
         if not _letter(value):
@@ -1216,6 +1242,7 @@ def grade_set(check: Check, name: str, correct: set[str], explain: dict, ok) -> 
         chosen.add(_letter(item))
     if not chosen:
         check.stop(CHOICES_EMPTY, name=name)
+    correct = key(key_id)
     for option in sorted(chosen - correct):
         check.fail(explain[option])
     missing = len(correct - chosen)
@@ -1236,7 +1263,7 @@ Q7A_OK = M_("aws.7a.ok", "Right: the guest operating system of your instances, y
 
 @questions("7a")
 def q7a(check: Check) -> None:
-    grade_set(check, "customer_jobs", {"a", "c", "f"}, Q7A, Q7A_OK)
+    grade_set(check, "customer_jobs", "abcdef", "7a", Q7A, Q7A_OK)
 
 
 # 7b: pricing models
@@ -1250,7 +1277,7 @@ Q7B_OK = M_("aws.7b.ok", "Right: Spot Instances use AWS's spare capacity at a la
 
 @questions("7b")
 def q7b(check: Check) -> None:
-    grade_single(check, "pricing", "b", Q7B, Q7B_OK)
+    grade_single(check, "pricing", "abcd", "7b", Q7B, Q7B_OK)
 
 
 # 7c: Regions and Availability Zones
@@ -1264,7 +1291,7 @@ Q7C_OK = M_("aws.7c.ok", "Right: the Availability Zones of a Region are separate
 
 @questions("7c")
 def q7c(check: Check) -> None:
-    grade_single(check, "placement", "c", Q7C, Q7C_OK)
+    grade_single(check, "placement", "abcd", "7c", Q7C, Q7C_OK)
 
 
 # 7d: support plans
@@ -1278,7 +1305,7 @@ Q7D_OK = M_("aws.7d.ok", "Right: Business is the cheapest plan with engineers by
 
 @questions("7d")
 def q7d(check: Check) -> None:
-    grade_single(check, "support", "c", Q7D, Q7D_OK)
+    grade_single(check, "support", "abcd", "7d", Q7D, Q7D_OK)
 
 
 # 7e: the Well-Architected Framework's pillars
@@ -1294,7 +1321,7 @@ Q7E_OK = M_("aws.7e.ok", "Right: Reliability is the pillar of a workload that do
 
 @questions("7e")
 def q7e(check: Check) -> None:
-    grade_single(check, "pillar", "c", Q7E, Q7E_OK)
+    grade_single(check, "pillar", "abcdef", "7e", Q7E, Q7E_OK)
 
 
 # 7f: which services for the evening rush (choose two)
@@ -1308,7 +1335,7 @@ Q7F_OK = M_("aws.7f.ok", "Right: Elastic Load Balancing spreads the visitors ove
 
 @questions("7f")
 def q7f(check: Check) -> None:
-    grade_set(check, "evening_rush", {"a", "c"}, Q7F, Q7F_OK)
+    grade_set(check, "evening_rush", "abcde", "7f", Q7F, Q7F_OK)
 
 
 # 7g: a database without the chores; pictures for customers far away
@@ -1329,8 +1356,8 @@ Q7G_IMAGES_OK = M_("aws.7g.images_ok", "`images`: right, Amazon CloudFront keeps
 @questions("7g")
 def q7g(check: Check) -> None:
     with contextlib.suppress(StopCheck):
-        grade_single(check, "database", "a", Q7G_DATABASE, Q7G_DATABASE_OK)
-    grade_single(check, "images", "c", Q7G_IMAGES, Q7G_IMAGES_OK)
+        grade_single(check, "database", "abcd", "7g.database", Q7G_DATABASE, Q7G_DATABASE_OK)
+    grade_single(check, "images", "abcd", "7g.images", Q7G_IMAGES, Q7G_IMAGES_OK)
 
 
 # 7h: the monthly bill of a small architecture, from the price table shipped with the lab
@@ -1357,40 +1384,6 @@ def _load_prices() -> dict:
     return json.loads((Path(__file__).parent / "data" / PRICES_FILE).read_text(encoding="utf-8"))
 
 
-def monthly_bill_of(architecture: dict, prices: dict, *, hours: float | None = None, first_year_free: bool = True,
-                    free_after_year: bool = False, always_free: bool = True, free_per_server: bool = False,
-                    free_any_type: bool = False, floor: bool = True, region: str | None = None,
-                    per_request: bool = False) -> float:
-    """The right bill, or (with a knob turned) the bill a known mistake gives."""
-    price = prices["regions"][region or architecture["region"]]
-    hours = prices["hours_per_month"] if hours is None else hours
-    yearly, always = prices["free_tier"]["first_12_months"], prices["free_tier"]["always_free"]
-    first_year = (architecture["first_year"] and first_year_free) or free_after_year
-
-    def paid(used, free):
-        return max(0, used - free) if floor else used - free
-
-    total = 0.0
-    for server_type, count in architecture["servers"].items():
-        used = count * hours
-        if first_year and (server_type == yearly["server_type"] or free_any_type):
-            used = paid(used, yearly["server_hours"] * (count if free_per_server else 1))
-        total += used * price["server_per_hour"][server_type]
-    storage = architecture["storage_gb"]
-    if first_year:
-        storage = paid(storage, yearly["storage_gb"])
-    total += storage * price["storage_per_gb_month"]
-    requests = architecture["function_requests"]
-    if always_free:
-        requests = paid(requests, always["function_requests"])
-    total += requests / (1 if per_request else 1_000_000) * price["function_per_million_requests"]
-    transfer = architecture["transfer_out_gb"]
-    if always_free:
-        transfer = paid(transfer, always["transfer_out_gb"])
-    total += transfer * price["transfer_out_per_gb"]
-    return total
-
-
 def _q7h_case(check: Check, fn, architecture: dict, prices: dict, story: dict) -> None:
     call = f"monthly_bill({json.dumps(architecture)}, prices)".replace("true", "True").replace("false", "False")
     result = check.call(fn, json.loads(json.dumps(architecture)), json.loads(json.dumps(prices)))
@@ -1407,7 +1400,9 @@ def _q7h_case(check: Check, fn, architecture: dict, prices: dict, story: dict) -
     if near(expected):
         check.ok(Q7H_OK, call=call, actual=actual)
         return
-    if architecture != story and near(monthly_bill_of(story, prices)):
+    same_use = {k: v for k, v in architecture.items() if k != "first_year"} == \
+        {k: v for k, v in story.items() if k != "first_year"}
+    if not same_use and near(monthly_bill_of(story, prices)):
         check.stop(Q7H_HARD_CODED, call=call, actual=actual)
     for hours in (720, 744):
         if near(monthly_bill_of(architecture, prices, hours=hours)):
@@ -1435,9 +1430,9 @@ Q7H_STORY = {"region": "ap-northeast-1", "servers": {"t3.micro": 2}, "storage_gb
              "function_requests": 3000000, "transfer_out_gb": 120, "first_year": True}
 Q7H_CASES = [
     Q7H_STORY,
-    {**Q7H_STORY, "first_year": False},
     {"region": "us-east-1", "servers": {"t3.micro": 1, "t3.small": 1}, "storage_gb": 3,
      "function_requests": 500000, "transfer_out_gb": 40, "first_year": True},
+    {**Q7H_STORY, "first_year": False},
 ]
 
 

@@ -1,0 +1,124 @@
+"""AWS notebook 7-concepts: the choice questions explain only what the learner chose, the keys live outside the checks
+module, the price table is dated, and every known mistake of the monthly bill gets its own message.
+
+The notebook itself (reference and variants, in en/uk/ja) runs in tests/test_labs.py; its nbgrader cycle, with the
+hidden architectures, in tests/test_aws_nbgrader.py. These tests compute verdicts here, as a grader does."""
+import datetime
+import functools
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+import graders.lab  # noqa: F401  (registers the core messages)
+from graders.checks import Check
+from graders.gradingonly import LABS, graded_paths
+from graders.labdef import load_lab
+
+LAB = load_lab("aws")
+checks = LAB.checks
+HIDDEN = json.loads((LAB.path / "hidden" / "7h.json").read_text(encoding="utf-8"))
+
+
+def verdict(question: str, namespace: dict, hidden=None):
+    return checks.questions.run(question, Check(namespace, hidden=hidden, lang="en"))
+
+
+@pytest.mark.parametrize("question, name, options, explain", [
+    ("7a", "customer_jobs", "abcdef", checks.Q7A),
+    ("7f", "evening_rush", "abcde", checks.Q7F),
+])
+def test_a_choose_all_question_explains_only_the_options_chosen(question, name, options, explain):
+    """Every possible answer: the failures are the explanations of options the learner chose, and the count of the
+    missing ones; an option not chosen is never named (one empty try must not list the key)."""
+    right = checks.key(question)
+    for size in range(1, len(options) + 1):
+        for chosen in itertools.combinations(options, size):
+            v = verdict(question, {name: set(chosen)})
+            failed = v.message_ids(ok=False)
+            allowed = {explain[o].id for o in chosen if o in explain} | {checks.CHOICES_MISSING.id}
+            assert set(failed) <= allowed, (chosen, failed)
+            assert v.passed == (set(chosen) == right), chosen
+            if right - set(chosen):
+                missing = [p for p in v.parts if p.message.id == checks.CHOICES_MISSING.id]
+                assert missing and missing[0].params["count"] == len(right - set(chosen))
+
+
+def test_an_empty_answer_says_nothing_is_chosen_yet():
+    assert verdict("7b", {"pricing": ""}).message_ids(ok=False) == ["aws.choice.empty"]
+    assert verdict("7a", {"customer_jobs": set()}).message_ids(ok=False) == ["aws.choices.empty"]
+    assert verdict("7e", {"pillar": "Reliability"}).message_ids(ok=False) == ["aws.choice.unknown"]
+
+
+def test_the_keys_are_not_in_the_checks_module_and_a_graded_kernel_does_not_see_them(monkeypatch, tmp_path):
+    keys = json.loads((LAB.path / "keys" / "choices.json").read_text(encoding="utf-8"))
+    for value in vars(checks).values():
+        if isinstance(value, (set, frozenset, list, tuple)) and value and all(isinstance(x, str) for x in value):
+            assert not any(set(value) == set(k) and len(k) > 1 for k in keys.values()), value
+    assert LAB.path / "keys" in graded_paths(LABS)                      # masked by the grading sandbox
+    # without the folder, the module has no key and no bill calculator of its own
+    monkeypatch.setattr(checks, "KEYS", tmp_path)
+    checks.key.cache_clear(), checks._bill_module.cache_clear()
+    try:
+        with pytest.raises(FileNotFoundError):
+            checks.key("7b")
+        with pytest.raises(FileNotFoundError):
+            checks.monthly_bill_of(checks.Q7H_STORY, checks._load_prices())
+    finally:
+        checks.key.cache_clear(), checks._bill_module.cache_clear()
+
+
+def test_the_price_table_is_dated_says_prices_change_and_covers_every_case():
+    prices = checks._load_prices()
+    assert datetime.date.fromisoformat(prices["as_of"])
+    assert "change" in prices["note"] and "Pricing Calculator" in prices["note"]
+    assert prices["hours_per_month"] == 730
+    assert set(prices["free_tier"]) == {"first_12_months", "always_free"}
+    for architecture in checks.Q7H_CASES + HIDDEN["architectures"]:
+        region = prices["regions"][architecture["region"]]
+        assert set(architecture["servers"]) <= set(region["server_per_hour"])
+    # by hand: 2 x 730 h - 750 free = 710 h x 0.0136 + 45 GB x 0.025 + 2 M x 0.20 + 20 GB x 0.114
+    assert checks.monthly_bill_of(checks.Q7H_STORY, prices) == pytest.approx(9.656 + 1.125 + 0.4 + 2.28)
+
+
+def test_the_hidden_architectures_reach_what_the_visible_cases_do_not():
+    visible, hidden = checks.Q7H_CASES, HIDDEN["architectures"]
+    assert {a["region"] for a in hidden} - {a["region"] for a in visible}
+    assert {t for a in hidden for t in a["servers"]} - {t for a in visible for t in a["servers"]}
+    assert any(not a["servers"] for a in hidden)
+
+
+def _mistaken_bill(**knobs):
+    bill = checks._bill_module().monthly_bill_of
+    return lambda architecture, prices: round(bill(architecture, prices, **knobs), 2)
+
+
+@pytest.mark.parametrize("knobs, message", [
+    ({"hours": 720}, "aws.7h.hours"),
+    ({"first_year_free": False, "always_free": False}, "aws.7h.no_free_tier"),
+    ({"first_year_free": False}, "aws.7h.forgot_first_year"),
+    ({"free_after_year": True}, "aws.7h.free_after_year"),
+    ({"always_free": False}, "aws.7h.forgot_always"),
+    ({"free_per_server": True}, "aws.7h.free_per_server"),
+    ({"free_any_type": True}, "aws.7h.free_any_type"),
+    ({"floor": False}, "aws.7h.negative"),
+    ({"per_request": True}, "aws.7h.per_request"),
+])
+def test_each_known_mistake_of_the_monthly_bill_gets_its_own_message(knobs, message):
+    v = verdict("7h", {"monthly_bill": _mistaken_bill(**knobs)})
+    assert v.message_ids(ok=False) == [message]
+
+
+def test_the_monthly_bill_hard_coded_none_text_and_right():
+    story = checks.monthly_bill_of(checks.Q7H_STORY, checks._load_prices())
+    assert verdict("7h", {"monthly_bill": lambda a, p: story}).message_ids(ok=False) == ["aws.7h.hard_coded"]
+    assert verdict("7h", {"monthly_bill": lambda a, p: None}).message_ids(ok=False) == ["aws.7h.none"]
+    assert verdict("7h", {"monthly_bill": lambda a, p: "13.46 USD"}).message_ids(ok=False) == ["aws.7h.not_number"]
+    right = _mistaken_bill()
+    assert verdict("7h", {"monthly_bill": right}, hidden=HIDDEN).passed
+    # Tokyo prices for every Region but us-east-1: the visible cases pass, the grader's Frankfurt case does not
+    tokyo = _mistaken_bill(region="ap-northeast-1")
+    only_two = lambda a, p: right(a, p) if a["region"] != "eu-central-1" else tokyo(a, p)  # noqa: E731
+    assert verdict("7h", {"monthly_bill": only_two}).passed
+    assert verdict("7h", {"monthly_bill": only_two}, hidden=HIDDEN).message_ids(ok=False) == ["aws.7h.region"]
