@@ -72,7 +72,8 @@ CASES = {
                                        "print('GRADEBOOK', found)\ndb = sqlite3.connect('../../../gradebook.db')\n"
                                        "db.execute('UPDATE grade SET auto_score = 100')\ndb.commit()\ntotal_hours = 18"},
                          None, {"q2": 0}, set()),
-    "reads_solutions": ({"q4_answer": "import json, glob\nsolutions = glob.glob('../../../source/*/*.ipynb') + glob.glob('/work/**/labs/orientation/hidden/*.json', recursive=True)\n"
+    "reads_solutions": ({"q4_answer": "import json, glob, os, labs\nlabs_dir = os.path.dirname(labs.__file__)\n"
+                                      "solutions = glob.glob('../../../source/*/*.ipynb') + [f for d in ('hidden', 'notebooks', 'solutions', 'variants') for f in glob.glob(os.path.join(labs_dir, '*', d, '*'))]\n"
                                       "print('SOLUTIONS', solutions)\nsource = json.load(open('../../../source/orientation/orientation.ipynb'))\n"
                                       "exec(next(c['source'] for c in source['cells'] if 'def greet' in ''.join(c['source'])))"},
                         None, {"q4": 0}, set()),
