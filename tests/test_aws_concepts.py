@@ -122,3 +122,72 @@ def test_the_monthly_bill_hard_coded_none_text_and_right():
     only_two = lambda a, p: right(a, p) if a["region"] != "eu-central-1" else tokyo(a, p)  # noqa: E731
     assert verdict("7h", {"monthly_bill": only_two}).passed
     assert verdict("7h", {"monthly_bill": only_two}, hidden=HIDDEN).message_ids(ok=False) == ["aws.7h.region"]
+
+
+# --- graded in the real sandbox: the keys are out of a graded kernel's reach ------------------------------------------
+KEY_READER = '''import json, pathlib, importlib.util
+import labs.aws.checks as _c
+_keys_dir = pathlib.Path(_c.__file__).parent / "keys"
+try:
+    _keys = json.loads((_keys_dir / "choices.json").read_text(encoding="utf-8"))
+except OSError:
+    _keys = {}
+print("KEYS READ", bool(_keys))
+'''
+# each answer: the key if the kernel can read it, else a wrong option
+KEY_ANSWERS = {
+    "7a_answer": KEY_READER + 'customer_jobs = set(_keys.get("7a", ["b"]))\n',
+    "7b_answer": KEY_READER + 'pricing = _keys.get("7b", ["a"])[0]\n',
+    "7h_answer": KEY_READER + '''
+def monthly_bill(architecture, prices):
+    try:
+        spec = importlib.util.spec_from_file_location("bill", _keys_dir / "bill.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.monthly_bill_of(architecture, prices)
+    except OSError:
+        return 0
+''',
+}
+
+
+def _one_lab_course(tmp_path_factory, lab: str) -> Path:
+    from graders.labdef import COURSES_DIR
+
+    folder = tmp_path_factory.mktemp(f"course-{lab}")
+    text = (COURSES_DIR / "digital-skills-day" / "course.toml").read_text(encoding="utf-8")
+    lines = [f'labs = ["{lab}"]' if line.startswith("labs = ") else line for line in text.splitlines()]
+    (folder / "course.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+def test_a_graded_kernel_cannot_read_the_concept_keys(tmp_path_factory):
+    """Graded by the sandboxed grader: the honest reference earns every point of 7-concepts; a submission that answers
+    with whatever key its kernel can read (keys/choices.json, keys/bill.py) earns nothing for those questions."""
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from graders.grade.app import grade
+    from graders.grade.classroom import course_directory, make_class, release_copy, submit
+    from graders.testing import fill_answers, reference_answers
+
+    root = tmp_path_factory.mktemp("keys-aws")
+    make_class(root, "aws", 0, course=str(_one_lab_course(tmp_path_factory, "aws")))
+    source = nbformat.read(root / "source" / "aws" / "7-concepts.ipynb", as_version=4)
+    for student, extra in (("honest", {}), ("key_reader", KEY_ANSWERS)):
+        answers = {**reference_answers(source), **extra}
+        submit(root, "aws", student, {"7-concepts": fill_answers(release_copy(root, "aws", "7-concepts", "en"), answers)})
+    result, _ = grade(course_directory(root), "aws", workers=2, cell_timeout=30, notebook_timeout=240)
+    assert result.errors == []
+    scores = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "digital-skills-day") as gb:
+        for student in ("honest", "key_reader"):
+            nb = gb.find_submission_notebook("7-concepts", "aws", student)
+            scores[student] = {g.name: g.auto_score for g in nb.grades}
+    honest, reader = scores["honest"], scores["key_reader"]
+    assert all(score > 0 for score in honest.values()), honest
+    assert {q: reader[q] for q in ("7a", "7b", "7h")} == {"7a": 0.0, "7b": 0.0, "7h": 0.0}, reader
+    assert reader["7c"] == honest["7c"] > 0
+    out = (root / "autograded" / "key_reader" / "aws" / "7-concepts.ipynb").read_text(encoding="utf-8")
+    assert "KEYS READ False" in out and "KEYS READ True" not in out
