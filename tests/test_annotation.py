@@ -689,3 +689,47 @@ def test_rating_config_round_trip_in_label_studio(label_studio):
     finally:
         client.projects.delete(id=project.id)
         _without_project(handle, title + " broken")
+
+
+# --- correcting pre-labels in the real tool (notebook prelabels, q13) --------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("labelstudio")
+def test_prelabels_travel_as_predictions_through_label_studio(label_studio, lab_dir):
+    """The pre-labelled job sent to Label Studio: tasks carry the model's predictions and no annotation; a correction
+    submitted there (and an accept of a right task) comes back as reviewed work that q13 scores."""
+    from graders import Lab
+    from labs.annotation import studio
+    from labs.annotation.sets import PRELABEL_JOBS
+
+    service, handle = label_studio
+    _without_project(handle, PRELABEL_JOBS["prelabels"].title)
+    boxes = kit.PrelabelBoxJob(lab_dir, quiet=True)
+    boxes.to_label_studio(handle)
+    client = studio.client_for(handle)
+    project = studio.find_project(client, boxes.job.title)
+    try:
+        tasks = {t.data["name"]: t for t in client.tasks.list(project=project.id, fields="all")}
+        assert set(tasks) == set(PRELABEL_JOBS["prelabels"].items)
+        for name, task in tasks.items():
+            assert not task.annotations and len(task.predictions) == 1, name
+            predicted = task.predictions[0] if isinstance(task.predictions[0], dict) else task.predictions[0].dict()
+            assert [r["id"] for r in predicted["result"]] == [r["id"] for r in boxes.predicted(name)]
+        # in Label Studio the learner fixes the loose car box (p2), draws the missed person and submits
+        result = [dict(r) for r in boxes.predicted("prelabel_01.png")]
+        result[1] = {**boxes._box_region("prelabel_01.png", "car", 250, 244, 220, 128), "id": "p2"}
+        result.append(boxes._box_region("prelabel_01.png", "person", 550, 148, 20, 40))
+        client.annotations.create(id=tasks["prelabel_01.png"].id, result=result, lead_time=42.5)
+        # ... and submits prelabel_02.png unchanged, with the model's mistakes in it
+        client.annotations.create(id=tasks["prelabel_02.png"].id, result=boxes.predicted("prelabel_02.png"))
+        fresh = kit.PrelabelBoxJob(lab_dir, quiet=True)
+        fresh.from_label_studio(handle)
+        assert fresh.reviewed == {"prelabel_01.png", "prelabel_02.png"}
+        assert fresh.lead_times["prelabel_01.png"] == pytest.approx(42.5)      # Label Studio's own timing
+        kit.PrelabelTextJob(lab_dir, quiet=True).accept("pl_ja")
+        verdict = Lab("annotation", lang="en").evaluate("q13", {}, context={"workdir": lab_dir})
+        failed = [p.message.id for p in verdict.failures]
+        assert "annotation.q13.unchanged" in failed and "annotation.q13.model_wrong_class" in failed
+        assert not [p for p in verdict.failures if p.params.get("item") == "prelabel_01.png"]
+    finally:
+        client.projects.delete(id=project.id)

@@ -589,6 +589,63 @@ class PreLabelled:
     def predicted(self, item: str) -> list[dict]:
         return list((self.predictions.get(self._item(item)) or {}).get("result") or [])
 
+    # --- Label Studio: the model's suggestions travel as predictions, your reviewed items as annotations -------------
+    def to_label_studio(self, lab_or_service) -> str:
+        """Send this job to the local Label Studio: each task with the model's predictions (shown pre-drawn there)
+        and, for the items you reviewed here already, your annotation."""
+        from . import studio
+
+        if studio.grading(self):
+            return ""
+        handle = studio._handle(self, lab_or_service)
+        client = studio.client_for(handle)
+        project = studio.find_project(client, self.job.title)
+        if project is None:
+            project = client.projects.create(title=self.job.title, label_config=self.config)
+        if not list(client.tasks.list(project=project.id)):
+            payload = []
+            for item in self.job.items:
+                task = studio.task_payload(self, item)
+                task.pop("annotations", None)
+                if item in self.reviewed:
+                    task["annotations"] = [{"result": copy.deepcopy(self.results[item])}]
+                if item in self.predictions:
+                    task["predictions"] = [copy.deepcopy(self.predictions[item])]
+                payload.append(task)
+            client.projects.import_tasks(id=project.id, request=payload)
+            print(studio.SENT.render(self.lang, count=len(self.job.items), title=self.job.title))
+        from graders.services.proxy import learner_url
+
+        url = learner_url(handle, f"projects/{project.id}/data")
+        print(studio.OPEN.render(self.lang, url=url, username=handle["username"], password=handle["password"]))
+        return url
+
+    def from_label_studio(self, lab_or_service) -> None:
+        """Bring back every task submitted in Label Studio (accepted or corrected there) as a reviewed item."""
+        from . import studio
+
+        if studio.grading(self):
+            return
+        handle = studio._handle(self, lab_or_service)
+        client = studio.client_for(handle)
+        project = studio.find_project(client, self.job.title)
+        if project is None:
+            raise AnnotationError(studio.NO_PROJECT.render(self.lang, title=self.job.title))
+        count = 0
+        for task in client.tasks.list(project=project.id, fields="all"):
+            item = (task.data or {}).get("name")
+            annotations = [a if isinstance(a, dict) else a.dict() for a in (task.annotations or [])]
+            latest = latest_annotation({"annotations": annotations})
+            if item not in self.results or latest is None:
+                continue
+            self.results[item] = [dict(r) for r in latest.get("result") or []]
+            if isinstance(latest.get("lead_time"), (int, float)):
+                self.lead_times[item] = float(latest["lead_time"])   # Label Studio's own timing of your work
+            self.reviewed.add(item)
+            count += 1
+        self.save()
+        print(studio.PULLED.render(self.lang, count=count, path=self.job.file))
+
 
 class PrelabelBoxJob(PreLabelled, BoxJob):
     """Boxes a model has proposed: ``fix("p2", x=.., y=.., width=.., height=..)``, ``fix("p5", label="car")``,
