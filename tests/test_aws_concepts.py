@@ -191,3 +191,40 @@ def test_a_graded_kernel_cannot_read_the_concept_keys(tmp_path_factory):
     assert reader["7c"] == honest["7c"] > 0
     out = (root / "autograded" / "key_reader" / "aws" / "7-concepts.ipynb").read_text(encoding="utf-8")
     assert "KEYS READ False" in out and "KEYS READ True" not in out
+
+
+# --- "In the console" boxes (issue 16 part 5) ------------------------------------------------------------------------
+CONSOLE = {"en": "> **In the console:**", "uk": "> **У консолі** (назви англійською, як у консолі):",
+           "ja": "> **コンソールでは：**"}
+
+
+def console_boxes(text: str) -> dict[str, list[tuple[str, str]]]:
+    """question -> the (lang, challenge) of the markdown regions right after its check cell that open a console box."""
+    import jupytext
+
+    cells = jupytext.reads(text, fmt="md").cells
+    out = {}
+    for i, cell in enumerate(cells):
+        question = cell.metadata.get("question") if cell.cell_type == "code" else None
+        if cell.metadata.get("role") != "check" or not question:
+            continue
+        after = cells[i + 1:i + 4]
+        out[question] = [(c.metadata.get("lang"), c.metadata.get("challenge")) for c in after
+                         if c.cell_type == "markdown" and c.source.startswith(CONSOLE.get(c.metadata.get("lang"), "?"))]
+    return out
+
+
+def test_every_exercise_that_builds_something_has_a_console_box_in_every_language():
+    want = [("en", "skip"), ("uk", "skip"), ("ja", "skip")]
+    for notebook in LAB.notebooks:
+        if notebook == "7-concepts":
+            continue
+        boxes = console_boxes(LAB.notebook_source(notebook).read_text(encoding="utf-8"))
+        questions = [q.id for q in LAB.questions_in(notebook)]
+        assert sorted(boxes) == sorted(questions), notebook
+        assert {q: b for q, b in boxes.items() if b != want} == {}, notebook
+    # the planted defect: a box without its Japanese region is found
+    text = LAB.notebook_source("4-ec2").read_text(encoding="utf-8")
+    start = text.index('<!-- #region lang="ja" challenge="skip" -->\n> **コンソールでは：**')
+    end = text.index("<!-- #endregion -->", start) + len("<!-- #endregion -->")
+    assert console_boxes(text[:start] + text[end:])["4a"] == want[:2]
