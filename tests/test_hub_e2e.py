@@ -437,6 +437,90 @@ def test_learners_run_with_memory_and_process_limits(hub):
         assert procs[2:4] == ["768", "768"], procs
 
 
+def _release_and_fetch(hub: LocalHub, person: Person, lab: str) -> None:
+    """The instructor releases ``lab`` and ``person`` fetches it (nbgrader's commands, as each of them)."""
+    teacher = hub.people[0]
+    nbgrader = [str(HUB_ENV / "bin" / "python"), "-m", "nbgrader"]
+    env = ["env", f"NBGRADER_EXCHANGE_ROOT={hub.state.exchange}", f"NBGRADER_COURSE_ID={COURSE}",
+           f"PATH={HUB_ENV / 'bin'}:/usr/bin:/bin"]
+    if not (hub.state.exchange / COURSE / "outbound" / lab).is_dir():
+        subprocess.run(["runuser", "-u", teacher.username, "--", *env, f"HOME={hub.home(teacher.username)}",
+                        *nbgrader, "release_assignment", lab], check=True, capture_output=True,
+                       cwd=hub.home(teacher.username) / COURSE)
+    if not (hub.home(person.username) / lab).is_dir():
+        subprocess.run(["runuser", "-u", person.username, "--", *env, f"HOME={hub.home(person.username)}",
+                        f"GRADERS_LANG={person.lang}", *nbgrader, "fetch_assignment", lab],
+                       check=True, capture_output=True, cwd=hub.home(person.username))
+
+
+def test_a_ukrainian_learner_opens_the_practice_company_from_the_rpa1_link(hub, shots):
+    """Olena runs the rpa1 cell that shows the link to the practice company, opens it (a new tab, through her own
+    JupyterLab on the hub) and logs in with the robot's user name and password the same cell printed."""
+    from playwright.sync_api import sync_playwright
+
+    from labs.rpa.ui_text import TEXT
+
+    olena = hub.people[1]
+    _release_and_fetch(hub, olena, "rpa")
+    notebook = hub.home(olena.username) / "rpa" / "rpa1_intro.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if 'show_link("rpa_app"' in c.source)
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            page = _login(browser, hub, olena, shots, "")
+            page.goto(f"{hub.url}/user/{olena.username}/lab/tree/rpa/rpa1_intro.ipynb")
+            page.wait_for_function(f"document.querySelectorAll('.jp-Notebook .jp-Cell').length >= {len(nb.cells)}",
+                                   timeout=LONG)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=LONG)
+            cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+            cell.scroll_into_view_if_needed()
+            link = cell.locator(".jp-OutputArea a[href*='/proxy/']")
+            for _ in range(3):   # run this one cell (a key press before the kernel is connected goes nowhere)
+                cell.locator(".jp-InputPrompt").click()
+                page.keyboard.press("Control+Enter")
+                try:
+                    link.wait_for(timeout=SHORT)
+                    break
+                except Exception:  # noqa: BLE001
+                    if cell.locator(".jp-InputPrompt").inner_text().strip() not in ("[ ]:", ""):
+                        link.wait_for(timeout=LONG)   # it ran (or runs): wait for the link
+                        break
+            link.wait_for(timeout=SHORT)
+            output = cell.locator(".jp-OutputArea").inner_text()
+            user = re.search(r"User name:\s+(\S+)", output).group(1)
+            password = re.search(r"Password:\s+(\S+)", output).group(1)
+            href = link.get_attribute("href")
+            assert re.fullmatch(rf"{re.escape(hub.url)}/user/{olena.username}/proxy/\d+/login", href), href
+            link.scroll_into_view_if_needed()
+            shots(page, "rpa-uk-link-in-rpa1")
+            with page.context.expect_page() as opened:
+                link.click()
+            site = opened.value
+            site.wait_for_selector("#username", timeout=LONG)
+            assert TEXT["uk"]["login_title"] in site.locator("h1").inner_text()
+            shots(site, "rpa-uk-practice-company-login")
+            site.fill("#username", user)
+            site.fill("#password", password)
+            site.click("button[type=submit]")
+            site.wait_for_url(re.compile(rf".*/user/{olena.username}/proxy/\d+/menu$"), timeout=SHORT)
+            assert site.locator("h1").inner_text() == TEXT["uk"]["welcome"].format(user=user)
+            site.click(f"a:has-text('{TEXT['uk']['history']}')")     # a link of the app, still behind the proxy
+            site.wait_for_url(re.compile(rf".*/user/{olena.username}/proxy/\d+/orders$"), timeout=SHORT)
+            shots(site, "rpa-uk-practice-company-orders")
+        except Exception:
+            for i, context in enumerate(browser.contexts):
+                for j, shown in enumerate(context.pages):
+                    try:
+                        shots(shown, f"failure-rpa-{i}-{j}")
+                    except Exception:  # noqa: BLE001
+                        pass
+            raise
+        finally:
+            browser.close()
+
+
 # --- a learner's lab services are theirs alone (graders/services/owner.py) ----------------------------------------
 
 START_SERVICES = r'''

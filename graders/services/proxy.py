@@ -81,6 +81,13 @@ def learner_url(service: Any, path: str = "") -> str:
     return direct.rstrip("/") + "/" + path.lstrip("/")
 
 
+class _Shown(str):
+    """The address, already shown: as a notebook cell's last line it is not shown a second time."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def show_link(name: str, service: Any, path: str = "", lang: str | None = None) -> str:
     """Print (and in JupyterLab show as a link) where the learner opens ``service``; returns the address."""
     url = learner_url(service, path)
@@ -95,7 +102,7 @@ def show_link(name: str, service: Any, path: str = "", lang: str | None = None) 
             before, _, _ = OPEN.render(lang, name=label, url="\x00").partition("\x00")
             display(HTML(f'<p>{html.escape(before)}<a href="{html.escape(url)}" target="_blank" '
                          f'rel="noopener">{html.escape(url)}</a></p>'))
-            return url
+            return _Shown(url)
     except ImportError:
         pass
     print(text, flush=True)
