@@ -1,9 +1,11 @@
 """Load on the class hub, on 127.0.0.1 only: N simulated learners at once log in, start their JupyterLab and run a
-check cell through the REST and websocket APIs, as the browser would. Prints p50/p95 time-to-server, check
-latency and failures. Bounded: every learner stops at --timeout, and the hub, its servers and its Unix users are
-removed at the end. Targets (issue 8): 0 failures, p95 check <= 2 s on 2 cores.
+check cell through the REST and websocket APIs, as the browser would; then each starts their practice company (the
+RPA lab's order system, from the kernel as the notebook does) and loads its login page through their JupyterLab's
+proxy (``/user/NAME/proxy/PORT/login``), as the link in rpa1 does. Prints p50/p95 time-to-server, check latency,
+proxied page loads and failures. Bounded: every learner stops at --timeout, and the hub, its servers and its Unix users are
+removed at the end. Targets (issue 8): 0 failures, p95 check <= 2 s on 2 cores; issue 15: p95 proxied page <= 1 s.
 
-    sudo .venv/bin/python bench/hub_load.py [--learners 20] [--checks 3] [--timeout 300]
+    sudo .venv/bin/python bench/hub_load.py [--learners 20] [--checks 3] [--pages 5] [--timeout 300]
 
 Needs root (real Unix users) and the hub's environment (sudo hub/install.sh).
 """
@@ -31,6 +33,7 @@ from graders.hub.local import LocalHub, Person  # noqa: E402
 
 SETUP = 'from graders import Lab\nlab = Lab("orientation", lang="{lang}")\ncity = "Tokyo"'
 CHECK = 'lab.check("q1")'
+START_APP = 'from graders.services import connect\nprint(connect("rpa_app").url)'
 VERDICT_MIME = "application/vnd.graders.verdict+json"
 LANGS = ["uk", "ja", "en"]
 
@@ -97,7 +100,7 @@ class Learner:
             await asyncio.sleep(0.25)
         raise TimeoutError("server not ready before the deadline")
 
-    async def run_checks(self, token: str, checks: int, deadline: float) -> list[float]:
+    async def run_checks(self, token: str, checks: int, deadline: float, pages: int = 0) -> tuple[list, list]:
         auth = {"Authorization": f"token {token}"}
         base = f"/user/{self.person.username}/api"
         made = await self.fetch(f"{base}/kernels", "POST", json.dumps({"name": "python3"}), auth)
@@ -117,10 +120,26 @@ class Learner:
                 latencies.append(time.perf_counter() - t0)
                 if not verdict or not verdict.get("passed") or verdict.get("lang") != self.person.lang:
                     raise RuntimeError(f"unexpected verdict {verdict}")
-            return latencies
+            page_times = await self.proxied_pages(ws, session, auth, pages, deadline) if pages else []
+            return latencies, page_times
         finally:
             ws.close()
             await self.fetch(f"{base}/kernels/{kernel}", "DELETE", headers=auth)
+
+    async def proxied_pages(self, ws, session: str, auth: dict, pages: int, deadline: float) -> list[float]:
+        """The practice company started from the kernel, its login page loaded through the learner's JupyterLab."""
+        await self._execute(ws, session, START_APP, deadline)
+        port = re.search(r"http://127\.0\.0\.1:(\d+)", self.stdout).group(1)
+        times = []
+        for _ in range(pages):
+            t0 = time.perf_counter()
+            page = await self.fetch(f"/user/{self.person.username}/proxy/{port}/login", headers=auth)
+            times.append(time.perf_counter() - t0)
+            if page.code != 200 or b'name="password"' not in page.body:
+                raise RuntimeError(f"proxied page answered {page.code}")
+        return times
+
+    stdout = ""
 
     async def _execute(self, ws, session: str, code: str, deadline: float) -> dict | None:
         msg_id = uuid.uuid4().hex
@@ -131,6 +150,7 @@ class Learner:
             "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                         "allow_stdin": False, "stop_on_error": True}}))
         verdict, replied, idle = None, False, False   # the reply (shell) and the outputs (iopub) come in any order
+        self.stdout = ""
         while not (replied and idle):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -141,7 +161,9 @@ class Learner:
             msg = json.loads(raw)
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
-            if msg["msg_type"] in ("display_data", "execute_result"):
+            if msg["msg_type"] == "stream":
+                self.stdout += msg["content"].get("text", "")
+            elif msg["msg_type"] in ("display_data", "execute_result"):
                 verdict = msg["content"]["data"].get(VERDICT_MIME, verdict)
             elif msg["msg_type"] == "error":
                 raise RuntimeError(f"{msg['content']['ename']}: {msg['content']['evalue']}")
@@ -154,10 +176,10 @@ class Learner:
         return verdict
 
 
-async def one_learner(hub: LocalHub, person: Person, checks: int, deadline: float) -> dict:
+async def one_learner(hub: LocalHub, person: Person, checks: int, deadline: float, pages: int = 0) -> dict:
     learner = Learner(hub, person)
     learner.deadline = deadline
-    result = {"user": person.username, "error": None, "to_server": None, "checks": []}
+    result = {"user": person.username, "error": None, "to_server": None, "checks": [], "pages": []}
     step = "login"
     try:
         t0 = time.perf_counter()
@@ -166,7 +188,7 @@ async def one_learner(hub: LocalHub, person: Person, checks: int, deadline: floa
         await learner.start_server(token, deadline)
         result["to_server"] = time.perf_counter() - t0
         step = "kernel and checks"
-        result["checks"] = await learner.run_checks(token, checks, deadline)
+        result["checks"], result["pages"] = await learner.run_checks(token, checks, deadline, pages)
     except Exception as exc:  # noqa: BLE001 (every failure is counted and shown)
         result["error"] = f"{step}: {type(exc).__name__}: {exc}"
     finally:
@@ -186,6 +208,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--learners", type=int, default=20)
     p.add_argument("--checks", type=int, default=3, help="check cells each learner runs")
+    p.add_argument("--pages", type=int, default=5, help="practice-company pages each learner loads through the proxy")
     p.add_argument("--timeout", type=float, default=300, help="seconds before every learner gives up")
     args = p.parse_args()
     if os.geteuid() != 0 or not Path("/opt/digital-skills-hub/venv/bin/jupyterhub").exists():
@@ -203,7 +226,8 @@ def main() -> int:
         t0 = time.perf_counter()
 
         async def run_all():
-            return await asyncio.gather(*(one_learner(hub, person, args.checks, deadline) for person in people))
+            return await asyncio.gather(*(one_learner(hub, person, args.checks, deadline, args.pages)
+                                           for person in people))
 
         results = asyncio.run(run_all())
         wall = time.perf_counter() - t0
@@ -216,6 +240,7 @@ def main() -> int:
     failures = [r for r in results if r["error"]]
     to_server = [r["to_server"] for r in results if r["to_server"] is not None]
     checks = [x for r in results for x in r["checks"]]
+    pages = [x for r in results for x in r["pages"]]
     load = os.getloadavg()
     print(f"hub_load: {args.learners} learners at once, {args.checks} checks each, on 127.0.0.1 "
           f"({os.cpu_count()} cores, load average {load[0]:.1f} at the end)")
@@ -226,6 +251,10 @@ def main() -> int:
     print(f"  check latency (lab.check round trip over the websocket): p50 {percentile(checks, 50) * 1000:.0f} ms, "
           f"p95 {percentile(checks, 95) * 1000:.0f} ms, max {max(checks, default=float('nan')) * 1000:.0f} ms "
           f"({len(checks)} checks)")
+    print(f"  practice-company page through the learner's JupyterLab proxy: p50 {percentile(pages, 50) * 1000:.0f} ms, "
+          f"p95 {percentile(pages, 95) * 1000:.0f} ms, max {max(pages, default=float('nan')) * 1000:.0f} ms "
+          f"({len(pages)} pages)")
+    print("  (Label Studio pages: not measured here; the hub installs no Label Studio its learners can run)")
     print(f"  failures: {len(failures)} of {args.learners}")
     for r in failures:
         print(f"    {r['user']}: {r['error']}")
@@ -234,6 +263,7 @@ def main() -> int:
     print(json.dumps({"learners": args.learners, "failures": len(failures),
                       "to_server_p50": percentile(to_server, 50), "to_server_p95": percentile(to_server, 95),
                       "check_p50": percentile(checks, 50), "check_p95": percentile(checks, 95),
+                      "proxied_page_p50": percentile(pages, 50), "proxied_page_p95": percentile(pages, 95),
                       "setup_s": setup, "run_s": wall}))
     return 0
 
