@@ -69,18 +69,21 @@ def kernel_namespace(context: dict) -> dict:
 def answers_namespace(nb, workdir: Path) -> dict:
     """The learner's variables of a notebook whose answers are plain Python (7-concepts): its reference answers and
     read-only cells run here, in the notebook's folder."""
+    import contextlib
+    import io
     import os
 
     namespace: dict = {}
     here = os.getcwd()
     os.chdir(workdir)
     try:
-        for cell in nb.cells:
-            role = cell.get("metadata", {}).get("graders", {}).get("role")
-            if role == "readonly":
-                exec(cell.source, namespace)
-        for code in reference_answers(nb).values():
-            exec(code, namespace)
+        with contextlib.redirect_stdout(io.StringIO()):     # what the cells print is not a figure
+            for cell in nb.cells:
+                role = cell.get("metadata", {}).get("graders", {}).get("role")
+                if role == "readonly":
+                    exec(cell.source, namespace)
+            for code in reference_answers(nb).values():
+                exec(code, namespace)
     finally:
         os.chdir(here)
     return namespace
