@@ -96,8 +96,11 @@ class Book:
     def __init__(self, check: Check):
         self.check = check
         self.path = find_workbook(check)
+        key = ("formulas", hashlib.sha256(self.path.read_bytes()).hexdigest(), self.path.suffix)
         try:
-            self.wb = spreadsheet.read_workbook(self.path)
+            if key not in _CACHE:   # an .ods is converted once, not once per question
+                _CACHE[key] = spreadsheet.read_workbook(self.path)
+            self.wb = _CACHE[key]
         except spreadsheet.NotAWorkbook:
             check.stop(NOT_SHEET, name=self.path.name)
         except (spreadsheet.SpreadsheetError, OSError) as exc:
