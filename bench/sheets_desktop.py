@@ -107,6 +107,11 @@ def bench_desktop() -> None:
         port, token, mark = free_port(), secrets.token_hex(8), f"BENCH_DESKTOP_{secrets.token_hex(4)}"
         env = jupyterlab_environment(ws, "ja", True)
         env[mark] = "1"
+        home = Path(tmp) / "home"   # the learner's home (LibreOffice profile, Jupyter's runtime files) stays in tmp
+        for var, rel in (("HOME", ""), ("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache"),
+                         ("XDG_DATA_HOME", ".local/share"), ("JUPYTER_RUNTIME_DIR", ".local/share/jupyter/runtime")):
+            (home / rel).mkdir(parents=True, exist_ok=True)
+            env[var] = str(home / rel)
         proc = subprocess.Popen(jupyter_command(ws, port, False, token), env=env, cwd=ws, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         try:
