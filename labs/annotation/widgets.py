@@ -400,6 +400,8 @@ def texts_html(job, items) -> HTMLView:
         out.append(html.escape(text[at:]))
         topics = [c for r in job.results[item] if r.get("from_name") == "topic" for c in r["value"]["choices"]]
         topic = TOPIC.render(job.lang, topic=topics[0]) if topics else NO_TOPIC.render(job.lang)
+        if getattr(job, "predictions", None) is not None:   # pre-labelled texts: entities only, no topic asked for
+            topic = ""
         blocks.append(f'<div style="margin:6px 0"><code>{html.escape(item)}</code> {"".join(out)}'
                       f'<br><small style="color:#555">{html.escape(topic)}</small></div>')
         plain.append(f"{item}: {text}  [{', '.join(s['label'] + ': ' + s['text'] for s in spans)}] {topic}")
