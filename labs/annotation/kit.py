@@ -454,6 +454,31 @@ class TextJob(Job):
                                       and r["value"].get("end") == start + len(words))] + [region]
         self._saved(item)
 
+    def set_spans(self, item: str, spans: list[dict]) -> None:
+        """Replace ``item``'s entities with the span widget's ({start, end, label}: characters from the start of the
+        text, end not included, as Label Studio counts them). Other parts of the annotation (the topic) stay."""
+        item = self._item(item)
+        text = self.texts[item]["text"]
+        kept = {(r["value"].get("start"), r["value"].get("end"), r["value"]["labels"][0]): r for r in self._own(item)}
+        regions, seen = [], set()
+        for s in spans:
+            start, end, label = int(s["start"]), int(s["end"]), self._label(s.get("label"))
+            if not 0 <= start < end <= len(text) or (start, end, label) in seen:
+                continue
+            seen.add((start, end, label))
+            region = kept.get((start, end, label))
+            if region is None:
+                region = self._region("entity", label, start=start, end=end)
+                region["value"]["text"] = text[start:end]
+            regions.append(region)
+        self.results[item] = [r for r in self.results[item] if r.get("from_name") != "entity"] + regions
+        self._saved(item)
+
+    def widget(self, start: str | None = None):
+        """Select entities with the mouse: the text shown, drag across words, click a label."""
+        from . import widgets
+        return widgets.span_widget(self, start)
+
     def unmark(self, item: str, words: str) -> None:
         item = self._item(item)
         self.results[item] = [r for r in self.results[item]

@@ -418,3 +418,240 @@ def png_bytes(img) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
+
+
+# --- entity spans: select words with the mouse (a small anywidget) --------------------------------------------------
+
+SELECTED = M_("annotation.widget.selected", "Selected: “{words}”. Now click its label.")
+SELECT_FIRST = M_("annotation.widget.select_first", "Select words in the text with the mouse first, then click a label.")
+NO_SPANS = M_("annotation.widget.no_spans", "No entities marked in this text yet.")
+SPAN_LIST = M_("annotation.widget.span_list", "Marked in this text (✕ removes one):")
+SPAN_HELP = M_("annotation.kit.span_help", "Select the words of an entity with the mouse (drag across them, or double-click one word), then click its label. The entity is saved at once with its exact position in the text; ✕ removes it. Keyboard only: use texts.mark(...) in a cell instead.")
+SPAN_STATUS = M_("annotation.kit.span_status", "Text {index} of {total}: {item}. {count} entity saved.", "Text {index} of {total}: {item}. {count} entities saved.", count="count")
+
+SPAN_ESM = r"""
+function render({ model, el }) {
+  const wrap = document.createElement("div");
+  wrap.className = "graders-spans";
+  const bar = document.createElement("div");
+  bar.className = "graders-spans-bar";
+  const textBox = document.createElement("div");
+  textBox.className = "graders-spans-text";
+  textBox.lang = model.get("lang") || "";
+  const note = document.createElement("div");
+  note.className = "graders-spans-note";
+  const list = document.createElement("div");
+  list.className = "graders-spans-list";
+  wrap.append(bar, textBox, note, list);
+  el.append(wrap);
+  let pending = null;                       // {start, end} in characters (code points), as Python counts them
+  const texts = () => model.get("texts");
+  const chars = () => Array.from(model.get("text"));
+  const colorOf = (label) => (model.get("colors")[label] || "#eeeeee");
+
+  // a position in the DOM (node, UTF-16 offset) -> characters from the start of the text
+  function offsetOf(node, offset) {
+    let seg = node.nodeType === 3 ? node.parentElement : node;
+    if (node.nodeType !== 3) {              // an element boundary: find the text node at that child
+      const child = node.childNodes[offset];
+      if (child && child.closest && child.closest("[data-start]")) {
+        return Number(child.closest("[data-start]").dataset.start);
+      }
+      if (node === textBox) return offset >= textBox.childNodes.length ? chars().length : 0;
+    }
+    seg = seg && seg.closest ? seg.closest("[data-start]") : null;
+    if (!seg || !textBox.contains(seg)) return null;
+    if (node.nodeType !== 3) return Number(seg.dataset.start) + (offset ? Array.from(seg.textContent).length : 0);
+    return Number(seg.dataset.start) + Array.from(node.data.slice(0, offset)).length;
+  }
+  function readSelection() {
+    const sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    const r = sel.getRangeAt(0);
+    if (!textBox.contains(r.startContainer) && !textBox.contains(r.endContainer)) return null;
+    let a = textBox.contains(r.startContainer) ? offsetOf(r.startContainer, r.startOffset) : 0;
+    let b = textBox.contains(r.endContainer) ? offsetOf(r.endContainer, r.endOffset) : chars().length;
+    if (a === null || b === null) return null;
+    if (a > b) [a, b] = [b, a];
+    const cs = chars();
+    while (a < b && /\s/.test(cs[a])) a++;          // a double-click may take the space after a word
+    while (b > a && /\s/.test(cs[b - 1])) b--;
+    return a < b ? { start: a, end: b } : null;
+  }
+  function showNote() {
+    if (pending) {
+      note.textContent = texts().selected.replace("{words}", chars().slice(pending.start, pending.end).join(""));
+    } else {
+      note.textContent = texts().select_first;
+    }
+  }
+  function drawText() {
+    const cs = chars();
+    const spans = model.get("spans");
+    const cuts = new Set([0, cs.length]);
+    spans.forEach((s) => { cuts.add(s.start); cuts.add(s.end); });
+    const edges = Array.from(cuts).filter((c) => c >= 0 && c <= cs.length).sort((x, y) => x - y);
+    textBox.innerHTML = "";
+    for (let i = 0; i + 1 < edges.length; i++) {
+      const a = edges[i], b = edges[i + 1];
+      const covering = spans.filter((s) => s.start <= a && b <= s.end);
+      const seg = document.createElement(covering.length ? "mark" : "span");
+      seg.dataset.start = String(a);
+      seg.textContent = cs.slice(a, b).join("");
+      if (covering.length) {
+        const s = covering[covering.length - 1];
+        seg.style.background = colorOf(s.label);
+        seg.title = covering.map((c) => c.label).join(", ");
+      }
+      textBox.append(seg);
+      const ending = spans.filter((s) => s.end === b);
+      ending.forEach((s) => {
+        const tag = document.createElement("sup");
+        tag.className = "graders-spans-tag";
+        tag.textContent = s.label;
+        tag.style.background = colorOf(s.label);
+        tag.style.userSelect = "none";
+        textBox.append(tag);
+      });
+    }
+  }
+  function drawList() {
+    list.innerHTML = "";
+    const spans = model.get("spans");
+    const head = document.createElement("div");
+    head.textContent = spans.length ? texts().list : texts().none;
+    list.append(head);
+    const cs = chars();
+    spans.forEach((s, i) => {
+      const b = document.createElement("button");
+      b.className = "graders-spans-remove";
+      b.textContent = `✕ ${s.label}: ${cs.slice(s.start, s.end).join("")}  [${s.start}–${s.end}]`;
+      b.title = texts().delete;
+      b.style.borderColor = colorOf(s.label);
+      b.onclick = () => {
+        const rest = model.get("spans").slice();
+        rest.splice(i, 1);
+        model.set("spans", rest);
+        model.save_changes();
+      };
+      list.append(b);
+    });
+  }
+  function buildBar() {
+    bar.innerHTML = "";
+    const lead = document.createElement("span");
+    lead.textContent = texts().label + " ";
+    bar.append(lead);
+    model.get("classes").forEach((c) => {
+      const b = document.createElement("button");
+      b.className = "graders-spans-label";
+      b.textContent = c;
+      b.dataset.label = c;
+      b.style.borderColor = colorOf(c);
+      b.addEventListener("mousedown", (ev) => ev.preventDefault());   // keep the selection while clicking
+      b.onclick = () => {
+        const picked = readSelection() || pending;
+        if (!picked) { pending = null; showNote(); return; }
+        const spans = model.get("spans").filter((s) => !(s.start === picked.start && s.end === picked.end));
+        spans.push({ start: picked.start, end: picked.end, label: c });
+        spans.sort((x, y) => x.start - y.start || x.end - y.end);
+        pending = null;
+        window.getSelection().removeAllRanges();
+        model.set("spans", spans);
+        model.save_changes();
+        showNote();
+      };
+      bar.append(b);
+    });
+  }
+  textBox.addEventListener("mouseup", () => { setTimeout(() => { pending = readSelection(); showNote(); }, 0); });
+  textBox.addEventListener("keyup", () => { pending = readSelection(); showNote(); });
+  function redraw() { drawText(); drawList(); }
+  model.on("change:text", () => { pending = null; redraw(); showNote(); });
+  model.on("change:spans", redraw);
+  model.on("change:classes", buildBar);
+  model.on("change:texts", () => { buildBar(); redraw(); showNote(); });
+  buildBar();
+  redraw();
+  showNote();
+}
+export default { render };
+"""
+
+SPAN_CSS = """
+.graders-spans-text { font-size: 17px; line-height: 2.1; padding: 8px 10px; border: 1px solid #ccc; border-radius: 4px;
+  background: #fff; color: #111; user-select: text; cursor: text; max-width: 60em; }
+.graders-spans-text mark { padding: 2px 0; border-radius: 3px; color: #111; }
+.graders-spans-tag { font-size: 10px; padding: 0 3px; margin: 0 2px; border-radius: 3px; color: #222; }
+.graders-spans-bar button, .graders-spans-list button { margin: 2px 3px; padding: 2px 8px; border-radius: 4px;
+  border: 2px solid #999; background: #fff; cursor: pointer; font-size: 13px; color: #111; }
+.graders-spans-bar, .graders-spans-list, .graders-spans-note { margin: 4px 0; }
+.graders-spans-note { color: #333; font-size: 13px; }
+"""
+
+
+def _span_widget_class():
+    import anywidget
+    import traitlets as t
+
+    class SpanWidget(anywidget.AnyWidget):
+        """Select words with the mouse, click a label; ``spans`` holds [{start, end, label}] in characters."""
+
+        _esm = SPAN_ESM
+        _css = SPAN_CSS
+        text = t.Unicode("").tag(sync=True)
+        lang = t.Unicode("").tag(sync=True)
+        classes = t.List(t.Unicode()).tag(sync=True)
+        colors = t.Dict().tag(sync=True)
+        spans = t.List().tag(sync=True)
+        texts = t.Dict().tag(sync=True)
+
+    return SpanWidget
+
+
+def span_texts(lang: str) -> dict:
+    """The widget's words in the learner's language (from the lab's catalog)."""
+    return {"label": CHOOSE_LABEL.render(lang), "delete": DELETE.render(lang), "list": SPAN_LIST.render(lang),
+            "none": NO_SPANS.render(lang), "select_first": SELECT_FIRST.render(lang),
+            "selected": SELECTED.render(lang, words="{words}")}
+
+
+def span_widget(job, start=None):
+    try:
+        import anywidget  # noqa: F401
+        import ipywidgets as w
+    except ImportError:
+        from .kit import NO_WIDGETS, AnnotationError
+        raise AnnotationError(NO_WIDGETS.render(job.lang)) from None
+
+    items = list(job.job.items)
+    labels = list(job.job.labels)
+    spans_w = _span_widget_class()(classes=labels, colors={c: COLORS.get(c, "#eeeeee") for c in labels},
+                                   texts=span_texts(job.lang))
+    loading = {"on": False}
+
+    def status_text(item):
+        return html.escape(SPAN_STATUS.render(job.lang, index=items.index(item) + 1, total=len(items), item=item,
+                                              count=len(job.spans(item))))
+
+    def show_item(item):
+        loading["on"] = True
+        job.start_clock(item)
+        spans_w.text = job.texts[item]["text"]
+        spans_w.lang = job.texts[item].get("lang", "")
+        spans_w.spans = [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in job.spans(item)]
+        loading["on"] = False
+        state["item"] = item
+        status.value = status_text(item)
+
+    state, status, nav = _navigation(job, items, start, show_item)
+
+    def on_change(change):
+        if not loading["on"]:
+            _quietly(job, job.set_spans, state["item"], change["new"])
+            status.value = status_text(state["item"])
+
+    spans_w.observe(on_change, names=["spans"])
+    job.listeners.append(lambda item: show_item(item) if item == state["item"] else None)
+    show_item(items[state["index"]])
+    return w.VBox([w.HTML(f"<p>{html.escape(SPAN_HELP.render(job.lang))}</p>"), nav, spans_w])
