@@ -365,6 +365,21 @@ def test_regions_and_clean_up_behave_as_on_aws(cloud, tmp_path):
     assert flag["DisableApiTermination"]["Value"] is True
 
 
+def test_a_notebook_finds_its_server_again_after_a_kernel_restart(cloud, tmp_path, capsys):
+    """Notebook 4's 4c cell needs `web_id` from 4b: after a restart it finds web-1 by its Name tag (stopped too, not
+    terminated), and with no such server it says which exercise launches it instead of a NameError."""
+    account = _account(cloud, tmp_path)
+    assert account.find_instance("finder-web", "4b") is None
+    assert "do exercise 4b first" in capsys.readouterr().out
+    ec2 = account.client("ec2")
+    launched = [ec2.run_instances(ImageId="ami-04681a1dbd79675a5", MinCount=1, MaxCount=1, TagSpecifications=[
+        {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "finder-web"}]}])["Instances"][0]["InstanceId"]
+        for _ in range(2)]
+    ec2.terminate_instances(InstanceIds=[launched[1]])
+    ec2.stop_instances(InstanceIds=[launched[0]])
+    assert account.find_instance("finder-web", "4b") == launched[0]
+
+
 def test_a_reset_empties_the_account_but_keeps_the_key(cloud, tmp_path):
     account = _account(cloud, tmp_path)
     account.client("iam").create_user(UserName="before-reset")

@@ -58,6 +58,7 @@ BAD_KEY = M_("aws.helper.bad_key", "save_profile needs the access key that creat
 BAD_PROFILE_NAME = M_("aws.helper.bad_profile_name", "A profile name is one word of letters, digits, - or _ (for example \"dana\").")
 
 STORY_LOST = M_("aws.story.lost_instance", "Story: last week a colleague launched a test server named `forgotten-test`. She says it is \"somewhere in AWS\", but it is not in the Tokyo console, and it costs money every hour. Find its region.")
+NO_INSTANCE = M_("aws.helper.no_instance", "There is no server named `{name}` in Tokyo yet: do exercise {exercise} first (it launches it), then run this cell again.")
 STORY_SCRATCH = M_("aws.story.scratch", "Story: a colleague launched a test server named `scratch-1` in Tokyo this morning. Nobody needs it any more.")
 STORY_LEFTOVERS = M_("aws.story.leftovers", "Story: a colleague who left the team tested things in this account. Her notes say: \"Tokyo, {first}, {second} and {third}, I think.\" Things left behind keep costing money: servers, Elastic IP addresses, NAT gateways.")
 
@@ -250,6 +251,18 @@ class PracticeAccount:
         """Notebook 1: a running instance in a region the learner has to find."""
         self._launch(self.lost_instance_region(), "forgotten-test")
         print(STORY_LOST.render(self.lang))
+
+    def find_instance(self, name: str, exercise: str) -> str | None:
+        """The id of the server tagged Name=``name`` in Tokyo (the newest one not terminated), so a notebook goes on
+        after the kernel was restarted and the learner's variables are gone; None, with what to do, if there is none."""
+        found = self.client("ec2").describe_instances(Filters=[
+            {"Name": "tag:Name", "Values": [name]},
+            {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])
+        instances = [i for r in found["Reservations"] for i in r["Instances"]]
+        if not instances:
+            print(NO_INSTANCE.render(self.lang, name=name, exercise=exercise))
+            return None
+        return max(instances, key=lambda i: i["LaunchTime"])["InstanceId"]
 
     def setup_scratch_instance(self) -> None:
         """Notebook 4: a test instance in Tokyo that should be terminated."""
