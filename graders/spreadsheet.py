@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import zipfile
@@ -105,13 +106,19 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = TIMEOUT) -> Path
         env.pop("LC_ALL", None)
         cmd = [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--norestore",
                "--nolockcheck", "--nodefault", "--nologo", "--convert-to", fmt, "--outdir", str(outdir), str(src)]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
         try:
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL, start_new_session=True)
+            stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
+            try:   # soffice is a launcher: stop soffice.bin too (its own process group)
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.communicate()
             raise SpreadsheetError(f"LibreOffice took longer than {timeout:.0f} s to convert {src.name}") from exc
     if not out.exists():
-        raise SpreadsheetError(f"LibreOffice could not convert {src.name}: {(done.stderr or done.stdout).strip()[-500:]}")
+        raise SpreadsheetError(f"LibreOffice could not convert {src.name}: {(stderr or stdout).strip()[-500:]}")
     return out
 
 
