@@ -217,3 +217,50 @@ def test_desktop_opens_calc_in_the_learners_language_and_closes_cleanly(jupyterl
         calc.wait(5)
     except subprocess.TimeoutExpired:
         calc.kill()
+
+
+def test_the_profile_keeps_the_learners_own_settings_and_sets_ours(tmp_path):
+    """LibreOffice settings are merged: what the learner changed stays; ours (language, no tips, recompute) win."""
+    profile = tmp_path / "4"
+    xcu = desktop.write_profile(profile, "ja")
+    text = xcu.read_text(encoding="utf-8")
+    assert re.search(r'"UILocale".*?<value>ja</value>', text) and '"OOXMLRecalcMode"' in text
+    own = '<item oor:path="/org.openoffice.Office.Common/Save/Document"><prop oor:name="AutoSave" oor:op="fuse"><value>true</value></prop></item>'
+    xcu.write_text(text.replace("</oor:items>", own + "\n</oor:items>"), encoding="utf-8")
+    text = desktop.write_profile(profile, "uk").read_text(encoding="utf-8")
+    assert own in text
+    assert text.count('"UILocale"') == 1 and re.search(r'"UILocale".*?<value>uk</value>', text)
+    assert text.count('"ShowTipOfTheDay"') == 1
+
+
+def test_the_hubs_learner_server_gets_the_desktop_too(tmp_path, monkeypatch):
+    """graders.hub.singleuser (what the hub spawns for a learner) points jupyter-remote-desktop-proxy at our session."""
+    from graders.hub import singleuser
+
+    started = {}
+
+    class FakeServer:
+        def __init__(self, cmd, *a, **k):
+            started["cmd"], started["env"] = cmd, dict(os.environ)
+
+        def wait(self):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GRADERS_LANG", "uk")
+    monkeypatch.delenv(desktop.XSTARTUP_VAR, raising=False)
+    monkeypatch.setattr(singleuser.subprocess, "Popen", FakeServer)
+    monkeypatch.setattr(signal, "signal", lambda *a: None)
+    monkeypatch.setattr(os, "umask", lambda mask: 0o022)
+    saved = dict(os.environ)   # main() sets the server's variables in this process: put them back afterwards
+    try:
+        assert singleuser.main([]) == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    script = Path(started["env"][desktop.XSTARTUP_VAR])
+    assert script.is_file() and os.access(script, os.X_OK) and str(script).startswith(str(tmp_path))
+    assert "-m graders.desktop session" in script.read_text()
