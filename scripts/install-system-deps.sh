@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the labs need (apt.txt, the repo2docker convention): the browser the RPA robots drive,
+# Debian packages the labs need (apt.txt, the repo2docker convention): the browser the RPA robots drive (with the
+# fonts and GL drivers it only recommends, listed since we install without recommends),
 # poppler for PDF checks, fonts that show Japanese and Ukrainian, the desktop in the browser (TigerVNC, Xfce) with
 # LibreOffice Calc in uk/ja. Installs only what is missing, without "recommended" extras (as repo2docker does: with
 # them the desktop alone would pull ~450 packages, sound and video stacks included).
