@@ -236,3 +236,17 @@ def test_a_span_selected_with_the_mouse_in_jupyterlab_is_seen_by_the_check(tmp_p
     assert selected == sorted(expected)
     gold_count = sum(len(g["spans"]) for g in checks.gold("texts").values())
     assert re.search(rf"точність 1\.00, повнота {3 / gold_count:.2f}", report_text), report_text
+
+
+def test_correcting_a_pre_labelled_text_with_the_span_tool(lab_dir):
+    """Notebook prelabels: the tool shows the model's entities; removing the one cut short and selecting the whole
+    name saves the text as reviewed, with the whole name in place of the short one."""
+    texts = kit.PrelabelTextJob(lab_dir, quiet=True)
+    tool = texts.widget().children[-1]
+    text = texts.texts["pl_en"]["text"]
+    assert [text[s["start"]:s["end"]] for s in tool.spans][0] == "Hoshino Care"     # the model cut it short
+    at = text.index("Hoshino Care Services")
+    tool.spans = [s for s in tool.spans if s["start"] != at] + [{"start": at, "end": at + 21, "label": "ORG"}]
+    assert "pl_en" in texts.reviewed
+    assert (at, at + 21, "ORG", "Hoshino Care Services") in _entities(texts.path, "pl_en")
+    assert not any(e[:2] == (at, at + 12) for e in _entities(texts.path, "pl_en"))

@@ -471,7 +471,7 @@ class TextJob(Job):
                 region = self._region("entity", label, start=start, end=end)
                 region["value"]["text"] = text[start:end]
             regions.append(region)
-        self.results[item] = [r for r in self.results[item] if r.get("from_name") != "entity"] + regions
+        self.results[item] = [r for r in self.results[item] if r.get("from_name") != self.job.control] + regions
         self._saved(item)
 
     def widget(self, start: str | None = None):
