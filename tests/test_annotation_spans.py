@@ -250,3 +250,18 @@ def test_correcting_a_pre_labelled_text_with_the_span_tool(lab_dir):
     assert "pl_en" in texts.reviewed
     assert (at, at + 21, "ORG", "Hoshino Care Services") in _entities(texts.path, "pl_en")
     assert not any(e[:2] == (at, at + 12) for e in _entities(texts.path, "pl_en"))
+
+
+def test_typing_the_offsets_the_tool_lists(lab_dir):
+    """Without a mouse: `mark_at(item, start, end, label)` with the numbers the tool lists; the same edges again
+    change the label only; numbers outside the text are one kind sentence in the learner's language."""
+    texts = kit.TextJob(lab_dir, lang="ja", quiet=True)
+    text = texts.texts["ja_01"]["text"]
+    at = text.index("佐藤")
+    texts.mark_at("ja_01", at, at + 2, "ORG")
+    texts.mark_at("ja_01", at, at + 2, "PER")
+    assert _entities(texts.path, "ja_01") == [(at, at + 2, "PER", "佐藤")]
+    with pytest.raises(kit.AnnotationError, match="文字数"):
+        texts.mark_at("ja_01", at, len(text) + 1, "PER")
+    with pytest.raises(kit.AnnotationError):
+        texts.mark_at("ja_01", at + 2, at, "PER")

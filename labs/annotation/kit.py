@@ -63,6 +63,7 @@ SPEED_NO_DRAW = M_("annotation.kit.speed_no_draw", "Notebook 3 has no recorded d
 CONLL_FAILED = M_("annotation.kit.conll_failed", "Your function bio stopped on text {item} with {error}. Nothing was written: fix the function, run its cell, then run this cell again.")
 CONLL_LENGTH = M_("annotation.kit.conll_length", "Text {item} has {count} token, but your function bio returned {got}: it must return a list with one tag per token. Nothing was written.", "Text {item} has {count} tokens, but your function bio returned {got}: it must return a list with one tag per token. Nothing was written.", count="count")
 CONLL_SAVED = M_("annotation.kit.conll_saved", "Saved in {path}: {count} text.", "Saved in {path}: {count} texts.", count="count")
+SPAN_OUTSIDE = M_("annotation.kit.span_outside", "Start and end must be whole numbers with 0 ≤ start < end ≤ {length}, the length of text {item} in characters.")
 CLASS_SAVED = M_("annotation.kit.class_saved", "{item}: {label} (saved)")
 
 
@@ -453,6 +454,16 @@ class TextJob(Job):
                               if not (r.get("from_name") == "entity" and r["value"].get("start") == start
                                       and r["value"].get("end") == start + len(words))] + [region]
         self._saved(item)
+
+    def mark_at(self, item: str, start: int, end: int, label: str) -> None:
+        """Mark the characters from ``start`` to ``end`` (not included) of text ``item`` as an entity ``label``: the
+        numbers the span tool lists beside each entity. A span with the same edges gets the new label."""
+        item, label = self._item(item), self._label(label)
+        text = self.texts[item]["text"]
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            raise AnnotationError(SPAN_OUTSIDE.render(self.lang, item=item, length=len(text)))
+        spans = [s for s in self.spans(item) if (s["start"], s["end"]) != (start, end)]
+        self.set_spans(item, spans + [{"start": start, "end": end, "label": label}])
 
     def set_spans(self, item: str, spans: list[dict]) -> None:
         """Replace ``item``'s entities with the span widget's ({start, end, label}: characters from the start of the
