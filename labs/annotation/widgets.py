@@ -426,6 +426,10 @@ SELECTED = M_("annotation.widget.selected", "Selected: “{words}”. Now click 
 SELECT_FIRST = M_("annotation.widget.select_first", "Select words in the text with the mouse first, then click a label.")
 NO_SPANS = M_("annotation.widget.no_spans", "No entities marked in this text yet.")
 SPAN_LIST = M_("annotation.widget.span_list", "Marked in this text (✕ removes one):")
+ENTITY_NAMES = {"PER": M_("annotation.widget.entity_per", "person"),
+                "ORG": M_("annotation.widget.entity_org", "organisation"),
+                "LOC": M_("annotation.widget.entity_loc", "place"),
+                "DATE": M_("annotation.widget.entity_date", "date")}
 SPAN_HELP = M_("annotation.kit.span_help", "Select the words of an entity with the mouse (drag across them, or double-click one word), then click its label. The entity is saved at once with its exact position in the text; ✕ removes it. Keyboard only: use texts.mark(...) in a cell instead.")
 SPAN_STATUS = M_("annotation.kit.span_status", "Text {index} of {total}: {item}. {count} entity saved.", "Text {index} of {total}: {item}. {count} entities saved.", count="count")
 
@@ -545,7 +549,8 @@ function render({ model, el }) {
     model.get("classes").forEach((c) => {
       const b = document.createElement("button");
       b.className = "graders-spans-label";
-      b.textContent = c;
+      const name = (texts().names || {})[c];
+      b.textContent = name ? `${c} · ${name}` : c;
       b.dataset.label = c;
       b.style.borderColor = colorOf(c);
       b.addEventListener("mousedown", (ev) => ev.preventDefault());   // keep the selection while clicking
@@ -613,7 +618,8 @@ def span_texts(lang: str) -> dict:
     """The widget's words in the learner's language (from the lab's catalog)."""
     return {"label": CHOOSE_LABEL.render(lang), "delete": DELETE.render(lang), "list": SPAN_LIST.render(lang),
             "none": NO_SPANS.render(lang), "select_first": SELECT_FIRST.render(lang),
-            "selected": SELECTED.render(lang, words="{words}")}
+            "selected": SELECTED.render(lang, words="{words}"),
+            "names": {label: message.render(lang) for label, message in ENTITY_NAMES.items()}}
 
 
 def span_widget(job, start=None):
