@@ -469,12 +469,20 @@ def test_a_ukrainian_learner_opens_the_practice_company_from_the_rpa1_link(hub, 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
-            page = _login(browser, hub, olena, shots, "")
+            page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", olena.username)
+            page.fill("#password_input", olena.password)
+            page.click("#login_submit")   # her JupyterLab may run already (the class day): it opens as she left it
+            page.wait_for_url(re.compile(rf".*/user/{olena.username}/lab.*"), timeout=LONG)
             page.goto(f"{hub.url}/user/{olena.username}/lab/tree/rpa/rpa1_intro.ipynb")
             page.wait_for_function(f"document.querySelectorAll('.jp-Notebook .jp-Cell').length >= {len(nb.cells)}",
                                    timeout=LONG)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=LONG)
-            cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+            shown = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"   # other notebooks may be open in tabs
+            page.wait_for_function(f"document.querySelectorAll('{shown} .jp-Cell').length >= {len(nb.cells)}",
+                                   timeout=LONG)
+            cell = page.locator(f"{shown} .jp-Cell").nth(index)
             cell.scroll_into_view_if_needed()
             link = cell.locator(".jp-OutputArea a[href*='/proxy/']")
             for _ in range(3):   # run this one cell (a key press before the kernel is connected goes nowhere)
