@@ -418,3 +418,45 @@ def _grade_as_normal_user(tmp_path: Path, python: str, site: str) -> None:
     assert scores["sneaky"] == 6  # q2's cell failed: the gradebook is not in its view
     nb = nbformat.read(root / "autograded" / "sneaky" / "orientation" / "orientation.ipynb", as_version=4)
     assert any("FOUND []" in o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_a_kernel_booted_ahead_that_died_is_replaced(tmp_path):
+    """A worker boots the next submission's kernel while the current notebook runs; should that kernel die before it
+    answers (the previous submission's fork bomb used up the processes its user may run), a fresh kernel is started
+    for the notebook (none of the learner's code has run yet) instead of failing the submission."""
+    import signal
+    import time
+
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from graders.grade.kernel import _children
+    from graders.grade.preprocessors import SandboxedExecute
+    from graders.grade.warm import start_warm_kernel
+
+    student = tmp_path / "learner"
+    work = student / "lab"
+    no_namespaces = {"mount": False, "pidns": False, "userns": False}
+    warm = start_warm_kernel(no_namespaces, {"SandboxedExecute": {"timeout": 60}}, student, work, None,
+                             tmp_path / "none.ipynb", {})
+    assert warm is not None
+    work.mkdir()
+    launcher = warm.km.provisioner.pid
+    deadline = time.monotonic() + 30
+    while not any(_children(init) for init in _children(launcher)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for init in _children(launcher):
+        for pid in _children(init):
+            os.kill(pid, signal.SIGKILL)  # the kernel dies before it ever answered
+    managers = []
+
+    class Counting(SandboxedExecute):
+        def create_kernel_manager(self):
+            managers.append(super().create_kernel_manager())
+            return managers[-1]
+
+    nb, _ = Counting(sandbox=True, timeout=60).preprocess(
+        new_notebook(cells=[new_code_cell("import os\nprint(6 * 7, os.path.basename(os.getcwd()))")]),
+        {"metadata": {"path": str(work)}, "graders": {"warm": warm}})
+    assert len(managers) == 1                      # the warm kernel's manager was not made here; a fresh one was
+    assert [o.get("text") for o in nb.cells[0].outputs] == ["42 lab\n"]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -36,6 +38,25 @@ class SandboxedKernelManager(AsyncKernelManager):
         while count_user_tasks(uid) > crowded and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
 
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        """Killed (a limit, or the end of the notebook: see ``SandboxedExecute.shutdown_kernel``): the kernel first,
+        so the sandbox's init reaps it, writes its final status (exit, memory, tasks) and ends, and the launcher with
+        it; their CPU time is then counted as a graceful end would count it. Then jupyter_client's own kill of the
+        whole process group, which finds nothing left (or what did not end within 2 s)."""
+        launcher = getattr(self.provisioner, "pid", None) if self.launch_config is not None else None
+        if launcher and self.has_kernel:
+            inits = _children(launcher)
+            for init in inits:
+                for pid in _children(init):  # the kernel, and orphans the init adopted
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            deadline = time.monotonic() + 2.0
+            while inits and time.monotonic() < deadline and await self.provisioner.poll() is None:
+                await asyncio.sleep(0.02)
+        await super()._async_kill_kernel(restart=restart)
+
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         if self.launch_config is None:
@@ -51,3 +72,11 @@ def launcher_command(config) -> list[str]:
     starts without site-packages (and without PYTHON* variables: the kernel still gets them)."""
     launch = str(Path(__file__).resolve().parent / "launch.py")
     return [sys.executable, "-S", "-E", launch, config.to_json(), "--"]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except (OSError, ValueError):
+        return []

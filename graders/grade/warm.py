@@ -102,7 +102,10 @@ def start_warm_kernel(sandbox: dict, config: dict, student_dir: Path, workdir: P
     km = SandboxedKernelManager(kernel_name="python3", launch_config=launch)
     env = dict(os.environ, NBGRADER_EXECUTION="autograde")
     try:
-        run_sync(km.start_kernel)(cwd=str(student_dir), env=env)
+        # as nbclient starts the kernels it runs notebooks in: IPython's history in memory, not in a sqlite file
+        # created in the kernel's fresh home folder for every submission
+        run_sync(km.start_kernel)(cwd=str(student_dir), env=env,
+                                  extra_arguments=["--HistoryManager.hist_file=:memory:"])
     except Exception:  # noqa: BLE001 (then the notebook starts its kernel the usual way)
         Path(status).unlink(missing_ok=True)
         return None

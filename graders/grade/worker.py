@@ -120,7 +120,7 @@ class Prepared:
 
 
 def grade_one(app, assignment: str, student: str, settings: dict, index: int,
-              prepared: Prepared | None = None, on_executed=None) -> dict:
+              prepared: Prepared | None = None, on_executed=None, on_kernel_ready=None) -> dict:
     """Grade one submission (nbgrader's converter, our preprocessors) and write its record."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.converters.base import NbGraderException
@@ -152,7 +152,7 @@ def grade_one(app, assignment: str, student: str, settings: dict, index: int,
         converter.submission_context = {
             "lab": lab.id if lab else None, "sandbox": prepared.sandbox, "kernel_env": prepared.kernel_env,
             "context": {"data_dir": source, **prepared.handles}, "warm": prepared.warm, "checker": prepared.checker,
-            "on_executed": on_executed,
+            "on_executed": on_executed, "on_kernel_ready": on_kernel_ready,
         }
         try:
             converter.start()
@@ -311,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         except (SandboxError, OSError) as exc:
             network = f"shared ({exc})"
     settings["network_mode"] = network
+    _skip_iri_grammar()
     results = os.fdopen(args.out_fd, "w", encoding="utf-8")
     app = make_app(args.root, settings.get("config") or {})
     results.write(json.dumps({"ready": True, "network": network}) + "\n")
@@ -320,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     prepared: dict[str, Prepared] = {}
 
     def prepare_next() -> None:
-        """The current kernel is done: boot the next submission's kernel while nbgrader finishes this one."""
+        """Boot the next submission's kernel (its own sandbox, used once) as soon as the current one is ready, so it
+        boots while this notebook's cells run and nbgrader finishes it; again once the cells ran, in case the next
+        task arrived only then."""
         pending.extend(incoming.ready())
         if pending and pending[0] not in prepared:
             try:
@@ -337,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         student = pending.pop(0)
         try:
             result = grade_one(app, args.assignment, student, settings, args.index, prepared.pop(student, None),
-                               on_executed=prepare_next)
+                               on_executed=prepare_next, on_kernel_ready=prepare_next)
         except Exception as exc:  # noqa: BLE001
             result = {"student": student, "status": "error", "error": {"id": "grade.reason.grader_error",
                       "params": {"error": f"{type(exc).__name__}: {exc}", "log": "-"}}}
@@ -346,6 +349,15 @@ def main(argv: list[str] | None = None) -> int:
     for leftover in prepared.values():
         leftover.close()
     return 0
+
+
+def _skip_iri_grammar() -> None:
+    """nbformat imports jsonschema, whose format checks import ``rfc3987_syntax`` when it is installed; that module
+    builds a lark grammar as it is imported: about 1 s of CPU in every worker (a third of its start-up), for the
+    "iri" formats, which no notebook schema uses (nbformat validates with fastjsonschema anyway). jsonschema goes on
+    without those two checks when the import fails, so this worker makes it fail."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 class _Lines:

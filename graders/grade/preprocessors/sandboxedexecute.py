@@ -27,7 +27,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Enum, Float, Integer, Unicode
 
 from ...checks import time_limit, _Timeout
 from ...i18n import LANGUAGES
@@ -89,6 +89,13 @@ class SandboxedExecute(Execute):
     checker_memory = Unicode("4GiB", help="Memory of the checker that runs outside-evidence checks (and what they start, e.g. a robot's browser).").tag(config=True)
     checker_max_procs = Integer(512, help="Processes and threads of the checker.").tag(config=True)
 
+    # Every cell has run and every verdict is decided when the kernel is stopped: nothing it could still do counts.
+    # A graceful shutdown (nbclient's default) waits for a kernel running at low priority to tear its interpreter
+    # down, about 0.6 s per notebook on a busy machine, and lets the learner's exit handlers run on; stopped at once,
+    # the whole sandbox ends with it (its init is PID 1 of the kernel's PID namespace).
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate",
+                           help="How the kernel is stopped after the last cell.").tag(config=True)
+
     # --- per notebook --------------------------------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
         g = resources.setdefault("graders", {})
@@ -116,7 +123,11 @@ class SandboxedExecute(Execute):
         if warm is not None:  # started while nbgrader prepared the submission (see graders.grade.warm)
             km, self._launch, self._status_path, self._chdir = warm.km, warm.launch, warm.launch.status_path, warm.workdir
             self.kernel_name = "python3"
+            # should it die before it answers, a fresh kernel is started the usual way (async_start_new_kernel_client)
+            self._start_kwargs = {"cwd": warm.launch.workdir, "env": dict(os.environ, NBGRADER_EXECUTION="autograde")}
+            self._warm_fallback = True
         else:
+            self._warm_fallback = False
             self._launch = self._launch_config(g) if self.sandbox else None
         owner = (g.get("sandbox") or {}).get("chown")
         if owner is not None and self._launch is not None:
@@ -129,7 +140,7 @@ class SandboxedExecute(Execute):
                 self._rpc.close()
             if warm is not None:  # nbclient does not stop a kernel it was given
                 try:
-                    self._cleanup_kernel()
+                    self._cleanup_kernel()  # at once (see shutdown_kernel above)
                 except Exception:  # noqa: BLE001
                     pass
             if g.get("on_executed") is not None:  # e.g. the worker boots the next submission's kernel now
@@ -180,13 +191,15 @@ class SandboxedExecute(Execute):
     async def async_start_new_kernel_client(self):
         """jupyter_client picks free TCP ports and the kernel binds them a moment later; with several kernels
         starting at once (a class graded in parallel) another one can take a port in between, and this kernel dies
-        before it answers. None of the learner's code has run yet, so start a fresh kernel on fresh ports."""
+        before it answers. None of the learner's code has run yet, so start a fresh kernel on fresh ports. The same for
+        a kernel booted ahead (warm) that died as it started (e.g. the previous submission's fork bomb took all the
+        processes its user may run while it booted)."""
         attempt = 1
         while True:
             try:
                 return await super().async_start_new_kernel_client()
             except RuntimeError as exc:
-                if (attempt >= self.kernel_start_attempts or not self.owns_km
+                if (attempt >= self.kernel_start_attempts or not (self.owns_km or self._warm_fallback)
                         or "before replying to kernel_info" not in str(exc)):
                     raise
                 attempt += 1
@@ -233,6 +246,11 @@ class SandboxedExecute(Execute):
         if not self._state.get("ready_after"):
             self._state["ready_after"] = round(time.monotonic() - self._started, 3)
             self.log.info("kernel ready %.2f s after the notebook's turn came", self._state["ready_after"])
+            if self._g.get("on_kernel_ready") is not None:  # e.g. the worker boots the next submission's kernel
+                try:                                        # now, while this one runs its cells
+                    self._g["on_kernel_ready"]()
+                except Exception:  # noqa: BLE001
+                    pass
         if self._chdir is not None:  # a warm kernel: into the submission's folder, now that it is filled
             msg_id = self.kc.execute(f"__import__('os').chdir({self._chdir!r})", silent=True, store_history=False)
             self.wait_for_reply(msg_id)
