@@ -149,10 +149,13 @@ def run(coursedir, assignment: str, *, workers: int = 0, force: bool = False, st
             progress(outcome)
 
     def dispatch(w: _Worker) -> None:
-        """Keep each worker busy; a second task lets it boot the next kernel while it finishes the current one."""
+        """Keep each worker busy; a second task lets it boot the next kernel while it finishes the current one,
+        but only while more tasks wait than there are workers: near the end of the queue a task sent ahead would
+        wait behind a long one while another worker sits idle (3 learners on 2 workers: 2 graded one after the
+        other on one worker, the third alone on the other)."""
         if queue and not w.outstanding:
             w.send(queue.pop(0))
-        if queue and len(w.outstanding) == 1 and len(queue) >= len(pool):
+        if queue and len(w.outstanding) == 1 and len(queue) > len(pool):
             w.send(queue.pop(0))
 
     def fail(w: _Worker, why: str) -> None:
