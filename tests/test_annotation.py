@@ -549,6 +549,9 @@ def test_a_box_drawn_in_jupyterlab_lands_in_the_label_studio_file(tmp_path, arti
         page.get_by_text("Збережено 2 рамки").wait_for(timeout=60000)
         page.wait_for_timeout(500)
         page.screenshot(path=str(artifacts / "annotation-box-widget-jupyterlab.png"))
+        # the widget's own English "Classes:" is replaced by the label in the learner's language
+        shown_label = page.evaluate("""() => { const p = document.querySelector('.graders-bbox .classes > p');
+            return [getComputedStyle(p).fontSize, getComputedStyle(p, '::before').content]; }""")
     except Exception:
         page.screenshot(path=str(artifacts / "annotation-box-widget-jupyterlab-failed.png"))
         raise
@@ -561,6 +564,7 @@ def test_a_box_drawn_in_jupyterlab_lands_in_the_label_studio_file(tmp_path, arti
     box = kit.to_pixels(drawn[0])
     assert scoring.box_iou([box], [[62, 72, 66, 140]])[0, 0] >= 0.9, box
     assert [r["value"]["rectanglelabels"] for r in boxes_saved()] == [["person"], ["car"]]
+    assert shown_label == ["0px", '"Мітка:"'], shown_label
 
 
 # --- rating AI answers (notebook rating, q12) --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import io
 from pathlib import Path
 
@@ -123,6 +124,7 @@ def box_widget(job, start=None):
 
     items = list(job.job.items)
     bbox = BBoxWidget(classes=list(job.job.labels), colors=[COLORS[c] for c in job.job.labels], hide_buttons=True)
+    bbox.add_class("graders-bbox")
     loading = {"on": False}
 
     def show_item(item):
@@ -145,7 +147,15 @@ def box_widget(job, start=None):
     bbox.observe(on_change, names=["bboxes"])
     job.listeners.append(lambda item: show_item(item) if item == state["item"] else None)
     show_item(items[state["index"]])
-    return w.VBox([w.HTML(f"<p>{html.escape(WIDGET_HELP.render(job.lang))}</p>"), nav, bbox])
+    return w.VBox([w.HTML(f"<p>{html.escape(WIDGET_HELP.render(job.lang))}</p>" + _bbox_label_style(job.lang)), nav, bbox])
+
+
+def _bbox_label_style(lang: str) -> str:
+    """jupyter-bbox-widget writes an English "Classes:" above its class buttons; show our label in the learner's
+    language there instead (CSS on that one paragraph, scoped to our widgets)."""
+    label = json.dumps(CHOOSE_LABEL.render(lang), ensure_ascii=False).replace("<", "\\3c ")
+    return ("<style>.graders-bbox .classes > p:first-child{font-size:0}"
+            f".graders-bbox .classes > p:first-child::before{{content:{label};font-size:13px}}</style>")
 
 
 def photo_widget(job):
