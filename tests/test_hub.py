@@ -324,6 +324,26 @@ def test_tljh_and_kubernetes_learners_know_the_hubs_public_address(tmp_path, mon
     assert bad.returncode == 2 and "https://hub.school.example" in bad.stderr
 
 
+def test_tljh_and_kubernetes_learners_get_challenge_mode_from_the_class_list(tmp_path, monkeypatch):
+    """The class list's challenge column reaches TLJH/Kubernetes learners as it reaches the local hub's."""
+    csv_path = tmp_path / "class.csv"
+    csv_path.write_text("username;name;language;role;challenge\nsato;Ms Sato;ja;teacher;\nolena;Olena K.;uk;;yes\n"
+                        "taro;Taro Y.;ja;;no\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "graders", "hub", "export-class", str(csv_path), "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    assert json.loads(out)["users"]["olena"]["challenge"] is True and "challenge" not in json.loads(out)["users"]["taro"]
+    class_file = tmp_path / "digital-skills-class.json"
+    class_file.write_text(out, encoding="utf-8")
+    c = _run_class_snippet(monkeypatch, class_file=class_file)
+    modes = {}
+    for name in ("olena", "taro"):
+        spawner = _Spawner(name)
+        spawner.environment = {}
+        c.Spawner.pre_spawn_hook(spawner)
+        modes[name] = spawner.environment["GRADERS_CHALLENGE"]
+    assert modes == {"olena": "1", "taro": "0"}
+
+
 TLJH_KEYS = {  # the TLJH settings this project uses, as `tljh-config set KEY VALUE` takes them
     "user_environment.default_app": {"jupyterlab", "classic"},
     "limits.memory": str, "limits.cpu": int,

@@ -204,15 +204,18 @@ def cmd_status(args) -> int:
     for u in sorted(users, key=lambda u: u["name"]):
         m = roster.get(u["name"])
         running = "running" if u.get("servers") else "-"
-        print(f"  {u['name']:<20} {(m.role if m else '?'):<10} {(m.lang if m else '?'):<3} {running:<8} "
+        mode = "challenge" if m and m.challenge else "-"
+        print(f"  {u['name']:<20} {(m.role if m else '?'):<10} {(m.lang if m else '?'):<3} {mode:<9} {running:<8} "
               f"last active {u.get('last_activity') or 'never'}")
     return 0
 
 
 def class_document(members, course: str, exchange: str, user_env: str | None, public_url: str | None = None) -> dict:
-    """The class for hub/deploy/class_config.py (TLJH, Kubernetes): names, languages, roles; never passwords."""
+    """The class for hub/deploy/class_config.py (TLJH, Kubernetes): names, languages, roles, challenge mode; never
+    passwords."""
     doc = {"course": course, "exchange": exchange,
-           "users": {m.username: {"name": m.name, "lang": m.lang, "role": m.role} for m in members}}
+           "users": {m.username: {"name": m.name, "lang": m.lang, "role": m.role} | ({"challenge": True} if m.challenge
+                                                                                       else {}) for m in members}}
     if user_env:
         doc["user_env"] = user_env
     if public_url:

@@ -90,6 +90,7 @@ def class_environment(spawner):
     person = PEOPLE.get(spawner.user.name, {})
     spawner.environment.update({
         "GRADERS_LANG": person.get("lang", "en"),
+        "GRADERS_CHALLENGE": "1" if person.get("challenge") else "0",   # the class list's challenge column
         "NBGRADER_EXCHANGE_ROOT": EXCHANGE,
         "NBGRADER_COURSE_ID": COURSE,
         "GRADERS_HUB": "1",
