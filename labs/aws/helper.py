@@ -343,6 +343,7 @@ _lock = threading.Lock()
 _SESSIONS: dict[tuple, Any] = {}
 _CLIENTS: dict[tuple, Any] = {}
 _EMPTY_CONFIG: str | None = None
+_LOADER: Any = None     # botocore's data loader, shared: each new session would parse the service models again
 
 
 def _empty_config() -> str:
@@ -365,10 +366,17 @@ def _isolated_session(endpoint_url: str, credentials: dict):
     with _lock:
         session = _SESSIONS.get(key)
         if session is None:
+            global _LOADER
             core = botocore.session.Session()
+            # temporary keys (5b, 5c) make a new session per check: share the parsed service models (read-only data
+            # files of botocore), not credentials or settings, so that a new client costs ~10 ms, not ~150 ms
             core.set_config_variable("config_file", _empty_config())
             core.set_config_variable("credentials_file", os.devnull)
             core.set_config_variable("profile", "default")
+            if _LOADER is None:
+                _LOADER = core.get_component("data_loader")
+            else:
+                core.register_component("data_loader", _LOADER)
             session = boto3.Session(botocore_session=core, region_name=HOME_REGION,
                                     aws_access_key_id=credentials["aws_access_key_id"],
                                     aws_secret_access_key=credentials["aws_secret_access_key"],
