@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from botocore.exceptions import ClientError
@@ -1067,23 +1068,42 @@ Q6C_ADDRESS = M_("aws.6c.address", "{region}: the Elastic IP {ip} ({allocation})
 Q6C_NAT = M_("aws.6c.nat", "{region}: NAT gateway {nat} is {state}; it costs money every hour. Delete it with ec2.delete_nat_gateway, then release its Elastic IP.")
 
 
-def _leftovers(check: Check, aws: PracticeAccount, region: str) -> bool:
+def _region_costs(client) -> tuple[list, list, list]:
+    """What may cost money in one region: (instances, NAT gateways, Elastic IPs), as the practice cloud lists them."""
+    instances = [i for r in client.describe_instances()["Reservations"] for i in r["Instances"]]
+    return instances, client.describe_nat_gateways()["NatGateways"], client.describe_addresses()["Addresses"]
+
+
+def _costs_in(aws: PracticeAccount, regions: list[str]) -> list[tuple[list, list, list]]:
+    """``_region_costs`` of each region, in the order given. The regions are asked at the same time (one thread
+    each, clients made beforehand in this thread: a client may be shared between threads, a session may not), so a
+    check waits for the slowest region, not for the sum of them."""
+    clients = [aws.client("ec2", region) for region in regions]
+    if len(clients) > 1:
+        try:
+            with ThreadPoolExecutor(max_workers=min(8, len(clients))) as pool:
+                return list(pool.map(_region_costs, clients))
+        except RuntimeError:   # no thread may start (a process limit, as in a sandboxed kernel): one after another
+            pass
+    return [_region_costs(c) for c in clients]
+
+
+def _leftovers(check: Check, region: str, costs: tuple[list, list, list]) -> bool:
     """Record what still costs money in ``region``; True when nothing does."""
-    ec2 = aws.client("ec2", region)
+    instances, nats, addresses = costs
     clean = True
-    for reservation in ec2.describe_instances()["Reservations"]:
-        for instance in reservation["Instances"]:
-            state = instance["State"]["Name"]
-            if state in ("terminated", "shutting-down"):
-                continue
-            check.fail(Q6C_INSTANCE, region=region, name=_tags(instance).get("Name", "—"),
-                       instance=instance["InstanceId"], state=state)
-            clean = False
-    for nat in ec2.describe_nat_gateways()["NatGateways"]:
+    for instance in instances:
+        state = instance["State"]["Name"]
+        if state in ("terminated", "shutting-down"):
+            continue
+        check.fail(Q6C_INSTANCE, region=region, name=_tags(instance).get("Name", "—"),
+                   instance=instance["InstanceId"], state=state)
+        clean = False
+    for nat in nats:
         if nat.get("State") in ("pending", "available", "failed-not-deleted"):
             check.fail(Q6C_NAT, region=region, nat=nat["NatGatewayId"], state=nat["State"])
             clean = False
-    for address in ec2.describe_addresses()["Addresses"]:
+    for address in addresses:
         if not address.get("AssociationId"):
             check.fail(Q6C_ADDRESS, region=region, ip=address.get("PublicIp", "?"),
                        allocation=address.get("AllocationId", "?"))
@@ -1095,14 +1115,14 @@ def _leftovers(check: Check, aws: PracticeAccount, region: str) -> bool:
 def q6c(check: Check) -> None:
     aws = account(check)
     named = [HOME_REGION] + aws.leftover_regions()[:3]
-    for region in named:
-        if _leftovers(check, aws, region):
+    for region, costs in zip(named, _costs_in(aws, named)):
+        if _leftovers(check, region, costs):
             check.ok(Q6C_OK, region=region)
     if check.hidden and check.hidden.get("all_regions"):  # grading: every region, also the ones nobody named
         with check.hidden_part():
-            for region in sweep_regions(aws, check):
-                if region not in named:
-                    _leftovers(check, aws, region)
+            others = [region for region in sweep_regions(aws, check) if region not in named]
+            for region, costs in zip(others, _costs_in(aws, others)):
+                _leftovers(check, region, costs)
 
 
 # 6d: cost allocation tags on what stays (the topic and the alarm of 6a; budgets take no tags in the practice cloud)
