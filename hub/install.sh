@@ -7,6 +7,11 @@
 #                                  solutions (graders/gradingonly.py lists them): learners can read
 #                                  this environment, so nothing in it may give answers away.
 #   /opt/digital-skills-hub/node   configurable-http-proxy from npm (the Python port only if npm cannot install it)
+#   /opt/digital-skills-hub/venv-labelstudio   Label Studio for the annotation lab (labs/annotation/install.sh), made
+#                                  from the venv's own Python so every learner can run it, with its migrated template;
+#                                  learners' servers find it beside their environment (graders/services/labelstudio.py:
+#                                  sys.prefix + "-labelstudio"). GRADERS_SKIP_LABEL_STUDIO=1: none (the lab falls back
+#                                  to its in-notebook tools).
 #
 # Environment: DSH_PREFIX (default /opt/digital-skills-hub), DSH_EXTRAS (pip extras of our package, default "all"),
 # DSH_FORCE=1 (reinstall even when nothing changed). pip's cache is used (no --no-cache-dir), so a second
@@ -19,6 +24,7 @@ EXTRAS="${DSH_EXTRAS:-all}"
 PY=/usr/bin/python3
 VENV="${DSH_VENV:-$PREFIX/venv}"      # an existing environment is used as it is (TLJH: DSH_VENV=/opt/tljh/user)
 PROXY="${DSH_PROXY:-1}"               # 0: no configurable-http-proxy (TLJH and Kubernetes bring their own)
+LS_VENV="$VENV-labelstudio"          # where graders/services/labelstudio.py looks by default (sys.prefix + "-labelstudio")
 STAMP="$PREFIX/.installed.sha256"
 DEPS_STAMP="$PREFIX/.dependencies.sha256"
 
@@ -40,9 +46,10 @@ stage_course() {  # stage_course DIR|-   (a deterministic tar stream, so its dig
         --exclude=workspace -cf - pyproject.toml graders labs courses hub/configure_env.py
 }
 
-digest="$( { stage_course; cat "$REPO/hub/install.sh"; echo "$EXTRAS"; } | sha256sum | cut -d' ' -f1)"
+digest="$( { stage_course; cat "$REPO/hub/install.sh" "$REPO/labs/annotation/install.sh"; echo "$EXTRAS"; } | sha256sum | cut -d' ' -f1)"
 deps_digest="$( { cat "$REPO/pyproject.toml" "$REPO/hub/install.sh"; echo "$EXTRAS"; } | sha256sum | cut -d' ' -f1)"
 if [ "${DSH_FORCE:-0}" != 1 ] && [ -x "$VENV/bin/jupyterhub" ] && { [ "$PROXY" = 0 ] || [ -x "$VENV/bin/configurable-http-proxy" ]; } \
+    && { [ "${GRADERS_SKIP_LABEL_STUDIO:-0}" = 1 ] || [ -f "$LS_VENV/template/label_studio.sqlite3" ]; } \
     && [ "$(cat "$STAMP" 2>/dev/null)" = "$digest" ]; then
     say "up to date: $VENV"
     exit 0
@@ -95,6 +102,9 @@ if [ "$PROXY" != 0 ] && [ -x "$PREFIX/node/node_modules/.bin/configurable-http-p
     ln -sf "$PREFIX/node/node_modules/.bin/configurable-http-proxy" "$VENV/bin/configurable-http-proxy"
 fi
 
+# Label Studio beside the environment (quick when its version is installed and its template made).
+VENV="$VENV" GRADERS_LABEL_STUDIO_VENV="$LS_VENV" bash "$REPO/labs/annotation/install.sh"
+
 # Learner-side configuration inside the environment (applies to every single-user server started from it).
 "$VENV/bin/python" "$REPO/hub/configure_env.py" "$VENV"
 
@@ -113,6 +123,7 @@ PY
     exit 1
 fi
 chmod -R a+rX "$PREFIX"
+[ ! -d "$LS_VENV" ] || chmod -R a+rX "$LS_VENV"
 echo "$digest" > "$STAMP"
 echo "$deps_digest" > "$DEPS_STAMP"
 say "ready: $VENV (JupyterHub $("$VENV/bin/jupyterhub" --version 2>/dev/null | tail -1), proxy $("$VENV/bin/configurable-http-proxy" --version 2>/dev/null || echo '?'))"

@@ -529,6 +529,119 @@ def test_a_ukrainian_learner_opens_the_practice_company_from_the_rpa1_link(hub, 
             browser.close()
 
 
+LABEL_STUDIO_PUSH = r"""
+import contextlib, io, json, re
+from graders import Lab
+from labs.annotation import kit
+lab = Lab("annotation")
+boxes = kit.BoxJob(lang=lab.lang)
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    url = boxes.to_label_studio(lab)   # what the notebook's Label Studio cell runs
+handle = lab.service("labelstudio")
+print(json.dumps({"url": url, "printed": out.getvalue(), "username": handle["username"],
+                  "password": handle["password"], "items": list(boxes.job.items)}))
+"""
+
+LABEL_STUDIO_PULL = r"""
+import contextlib, io, json
+from graders import Lab
+from labs.annotation import kit
+lab = Lab("annotation")
+boxes = kit.BoxJob(lang=lab.lang)
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    boxes.from_label_studio(lab)   # the notebook's next cell
+print(json.dumps({"printed": out.getvalue(), "results": boxes.results}))
+"""
+
+
+def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, shots):
+    """Taro sends the boxes job to Label Studio the way the annotation notebook's cell does (as himself, in his hub
+    home, with his JupyterLab's proxy address): the printed link goes through his JupyterLab; in the browser, logged
+    in to the hub, he opens it, logs in to Label Studio with the printed e-mail and password, sees his project's
+    items, and Label Studio's API answers his browser session through the proxy; an annotation submitted there
+    comes back with the next cell. Needs the hub's own Label Studio (hub/install.sh)."""
+    from playwright.sync_api import sync_playwright
+
+    from labs.annotation.studio import PULLED
+
+    taro = hub.people[2]
+    assert (Path(str(HUB_ENV) + "-labelstudio") / "template" / "label_studio.sqlite3").exists(), \
+        "hub/install.sh installs Label Studio beside the hub's environment"
+    _ensure_running(hub, [taro.username])
+    _release_and_fetch(hub, taro, "annotation")
+    env = {"GRADERS_LANG": "ja", "GRADERS_PUBLIC_URL": hub.url, "GRADERS_WORKSPACE": str(hub.home(taro.username)),
+           "JUPYTERHUB_SERVICE_PREFIX": f"/user/{taro.username}/"}   # as in his JupyterLab's kernel
+    work = hub.home(taro.username) / "annotation"
+    pushed = json.loads(_as(hub, taro.username, LABEL_STUDIO_PUSH, env=env, cwd=work))
+    url = pushed["url"]
+    assert re.fullmatch(rf"{re.escape(hub.url)}/user/{taro.username}/proxy/\d+/projects/\d+/data", url), pushed
+    assert url in pushed["printed"] and "ブラウザー" in pushed["printed"], pushed["printed"]
+    prefix = url.rsplit("/projects/", 1)[0]
+    project = int(url.rsplit("/", 2)[1])
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+            try:
+                page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+                page.goto(f"{hub.url}/hub/login")
+                page.fill("#username_input", taro.username)
+                page.fill("#password_input", taro.password)
+                page.click("#login_submit")
+                page.wait_for_url(re.compile(rf".*/user/{taro.username}/lab.*"), timeout=LONG)
+                page.goto(url)   # Label Studio asks for its own login first, under the proxy path
+                page.wait_for_selector("input[name=email]", timeout=LONG)
+                assert page.url.startswith(prefix + "/user/login"), page.url
+                shots(page, "labelstudio-ja-login")
+                page.fill("input[name=email]", pushed["username"])
+                page.fill("input[name=password]", pushed["password"])
+                page.click("button[type=submit], input[type=submit]")
+                page.wait_for_url(lambda u: "/login" not in u, timeout=LONG)
+                if f"/projects/{project}/data" not in page.url:
+                    page.goto(url)
+                assert page.url.startswith(prefix + f"/projects/{project}/data"), page.url
+                page.wait_for_selector(f"text={pushed['items'][0]}", timeout=LONG)   # the job's pictures, by name
+                shots(page, "labelstudio-ja-project-data")
+                # Label Studio's API, reached by the browser's session through the proxy
+                api = page.evaluate("""async (u) => { const r = await fetch(u); return [r.status, await r.json()]; }""",
+                                    f"{prefix}/api/projects/{project}/tasks?page_size=100")
+                assert api[0] == 200, api
+                tasks = api[1]["tasks"] if isinstance(api[1], dict) and "tasks" in api[1] else api[1]
+                task = next(t for t in tasks if t["data"]["name"] == pushed["items"][0])
+                # submitted from the learner's session (what the Submit button sends), with its CSRF token
+                box = {"from_name": "label", "to_name": "image", "type": "rectanglelabels", "original_width": 640,
+                       "original_height": 400, "value": {"x": 10, "y": 10, "width": 20, "height": 30,
+                                                         "rotation": 0, "rectanglelabels": ["person"]}}
+                made = page.evaluate("""async ([u, body]) => {
+                    const token = (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || "";
+                    const r = await fetch(u, {method: "POST", headers: {"Content-Type": "application/json",
+                                              "X-CSRFToken": token}, body: JSON.stringify(body)});
+                    return [r.status, await r.text()]; }""",
+                                     [f"{prefix}/api/tasks/{task['id']}/annotations/", {"result": [box]}])
+                assert made[0] == 201, made
+                page.goto(f"{url}?task={task['id']}")
+                page.wait_for_timeout(1500)
+                shots(page, "labelstudio-ja-task")
+            except Exception:
+                for i, context in enumerate(browser.contexts):
+                    for j, shown in enumerate(context.pages):
+                        try:
+                            shots(shown, f"failure-labelstudio-{i}-{j}")
+                        except Exception:  # noqa: BLE001
+                            pass
+                raise
+            finally:
+                browser.close()
+        pulled = json.loads(_as(hub, taro.username, LABEL_STUDIO_PULL, env=env, cwd=work))
+        assert PULLED.render("ja", count=1, path="x").split("x")[0][:8] in pulled["printed"], pulled["printed"]
+        assert pulled["results"][pushed["items"][0]][0]["value"]["rectanglelabels"] == ["person"], pulled
+    finally:
+        _as(hub, taro.username, "import sys; from pathlib import Path; from graders.services import stop_all; "
+            "print(stop_all(Path(sys.argv[1])))", str(hub.home(taro.username)), cwd=work)
+
+
 # --- a learner's lab services are theirs alone (graders/services/owner.py) ----------------------------------------
 
 START_SERVICES = r'''
@@ -616,12 +729,17 @@ print(json.dumps(out))
 '''
 
 
-def _as(hub: LocalHub, user: str, script: str, *args: str, env: dict | None = None) -> str:
+def _as(hub: LocalHub, user: str, script: str, *args: str, env: dict | None = None, cwd: Path | None = None) -> str:
     home = hub.home(user)
+    # the learner's own home folders, not the test session's (root's, which a learner cannot write: Label Studio's data)
+    own = [f"{k}={home / rel}" for k, rel in (("XDG_DATA_HOME", ".local/share"), ("XDG_CONFIG_HOME", ".config"),
+                                               ("XDG_CACHE_HOME", ".cache"), ("JUPYTER_CONFIG_DIR", ".jupyter"),
+                                               ("JUPYTER_DATA_DIR", ".local/share/jupyter"), ("IPYTHONDIR", ".ipython"),
+                                               ("JUPYTER_RUNTIME_DIR", ".local/share/jupyter/runtime"))]
     extra = [f"{k}={v}" for k, v in (env or {}).items()]
-    proc = subprocess.run(["runuser", "-u", user, "--", "env", f"HOME={home}", *extra,
+    proc = subprocess.run(["runuser", "-u", user, "--", "env", f"HOME={home}", *own, *extra,
                            str(HUB_ENV / "bin" / "python"), "-c", script, *args],
-                          capture_output=True, text=True, timeout=400, cwd=home)
+                          capture_output=True, text=True, timeout=400, cwd=cwd or home)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     return proc.stdout.strip().splitlines()[-1]
 
@@ -661,18 +779,13 @@ def test_a_learners_lab_services_are_theirs_alone(hub):
     """Learner B, with a shell and a browser session of their own, tries every door of learner A's lab services:
     moto (AWS calls, /moto-api/*, the lab's own route), the practice company, the mailbox (page and SMTP), Label
     Studio (API, sign-up), and A's JupyterLab proxy. Everything is refused, and A's own use keeps working."""
-    import sys
 
     a, b = hub.people[1].username, hub.people[2].username
     _ensure_running(hub, [a])
     names = ["moto", "rpa_app", "rpa_mail"]
     env = {}
-    ls_venv = Path(sys.prefix + "-labelstudio")
-    runs = subprocess.run(["runuser", "-u", a, "--", str(ls_venv / "bin" / "python"), "-c", ""], capture_output=True)
-    if runs.returncode == 0:   # the hub has no Label Studio of its own: this checkout's, if a learner can run it
-        names.append("labelstudio")
-        env = {"GRADERS_LABEL_STUDIO": str(ls_venv / "bin" / "label-studio"),
-               "GRADERS_LABEL_STUDIO_TEMPLATE": str(ls_venv / "template")}
+    if os.environ.get("GRADERS_SKIP_LABEL_STUDIO") != "1":   # hub/install.sh installs it beside the hub's environment,
+        names.append("labelstudio")                          # where a learner's server finds it by itself
     work = hub.home(a) / "services-check"
     services = json.loads(_as(hub, a, START_SERVICES, str(work), *names, env=env))
     try:
