@@ -610,19 +610,28 @@ def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, sho
                 assert api[0] == 200, api
                 tasks = api[1]["tasks"] if isinstance(api[1], dict) and "tasks" in api[1] else api[1]
                 task = next(t for t in tasks if t["data"]["name"] == pushed["items"][0])
-                # submitted from the learner's session (what the Submit button sends), with its CSRF token
-                box = {"from_name": "label", "to_name": "image", "type": "rectanglelabels", "original_width": 640,
-                       "original_height": 400, "value": {"x": 10, "y": 10, "width": 20, "height": 30,
-                                                         "rotation": 0, "rectanglelabels": ["person"]}}
-                made = page.evaluate("""async ([u, body]) => {
-                    const token = (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || "";
-                    const r = await fetch(u, {method: "POST", headers: {"Content-Type": "application/json",
-                                              "X-CSRFToken": token}, body: JSON.stringify(body)});
-                    return [r.status, await r.text()]; }""",
-                                     [f"{prefix}/api/tasks/{task['id']}/annotations/", {"result": [box]}])
-                assert made[0] == 201, made
+                # the first picture, in Label Studio's own editor: the label "person" (its key 1), a box drawn
+                # with the mouse, Submit
                 page.goto(f"{url}?task={task['id']}")
-                page.wait_for_timeout(1500)
+                button = page.locator("button:has-text('Submit')")
+                button.wait_for(timeout=LONG)
+                page.wait_for_function("[...document.querySelectorAll('img, canvas')].some(e => "
+                                       "e.getBoundingClientRect().width > 400)", timeout=LONG)
+                shown_box = page.evaluate("""() => { const e = [...document.querySelectorAll('img, canvas')]
+                    .filter(e => e.getBoundingClientRect().width > 400)[0].getBoundingClientRect();
+                    return {x: e.x, y: e.y, width: e.width, height: e.height}; }""")
+                page.keyboard.press("1")   # the label "person"
+                x0, y0 = shown_box["x"] + shown_box["width"] * 0.1, shown_box["y"] + shown_box["height"] * 0.1
+                page.mouse.move(x0, y0)
+                page.mouse.down()
+                for step in range(1, 11):
+                    page.mouse.move(x0 + step * shown_box["width"] * 0.02, y0 + step * shown_box["height"] * 0.04)
+                page.mouse.up()
+                page.wait_for_timeout(500)
+                shots(page, "labelstudio-ja-box-drawn")
+                button.click()
+                page.wait_for_function("""async (u) => { const r = await fetch(u); const t = await r.json();
+                    return t.total_annotations === 1; }""", arg=f"{prefix}/api/tasks/{task['id']}", timeout=SHORT)
                 shots(page, "labelstudio-ja-task")
             except Exception:
                 for i, context in enumerate(browser.contexts):
