@@ -87,8 +87,8 @@ def test_many_failures_of_one_kind_are_counted_not_listed():
     in every language; other kinds of failure and what passed are all still shown; the JSON keeps every part."""
     from graders.checks import Part, Verdict
     from graders.render import lines
-    moved = M_("rpa.q4.not_moved", "Invoice {name} is still in inbox/.")
-    header = M_("rpa.q5.no_header", "invoices.csv has no header.")
+    moved = M_("test.render.not_moved", "Invoice {name} is still in inbox/.")
+    header = M_("test.render.no_header", "invoices.csv has no header.")
     parts = [Part(False, moved, {"name": f"f{i}.pdf"}) for i in range(12)] + [Part(False, header), Part(True, header)]
     verdict = Verdict("rpa", "q4", parts)
     shown = lines(verdict, "en")
