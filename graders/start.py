@@ -95,11 +95,17 @@ def start_services(course: CourseDef, workspace: Path, lang: str, after=None,
                 return
             try:
                 handle = connect(name, workspace)
+                if stopping is not None and stopping.is_set():  # stopped while it was starting: it goes too
+                    from .services import stop_all
+
+                    stop_all(workspace)
+                    return
                 print("  " + MSG_SERVICE_READY.render(lang, service=name, url=handle.url), flush=True)
             except Exception as exc:  # one lab's service must not keep the learner out of the others
                 print("  " + MSG_SERVICE_FAILED.render(lang, lab=name, error=exc), flush=True)
 
-    thread = threading.Thread(target=run, name="start-services", daemon=True)
+    # not a daemon: if graders start ends while a service is starting, Python waits for it to come up and go again
+    thread = threading.Thread(target=run, name="start-services", daemon=False)
     thread.start()
     return thread
 
@@ -184,6 +190,10 @@ def start(course_name: str, workspace: Path, lang: str | None, port: int, open_b
         proc.terminate()
         return proc.wait()
     finally:
+        # Clean up to the end even if a second signal comes (make passes its SIGTERM on to us; a learner presses
+        # Ctrl+C twice): interrupted here, a service still starting would be left running with nobody to stop it.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         if proc.poll() is None:  # the course could not be prepared (an error above): JupyterLab stops too
             proc.terminate()
             proc.wait()

@@ -69,6 +69,39 @@ def test_make_start_serves_the_course_and_stops_cleanly(tmp_path):
     assert _status(port, token) is None
 
 
+def test_a_second_stop_signal_does_not_leave_a_service_running(tmp_path):
+    """make passes its SIGTERM on to graders start, so it gets two: the second must not cut the clean-up short, or
+    a service still starting is left running with nobody to stop it (the leak check caught one)."""
+    from graders.services.registry import running, stop_all
+
+    port, workspace, log = free_port(), tmp_path / "ws", tmp_path / "start.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADERS_WORKSPACE", "GRADERS_LANG")}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(REPO / ".venv/bin/graders"), "start", "--course", "digital-skills-day",
+                                 "--workspace", str(workspace), "--port", str(port), "--lang", "en", "--no-browser"],
+                                cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        deadline, status = time.monotonic() + 240, None
+        while time.monotonic() < deadline and status is None:
+            assert proc.poll() is None, log.read_text()
+            match = re.search(r"token=([0-9a-f]+)", log.read_text(errors="replace"))
+            status = _status(port, match[1]) if match else None
+            time.sleep(0.2)
+        assert status is not None, log.read_text()
+        time.sleep(1.0)                       # the services are starting now, one after the other
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)      # what make does with its own SIGTERM
+        proc.wait(timeout=150)
+        left = [name for name, _ in running(workspace)]
+        assert left == [], f"services left running after two SIGTERMs: {left}\n{log.read_text()[-2000:]}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        stop_all(workspace)
+
+
 # --- the build cache: a new learner copies the course built once per version, language and mode --------------------
 
 def _one_lab_course(tmp_path, labs=("orientation",)):

@@ -13,8 +13,10 @@ from ..services.registry import ServiceHandle, env_name, service_class
 
 
 @contextlib.contextmanager
-def submission_services(lab, data_dir: Path):
-    """Yields ``(env, handles)``: the environment for the kernel and ``{name: ServiceHandle}`` for the checks."""
+def submission_services(lab, data_dir: Path, users=()):
+    """Yields ``(env, handles)``: the environment for the kernel and ``{name: ServiceHandle}`` for the checks.
+    ``users``: the uid the sandboxed kernel and checker run as (grading as root), which the services must serve
+    although it is not the worker's own (graders/services/owner.py)."""
     with contextlib.ExitStack() as stack:
         env, handles = {}, {}
         for name in (lab.services if lab is not None else []):
@@ -22,6 +24,7 @@ def submission_services(lab, data_dir: Path):
             folder = Path(data_dir) / name
             folder.mkdir(parents=True, exist_ok=True)
             service = cls.for_workspace(folder)
+            service.users.update(users)
             stack.enter_context(service)
             handle = ServiceHandle(name, service.url, service.info())
             env[env_name(name)] = handle.to_env()

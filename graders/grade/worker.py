@@ -93,7 +93,8 @@ class Prepared:
         self.warm = None
         self.checker = None
         try:
-            self.env, self.handles = self.stack.enter_context(submission_services(self.lab, self.scratch / "services"))
+            self.env, self.handles = self.stack.enter_context(submission_services(
+                self.lab, self.scratch / "services", users=[self.sandbox["uid"]] if self.sandbox and self.sandbox.get("uid") is not None else []))
             self.kernel_env = {**THREAD_ENV, **self.env, "GRADERS_GRADE_RUN": settings.get("run_id", ""),
                                ENV_FLAG: "1"}
             if self.sandbox is not None and settings.get("warm", True):

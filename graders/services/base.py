@@ -66,6 +66,9 @@ class Service:
         self._port_given = port is not None
         self.port = port or free_port(host)
         self.running = False
+        # Unix users besides this process's own that may use the service: the grading worker (root) adds the
+        # uid its sandboxed kernel runs as (graders/grade/services.py). Learners' services keep it empty.
+        self.users: set[int] = set()
 
     @classmethod
     def for_workspace(cls, data_dir: Path) -> "Service":
@@ -136,7 +139,7 @@ class ThreadService(Service):
         # Unless a port was asked for, bind to one the system picks now: one chosen earlier (in __init__) could have
         # been taken meanwhile by another process starting next door.
         port = self.port if self._port_given else 0
-        self._server = make_server(self.host, port, OwnerOnly(self.make_app()), threaded=True,
+        self._server = make_server(self.host, port, OwnerOnly(self.make_app(), self.users), threaded=True,
                                    request_handler=self.request_handler())
         self.port = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-{self.port}",

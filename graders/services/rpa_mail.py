@@ -61,13 +61,14 @@ class _Handler:
     """Keeps every message; takes mail only from the Unix user this server runs as (``owner.py``: on a shared
     machine another learner could otherwise fill this learner's mailbox)."""
 
-    def __init__(self, store: MailStore, port: int):
+    def __init__(self, store: MailStore, port: int, users=()):
         self.store = store
         self.port = port
+        self.users = users
 
     def _yours(self, session) -> bool:
         peer = session.peer if isinstance(session.peer, tuple) else None
-        return peer is not None and same_user((peer[0], int(peer[1])), (LOOPBACK, self.port))
+        return peer is not None and same_user((peer[0], int(peer[1])), (LOOPBACK, self.port), self.users)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if not self._yours(session):
@@ -134,7 +135,7 @@ class RpaMailService(ThreadService):
     def _start(self) -> None:
         from aiosmtpd.controller import Controller
 
-        self._controller = Controller(_Handler(self.store, self.smtp_port), hostname=LOOPBACK, port=self.smtp_port,
+        self._controller = Controller(_Handler(self.store, self.smtp_port, self.users), hostname=LOOPBACK, port=self.smtp_port,
                                       server_hostname="mail.midori-bungu.example", ready_timeout=10)
         self._controller.start()
         super()._start()
