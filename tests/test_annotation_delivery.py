@@ -125,3 +125,53 @@ def test_bio_delivery_is_read_back_and_compared_with_the_source(lab_dir, capsys)
     kit.write_conll(docs, lambda tokens, spans: ["O"], root=lab_dir, lang="en")
     assert "one tag per token" in capsys.readouterr().out and not path.exists()
     assert [p.message.id for p in q15(lab_dir).failures] == ["annotation.q15.no_file"]
+
+
+# --- q16: the photo classes delivered as CSV ---------------------------------------------------------------------------
+def q16(lab_dir: Path, lang: str = "en"):
+    from graders import Lab
+    return Lab("annotation", lang=lang).evaluate("q16", {}, context={"workdir": lab_dir})
+
+
+def write_csv(lab_dir: Path, text: str) -> None:
+    (lab_dir / "delivery").mkdir(exist_ok=True)
+    (lab_dir / "delivery" / "classes.csv").write_text(text, encoding="utf-8")
+
+
+def test_the_classes_sample_is_what_the_script_writes_and_holds_none_of_notebook_2s_photos(lab_dir):
+    from labs.annotation.sets import JOBS
+
+    shipped = json.loads((LAB.data_dir / "samples" / "classes_sample.json").read_text(encoding="utf-8"))
+    assert shipped == make_delivery.classes_sample()
+    assert len(shipped) == 8 and not {Path(t["data"]["image"]).name for t in shipped} & set(JOBS["classes"].items)
+    assert kit.delivery_file(lab_dir, "classes") == "samples/classes_sample.json"
+    photos = kit.PhotoJob(lab_dir, quiet=True)
+    photos.label("horse.jpg", "animal")
+    photos.label("coins.jpg", "other")
+    assert kit.delivery_file(lab_dir, "classes") == "annotations/classes.json"
+    assert kit.classes_chosen("annotations/classes.json", lab_dir) == {"horse.jpg": "animal", "coins.jpg": "other"}
+
+
+def test_a_csv_table_is_read_as_the_customer_reads_it(lab_dir):
+    import pandas as pd
+
+    chosen = kit.classes_chosen("samples/classes_sample.json", lab_dir)
+    rows = list(chosen.items())
+    (lab_dir / "delivery").mkdir()
+    pd.DataFrame({"image": [r[0] for r in rows[::-1]], "class": [r[1] for r in rows[::-1]]}).to_csv(
+        lab_dir / "delivery" / "classes.csv", index=False)
+    assert q16(lab_dir).passed                        # row order does not matter
+    ids = lambda text: (write_csv(lab_dir, text), q16(lab_dir).message_ids(ok=False))[1]   # noqa: E731
+    good = "image,class\n" + "".join(f"{i},{c}\n" for i, c in rows)
+    assert ids(good.replace("market_01.jpg,person", "market_01.jpg,other")) == ["annotation.q16.differs"]
+    assert ids(good + "market_02.jpg,vehicle\n") == ["annotation.q16.double"]
+    assert ids(good.replace("market_08.jpg,other\n", "")) == ["annotation.q16.missing"]
+    assert ids(good + "cat.jpg,animal\n") == ["annotation.q16.unknown"]
+    assert ids(good.replace(",", ";")) == ["annotation.q16.columns"]     # a spreadsheet's semicolons: one column
+    assert ids("\n\n") == ["annotation.q16.empty"]
+    assert ids("".join(f"{i},{c}\n" for i, c in rows)) == ["annotation.q16.no_header"]
+    assert ids(good.replace("market_03.jpg,animal", "market_03.jpg,Animal")) == ["annotation.q16.label"]
+    write_csv(lab_dir, good.replace("market_03.jpg,animal", "market_03.jpg,Animal"))
+    verdict = q16(lab_dir, "uk")
+    from graders.render import as_text
+    assert "не назва класу з інструкції" in as_text(verdict, "uk")

@@ -1264,3 +1264,7 @@ HINTS["q15"] = [
     M_("annotation.q15.hint3", "The same kind of function on other data: def shout(words, loud):, a list result = [], for word in words:, an if on word in loud that appends word.upper() and an else that appends word, then return result."),
     M_("annotation.q15.hint4", "def bio(tokens, spans):\n    tags = []\n    for text, start, end in tokens:\n        tag = \"O\"\n        for span in spans:\n            if span[\"start\"] == start:\n                tag = \"B-\" + span[\"label\"]\n            elif span[\"start\"] < start and end <= span[\"end\"]:\n                tag = \"I-\" + span[\"label\"]\n        tags.append(tag)\n    return tags"),
 ]
+
+
+# --- session 14: questions kept in their own module (q16 ...), registered in the same `questions` and HINTS --------
+from . import checks_extra  # noqa: E402,F401

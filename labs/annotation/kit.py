@@ -850,7 +850,7 @@ def write_conll(docs: list[dict], bio, path: str | Path = "delivery/conll/texts.
 
 
 def delivery_file(root: str | Path | None = None, job: str = "boxes") -> str:
-    """What notebook 7 delivers: your own work of ``job`` ("boxes", "polygons" or "texts", e.g. annotations/boxes.json)
+    """What notebook 7 delivers: your own work of ``job`` ("boxes", "polygons", "texts" or "classes", e.g. annotations/boxes.json)
     when you have annotated some, else the sample (samples/boxes_sample.json, samples/polygons_sample.json ...)."""
     root = lab_root(root)
     try:
@@ -862,6 +862,19 @@ def delivery_file(root: str | Path | None = None, job: str = "boxes") -> str:
     return f"samples/{job}_sample.json"
 
 
+def classes_chosen(source: str | Path, root: str | Path | None = None) -> dict[str, str]:
+    """The photo classes in a Label Studio file (``annotations/classes.json`` or the sample) as {picture: class},
+    in the file's order; pictures without a class are left out (what exercise 16 delivers as CSV)."""
+    root = lab_root(root)
+    chosen = {}
+    for task in read_tasks(root / source):
+        latest = latest_annotation(task) or {}
+        labels = [c for r in latest.get("result") or [] for c in (r.get("value") or {}).get("choices") or []]
+        if labels and item_key(task):
+            chosen[item_key(task)] = labels[0]
+    return chosen
+
+
 __all__ = ["PhotoJob", "BoxJob", "PolygonJob", "TextJob", "ReviewSheet", "PrelabelBoxJob", "PrelabelTextJob", "AnnotationError", "to_pixels",
-           "read_tasks", "latest_annotation", "item_key", "delivery_file", "tokens", "documents", "write_conll"]
+           "read_tasks", "latest_annotation", "item_key", "delivery_file", "tokens", "documents", "write_conll", "classes_chosen"]
 
