@@ -1,8 +1,9 @@
 """Lab services through the learner's own JupyterLab (jupyter-server-proxy): the links the notebooks print work.
 
 One ``graders start`` (free port, no browser) serves the course; its services (practice company, mailbox, Label
-Studio) are fetched through ``/proxy/PORT/`` with the JupyterLab token, and in Debian's chromium a learner logs in to
-the practice company and to Label Studio through the proxy. Screenshots go to the test's tmp folder.
+Studio) are fetched through their named routes (``/labelstudio/`` ...) and ``/proxy/PORT/`` with the JupyterLab token,
+and in Debian's chromium a learner opens the practice company from its Launcher tile, logs in to it and to Label
+Studio through the routes. Screenshots go to the test's tmp folder and test-artifacts/proxy/.
 """
 from __future__ import annotations
 
@@ -46,6 +47,37 @@ def test_browser_url_on_a_hub_and_locally(monkeypatch):
     assert proxy.learner_url("http://127.0.0.1:4567", "x") == "/user/olena/proxy/4567/x"
 
 
+def test_a_service_with_a_named_route_gets_a_link_that_stays_the_same(monkeypatch):
+    from graders.services.registry import ServiceHandle
+
+    monkeypatch.setenv("GRADERS_PUBLIC_URL", "http://127.0.0.1:8000")
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/taro/")
+    handle = ServiceHandle("labelstudio", "http://127.0.0.1:4567")
+    assert proxy.learner_url(handle, "projects/3/data") == "http://127.0.0.1:8000/user/taro/labelstudio/projects/3/data"
+    assert proxy.browser_url("http://127.0.0.1:4567", "login", name="rpa_app") == \
+        "http://127.0.0.1:8000/user/taro/practice-company/login"
+    assert proxy.browser_url(ServiceHandle("moto", "http://127.0.0.1:4567")) == "http://127.0.0.1:8000/user/taro/proxy/4567/"
+
+
+@pytest.mark.parametrize("lang, titles, category", [
+    ("en", ["Label Studio", "Practice company", "Practice mailbox"], "Lab services"),
+    ("uk", ["Label Studio", "Навчальна компанія", "Навчальна пошта"], "Сервіси для занять"),
+    ("ja", ["Label Studio", "練習用の会社", "練習用の受信箱"], "ラボのサービス")])
+def test_each_route_has_a_launcher_tile_in_the_learners_language(monkeypatch, tmp_path, lang, titles, category):
+    from graders.services import routes
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(routes, "label_studio_installed", lambda: True)
+    servers = routes.servers(lang)
+    assert list(servers) == ["labelstudio", "practice-company", "practice-mailbox"]
+    tiles = [s.launcher_entry for s in servers.values()]
+    assert [t.title for t in tiles] == titles and {t.category for t in tiles} == {category}
+    assert all(t.enabled and t.path_info == name + "/" and Path(t.icon_path).read_text().startswith("<svg")
+               for t, name in zip(tiles, servers))
+    monkeypatch.setattr(routes, "label_studio_installed", lambda: False)   # no Label Studio here: no tile for it
+    assert not routes.servers(lang)["labelstudio"].launcher_entry.enabled
+
+
 @pytest.mark.parametrize("lang, words", [("en", "Open the practice mailbox"), ("uk", "Відкрийте навчальну поштову"),
                                          ("ja", "練習用の受信箱をブラウザー")])
 def test_show_link_speaks_the_learners_language(monkeypatch, capsys, lang, words):
@@ -53,7 +85,7 @@ def test_show_link_speaks_the_learners_language(monkeypatch, capsys, lang, words
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/taro/")
     url = proxy.show_link("rpa_mail", 5000, lang=lang)
     out = capsys.readouterr().out
-    assert words in out and url in out and url == "http://127.0.0.1:8000/user/taro/proxy/5000/"
+    assert words in out and url in out and url == "http://127.0.0.1:8000/user/taro/practice-mailbox/"
 
 
 class _Response:
@@ -148,7 +180,10 @@ def started(tmp_path_factory):
             time.sleep(1)
         else:
             pytest.fail("graders start did not bring JupyterLab and the services up:\n" + log.read_text()[-3000:])
-        # Label Studio starts when the annotation notebook asks for it: here as a kernel of this JupyterLab would
+        # Label Studio is not running yet: its route (the Launcher tile's address) starts it, and a kernel of this
+        # JupyterLab asking for it afterwards (the annotation notebook) finds that same one
+        status, _, body = _get(f"http://127.0.0.1:{port}/labelstudio/", token, timeout=300, follow=False)
+        assert status == 302, (status, body[:500])
         kernel_env = {**env, **proxy.jupyter_environment(f"http://127.0.0.1:{port}"), "GRADERS_WORKSPACE": str(workspace)}
         code = ("import json, sys; from graders.services import connect; "
                 "h = connect('labelstudio', sys.argv[1]); print(json.dumps({'url': h.url, 'info': h.info}))")
@@ -156,6 +191,8 @@ def started(tmp_path_factory):
                              capture_output=True, text=True, timeout=300, cwd=workspace)
         assert out.returncode == 0, out.stderr[-3000:]
         ports["labelstudio"] = json.loads(out.stdout.strip().splitlines()[-1])
+        recorded = json.loads((workspace / ".graders" / "services" / "labelstudio.json").read_text())
+        assert recorded["url"] == ports["labelstudio"]["url"]
         yield {"port": port, "token": token, "services": ports, "log": log, "tmp": tmp}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -171,6 +208,11 @@ def started(tmp_path_factory):
 
 
 def _proxied(started, name: str, path: str = "") -> str:
+    """The service's named route in this JupyterLab (what the notebooks print and the Launcher tiles open)."""
+    return f"http://127.0.0.1:{started['port']}/{proxy.ROUTES[name]}/{path.lstrip('/')}"
+
+
+def _by_port(started, name: str, path: str = "") -> str:
     return f"http://127.0.0.1:{started['port']}" + proxy.proxy_path(proxy.port_of(started["services"][name]["url"]),
                                                                      path)
 
@@ -179,17 +221,28 @@ def test_each_service_page_loads_through_jupyterlab(started):
     token = started["token"]
     status, _, body = _get(_proxied(started, "rpa_app", "login"), token)
     assert status == 200 and "name=\"password\"" in body, body[:500]
-    assert f'action="/proxy/{proxy.port_of(started["services"]["rpa_app"]["url"])}/login"' in body  # form, prefixed
+    assert 'action="/practice-company/login"' in body  # its form, under the route
+    status, _, body = _get(_by_port(started, "rpa_app", "login"), token)   # the port's route works as well
+    assert status == 200 and f'action="/proxy/{proxy.port_of(started["services"]["rpa_app"]["url"])}/login"' in body
     status, _, body = _get(_proxied(started, "rpa_mail"), token)
     assert status == 200 and "Mailbox" in body, body[:500]
     status, url, body = _get(_proxied(started, "labelstudio", "user/login/"), token)
     assert status == 200 and "csrfmiddlewaretoken" in body, body[:500]
-    ls_port = proxy.port_of(started["services"]["labelstudio"]["url"])
-    assert f"/proxy/{ls_port}/static/" in body or f"/proxy/{ls_port}/react-app/" in body   # its assets through it too
+    assets = re.findall(r'(?:src|href)="(http://127\.0\.0\.1:\d+/labelstudio/(?:static|react-app)/[^"]+)"', body)
+    assert len(assets) >= 3, body[:1000]   # its styles and scripts, through the route too
+    for asset in assets[:4]:
+        assert _get(asset, token)[0] == 200, asset
     # not logged in to JupyterLab: the proxy lets nobody through (JupyterLab's login page or a refusal instead)
     for name in SERVICES:
-        status, _, body = _get(_proxied(started, name), follow=False)
-        assert status in (302, 403), (name, status, body[:300])
+        for url in (_proxied(started, name), _by_port(started, name)):
+            status, _, body = _get(url, follow=False)
+            assert status in (302, 403), (url, status, body[:300])
+    # the Launcher's tiles: one per route, in the learner's language (English here)
+    info = json.loads(_get(f"http://127.0.0.1:{started['port']}/server-proxy/servers-info", token)[2])
+    tiles = {s["name"]: s["launcher_entry"] for s in info["server_processes"]}
+    assert {name: (tiles[name]["title"], tiles[name]["enabled"]) for name in proxy.ROUTES.values()} == {
+        "labelstudio": ("Label Studio", True), "practice-company": ("Practice company", True),
+        "practice-mailbox": ("Practice mailbox", True)}, tiles
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
@@ -205,11 +258,24 @@ def test_a_learner_logs_in_through_the_proxy_in_chromium(started):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 800})
+            sockets = []
+            page.on("websocket", lambda ws: sockets.append(ws.url))
             page.goto(f"{base}/lab?token={started['token']}")   # logged in to JupyterLab, as from graders start
-            # the practice company: sign in, land on the menu, follow a link: every page stays under the proxy
+            # the Launcher's tile for the practice company opens it in a new tab, under its route
+            tile = page.locator(".jp-LauncherCard:has-text('Practice company')")
+            tile.wait_for(timeout=60000)
+            tile.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "00-launcher-tiles.png"))
+            with page.context.expect_page() as opened:
+                tile.click()
+            site = opened.value
+            site.wait_for_selector("#username", timeout=30000)
+            assert site.url.startswith(_proxied(started, "rpa_app")), site.url
+            site.close()
+            # the practice company: sign in, land on the menu, follow a link: every page stays under the route
             page.goto(_proxied(started, "rpa_app", "menu"))
             page.wait_for_selector("#username")
-            assert "/proxy/" in page.url and page.url.endswith("/login?next=/menu"), page.url
+            assert page.url == _proxied(started, "rpa_app", "login?next=/menu"), page.url
             page.fill("#username", app["info"]["user"])
             page.fill("#password", app["info"]["password"])
             page.click("button[type=submit]")
@@ -237,6 +303,8 @@ def test_a_learner_logs_in_through_the_proxy_in_chromium(started):
             page.get_by_text("Create Project").first.wait_for(timeout=30000)
             assert page.url.startswith(_proxied(started, "labelstudio", "projects")), page.url
             page.screenshot(path=str(shots / "05-label-studio-projects.png"))
+            # Label Studio's pages open no websocket (its UI polls over HTTP): only JupyterLab's own kernel/event ones
+            assert not [url for url in sockets if "/labelstudio/" in url or "/practice-" in url], sockets
         finally:
             browser.close()
     keep = REPO / "test-artifacts" / "proxy"

@@ -144,10 +144,10 @@ class LabelStudioService(ProcessService):
         env.update(QUIET)
         env.update(PRIVATE)
         env["HOME"] = str(self.data_dir)   # nothing of Label Studio's lands in the learner's home folder
-        from .proxy import browser_url, public_origin
+        from .proxy import public_origin, route_path
 
-        if public_origin():  # opened through the learner's JupyterLab (proxy.py): its pages, assets and login there
-            env["LABEL_STUDIO_HOST"] = browser_url(self.port).rstrip("/")
+        if public_origin():  # opened through the learner's JupyterLab by its named route (proxy.py, routes.py):
+            env["LABEL_STUDIO_HOST"] = public_origin() + route_path("labelstudio").rstrip("/")   # pages, assets, login
         return env
 
     def _start(self) -> None:

@@ -7,6 +7,11 @@ to ``127.0.0.1:PORT`` for whoever is logged in to *that* JupyterLab (the hub's l
 * on a hub: ``http://HUB/user/NAME/proxy/PORT/`` (``$JUPYTERHUB_SERVICE_PREFIX`` is ``/user/NAME/``);
 * locally (``graders start``): ``http://127.0.0.1:8888/proxy/PORT/``.
 
+The services a lab tells the learner to open also have a *named* route, the same on every day and for every
+learner (:data:`ROUTES`): ``…/labelstudio/``, ``…/practice-company/``, ``…/practice-mailbox/`` beside JupyterLab's own
+pages, each with a Launcher tile in the learner's language (``routes.py``, installed by ``jupyter_config/``). The
+route finds this workspace's running service (or starts it) whatever port it got today.
+
 :func:`browser_url` gives that address for a service (:func:`learner_url`: that, or the direct one where no proxy
 is known), :func:`show_link` prints it for the learner (one message, in en/uk/ja) and shows it as a link in JupyterLab. The origin (``http://HUB``) comes from ``$GRADERS_PUBLIC_URL``, which
 ``graders start`` and the hub set; without it the link is the path alone (JupyterLab opens it on its own origin).
@@ -33,6 +38,12 @@ JUPYTER_CONFIG_DIR = Path(__file__).with_name("jupyter_config")
 
 NAMES = {"rpa_app": M_("core.services.name.rpa_app", "the practice company's order system"),
          "rpa_mail": M_("core.services.name.rpa_mail", "the practice mailbox")}
+# service -> its named route in the learner's JupyterLab (…/NAME/); routes.py serves them and makes the tiles
+ROUTES = {"labelstudio": "labelstudio", "rpa_app": "practice-company", "rpa_mail": "practice-mailbox"}
+TILES = {"labelstudio": M_("core.services.tile.labelstudio", "Label Studio"),
+         "rpa_app": M_("core.services.tile.rpa_app", "Practice company"),
+         "rpa_mail": M_("core.services.tile.rpa_mail", "Practice mailbox")}
+TILE_CATEGORY = M_("core.services.tile.category", "Lab services")
 OPEN = M_("core.services.open", "Open {name} in your browser (a new tab): {url}")
 
 
@@ -45,6 +56,11 @@ def jupyter_prefix() -> str:
 def proxy_path(port: int | str, path: str = "") -> str:
     """``/…/proxy/PORT/path``: the service's address relative to the JupyterLab origin."""
     return f"{jupyter_prefix()}proxy/{int(port)}/{path.lstrip('/')}"
+
+
+def route_path(name: str, path: str = "") -> str:
+    """``/…/ROUTE/path``: the named route of service ``name`` (:data:`ROUTES`), relative to the JupyterLab origin."""
+    return f"{jupyter_prefix()}{ROUTES[name]}/{path.lstrip('/')}"
 
 
 def public_origin() -> str:
@@ -65,16 +81,20 @@ def port_of(service: Any) -> int:
     return int(m.group(1))
 
 
-def browser_url(service: Any, path: str = "") -> str:
-    """Where the learner's browser reaches ``service`` (a handle, service, URL or port): through JupyterLab."""
+def browser_url(service: Any, path: str = "", name: str | None = None) -> str:
+    """Where the learner's browser reaches ``service`` (a handle, service, URL or port): through JupyterLab, by its
+    named route when it has one (``name``, or the handle's own name), else by its port (``…/proxy/PORT/``)."""
+    name = name or getattr(service, "name", None)
+    if name in ROUTES:
+        return public_origin() + route_path(name, path)
     return public_origin() + proxy_path(port_of(service), path)
 
 
-def learner_url(service: Any, path: str = "") -> str:
+def learner_url(service: Any, path: str = "", name: str | None = None) -> str:
     """The address to give the learner: through JupyterLab (:func:`browser_url`) when it runs under ``graders
     start`` or a hub; else (a plain ``jupyter lab`` on a laptop, a terminal) the service's own loopback address."""
     if public_origin() or os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
-        return browser_url(service, path)
+        return browser_url(service, path, name)
     direct = service if isinstance(service, str) else getattr(service, "url", None)
     if direct is None:
         direct = f"http://127.0.0.1:{port_of(service)}"
@@ -90,7 +110,7 @@ class _Shown(str):
 
 def show_link(name: str, service: Any, path: str = "", lang: str | None = None) -> str:
     """Print (and in JupyterLab show as a link) where the learner opens ``service``; returns the address."""
-    url = learner_url(service, path)
+    url = learner_url(service, path, name)
     lang = resolve_language(lang)
     label = NAMES[name].render(lang) if name in NAMES else {"labelstudio": "Label Studio"}.get(name, name)
     text = OPEN.render(lang, name=label, url=url)
