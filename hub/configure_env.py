@@ -5,7 +5,8 @@ Usage: python hub/configure_env.py VENV
 * ``VENV/etc/jupyter/nbgrader_config.py``: the exchange (root from $NBGRADER_EXCHANGE_ROOT), the course id, our
   localizing fetch and private submit, course membership from JupyterHub groups (``nbgrader-<course>``).
 * ``VENV/etc/jupyter/labconfig/page_config.json`` and ``jupyter_server_config.d``: the instructor-only nbgrader parts
-  (formgrader, create assignment, course list, the toolbar's Validate) are off for everyone;
+  (formgrader, create assignment, course list, the toolbar's Validate) are off for everyone; ``jupyter_lab_config.json``
+  loads a style sheet that hides the assignment list's per-notebook Validate button;
   ``VENV/etc/jupyter/instructor/`` switches them on again, and the hub puts that folder on ``$JUPYTER_CONFIG_PATH`` for the instructor only (it comes before the
   environment's own folder, so it wins).
 * ``VENV/share/jupyter/lab/settings/overrides.json``: no "get Jupyter news from the internet" pop-up; every cell of a
@@ -41,7 +42,8 @@ INSTRUCTOR_ONLY_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create
 # practice orders, mail) gets another verdict there than in the learner's notebook, and a slow cell (a robot, Label
 # Studio) meets nbgrader's time limit. So learners get the check cells' verdicts only: the notebook toolbar's
 # Validate (the plugin above) is off. The validate server extension stays: the assignment list asks it for nbgrader's
-# version (its per-notebook Validate button is still shown: hub/README.md says so).
+# version. The assignment list's own per-notebook Validate button has no switch: learners' JupyterLab loads a custom
+# style sheet that hides it (LabApp.custom_css below; graders/hub/singleuser.py writes the sheet, LEARNER_CSS).
 INSTRUCTOR_ONLY_SERVER = ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"]
 
 OVERRIDES = {
@@ -66,7 +68,10 @@ def main(venv: Path) -> None:
     write(etc / "jupyter_server_config.d" / "zz-digital-skills-hub.json",
           json.dumps({"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_ONLY_SERVER}}},
                      indent=2) + "\n")
+    # LabApp reads jupyter_lab_config.*; a .d folder of jupyter_server_config is read too late for custom_css
+    write(etc / "jupyter_lab_config.json", json.dumps({"LabApp": {"custom_css": True}}, indent=2) + "\n")
     instructor = etc / "instructor"
+    write(instructor / "jupyter_lab_config.json", json.dumps({"LabApp": {"custom_css": False}}, indent=2) + "\n")
     write(instructor / "labconfig" / "page_config.json",
           json.dumps({"disabledExtensions": {name: False for name in INSTRUCTOR_ONLY_LAB}}, indent=2) + "\n")
     write(instructor / "jupyter_server_config.d" / "zz-digital-skills-instructor.json",

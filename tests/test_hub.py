@@ -436,8 +436,9 @@ def test_the_learners_image_is_built_from_environment_yml_without_grading_data()
         assert name in pip
 
 
-def _lab_page_config(config_path: str, tmp_path) -> str:
-    """/lab's page config (JSON) in a JupyterLab started with this $JUPYTER_CONFIG_PATH."""
+def _lab_page_config(config_path: str, tmp_path, pages: dict | None = None) -> str:
+    """/lab's page config (JSON) in a JupyterLab started with this $JUPYTER_CONFIG_PATH (``pages``: gets the /lab
+    page and its custom style sheet as well)."""
     import re
     import time
     import urllib.error
@@ -473,6 +474,8 @@ def _lab_page_config(config_path: str, tmp_path) -> str:
                 assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "lab.log").read_text()
                 time.sleep(0.5)
         config = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
+        if pages is not None:
+            pages.update(lab=page, css=get("/custom/custom.css"))
         return config.group(1)
     finally:
         proc.terminate()
@@ -481,16 +484,33 @@ def _lab_page_config(config_path: str, tmp_path) -> str:
 
 def test_learners_get_no_validate_button_and_the_instructor_keeps_it(tmp_path):
     """nbgrader's Validate re-runs a notebook with fresh lab services, so its verdict can differ from the check
-    cells': learners' JupyterLab leaves the notebook toolbar's Validate out; the instructor keeps it. Real JupyterLab servers, configured as hub/configure_env.py writes it."""
+    cells': learners' JupyterLab leaves the notebook toolbar's Validate out and hides the assignment list's Validate
+    buttons; the instructor keeps both. Real JupyterLab servers, configured as hub/configure_env.py and singleuser.py
+    write it (the hub e2e test looks at the assignment list in chromium)."""
+    from graders.hub.singleuser import LEARNER_CSS, write_learner_css
+
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, str(REPO / "hub" / "configure_env.py"), str(venv)], check=True)
     etc = venv / "etc" / "jupyter"
-    config = _lab_page_config(str(etc), tmp_path / "learner")
+    for who in ("learner", "teacher"):   # singleuser writes the style sheet into each person's config folder
+        (tmp_path / who / "cfg" / "custom").mkdir(parents=True)
+        (tmp_path / who / "cfg" / "custom" / "custom.css").write_text("/* their own */\n")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / who / "cfg"))
+            write_learner_css()
+            assert write_learner_css().read_text() == "/* their own */\n" + LEARNER_CSS   # once, theirs kept
+    pages = {}
+    config = _lab_page_config(str(etc), tmp_path / "learner", pages)
     disabled = json.loads(config)["disabledExtensions"]
     assert "@jupyter/nbgrader:validate-assignment" in disabled and "@jupyter/nbgrader:formgrader" in disabled
-    config = _lab_page_config(os.pathsep.join([str(etc / "instructor"), str(etc)]), tmp_path / "teacher")
+    # ... and the assignment list's per-notebook Validate button is hidden by the style sheet the page loads
+    assert "custom/custom.css" in pages["lab"] and pages["css"] == (200, "/* their own */\n" + LEARNER_CSS)
+    assert ".nested_list_item .item_status button { display: none" in LEARNER_CSS
+    pages = {}
+    config = _lab_page_config(os.pathsep.join([str(etc / "instructor"), str(etc)]), tmp_path / "teacher", pages)
     disabled = json.loads(config)["disabledExtensions"]
     assert "@jupyter/nbgrader:validate-assignment" not in disabled and "@jupyter/nbgrader:formgrader" not in disabled
+    assert "custom/custom.css" not in pages["lab"]   # the instructor keeps every Validate button
 
 
 def test_each_jupyterlab_knows_where_browsers_reach_the_hub(class_state):

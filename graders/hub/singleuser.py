@@ -24,6 +24,13 @@ from ..i18n import JUPYTERLAB_LOCALES, SOURCE_LANGUAGE, normalize_language
 from ..settings import load_settings, save_settings
 
 TRANSLATION_SETTINGS = Path("@jupyterlab") / "translation-extension" / "plugin.jupyterlab-settings"
+CSS_MARK = "/* digital-skills-hub: learners' JupyterLab */"
+# nbgrader's Validate re-runs a notebook with fresh, private lab services, so its verdict can differ from the check
+# cells' (hub/configure_env.py): the assignment list's per-notebook Validate button is hidden. JupyterLab loads this
+# sheet only where LabApp.custom_css is on (learners; the instructor's config switches it off).
+LEARNER_CSS = CSS_MARK + """
+#fetched_assignments_list .nested_list_item .item_status button { display: none !important; }
+""" + CSS_MARK.replace("*/", "end */") + "\n"
 
 
 def jupyterlab_settings_dir() -> Path:
@@ -47,6 +54,28 @@ def apply_language(lang: str) -> bool:
     path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
     save_settings({"lang": lang, "hub_lang": lang})
     return True
+
+
+def write_learner_css() -> Path:
+    """Put :data:`LEARNER_CSS` into JupyterLab's custom style sheet (``<config dir>/custom/custom.css``), keeping
+    anything else the person wrote there; returns its path."""
+    from jupyter_core.paths import jupyter_config_dir
+
+    path = Path(jupyter_config_dir()) / "custom" / "custom.css"
+    try:
+        current = path.read_text(encoding="utf-8")
+    except OSError:
+        current = ""
+    original = current
+    end = CSS_MARK.replace("*/", "end */")
+    if CSS_MARK in current and end in current:   # ours, from an earlier start: replace it (it may have changed)
+        before, _, rest = current.partition(CSS_MARK)
+        current = before + rest.partition(end)[2].lstrip("\n")
+    text = current + ("" if not current or current.endswith("\n") else "\n") + LEARNER_CSS
+    if text != original:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 def apply_limits(environ=os.environ) -> dict[str, int]:
@@ -76,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         apply_language(lang)
     except OSError as exc:  # a full disk must not keep the learner out of their lab
         print(f"[graders.hub] could not save the language setting: {exc}", file=sys.stderr)
+    try:
+        write_learner_css()
+    except OSError as exc:
+        print(f"[graders.hub] could not write the learners' style sheet: {exc}", file=sys.stderr)
     from ..services.proxy import jupyter_environment
 
     os.environ.update(jupyter_environment())  # lab services through this JupyterLab's proxy (no doubled prefix)
