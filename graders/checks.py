@@ -163,6 +163,21 @@ class Check:
             self.stop(MSG_RAISED, error=f"{type(exc).__name__}: {exc}")
 
 
+def judge_choices(check: Check, chosen: set[str], correct: set[str], explain: dict, ok: Message, missing: Message,
+                  **params) -> None:
+    """A choose-every-right-option answer, judged so that the feedback teaches without handing out the key: each option
+    chosen wrongly is explained by its own message (``explain[option]``); the right options not chosen yet are only
+    counted (``missing`` with ``count``, and ``params``), never named: naming them listed the whole key after one try.
+    ``ok`` when the choice is exactly right. (The career and aws labs' choice questions.)"""
+    for option in sorted(chosen - correct):
+        check.fail(explain[option])
+    count = len(correct - chosen)
+    if count:
+        check.fail(missing, count=count, **params)
+    if chosen == correct:
+        check.ok(ok)
+
+
 def kind_of_type(kind: type, lang: str) -> str:
     message = KIND_NAMES.get(kind)
     return message.render(lang) if message else KIND_OTHER.render(lang, type=kind.__name__)

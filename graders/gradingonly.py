@@ -74,17 +74,20 @@ def graded_paths(labs: Path = LABS) -> list[Path]:
 
 
 def graded_files(lab_dir: Path) -> dict[str, Path]:
-    """``[grading] files`` of one lab: file name in the notebook's folder -> the grading-only file that replaces it."""
+    """``[grading] files`` of one lab: file in the notebook's folder (``signup.csv``, ``qc/pairs.csv``) -> the
+    grading-only file that replaces it."""
     lab_dir = Path(lab_dir)
     toml, table = _lab_table(lab_dir, "grading")
     out = {}
     hidden = set(lab_dirs(lab_dir))
     for name, rel in table.get("files", {}).items():
         parts = Path(str(rel)).parts
-        if (not isinstance(rel, str) or "/" in name or name.startswith(".") or len(parts) < 2
-                or parts[0] not in hidden or ".." in parts):
-            raise ValueError(f"{toml}: [grading] files: {name!r} = {rel!r}; give a file name of the notebook's "
-                             f"folder and a file in one of the lab's grading-only folders ({', '.join(sorted(hidden))})")
+        names = name.split("/")
+        if (not isinstance(rel, str) or name.startswith("/") or any(not n or n.startswith(".") for n in names)
+                or len(parts) < 2 or parts[0] not in hidden or ".." in parts):
+            raise ValueError(f"{toml}: [grading] files: {name!r} = {rel!r}; give a file of the notebook's folder "
+                             f"(e.g. qc/pairs.csv) and a file in one of the lab's grading-only folders "
+                             f"({', '.join(sorted(hidden))})")
         if not (lab_dir / rel).is_file():
             raise ValueError(f"{toml}: [grading] files: {lab_dir / rel} is missing")
         out[name] = lab_dir / rel
@@ -97,6 +100,7 @@ def place_graded_files(source_dir: Path, lab_dir: Path) -> list[Path]:
 
     placed = []
     for name, path in graded_files(lab_dir).items():
+        (Path(source_dir) / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, Path(source_dir) / name)
         placed.append(Path(source_dir) / name)
     return placed

@@ -321,3 +321,67 @@ def test_a_graded_kernel_of_this_lab_can_read_no_answers(tmp_path_factory, lab):
     assert result.errors == []
     readable = _readable(root, "prober", lab, notebook)
     assert not [f for f in readable if not answer_free(f, lab)], readable
+
+
+# --- annotation: gold/ masked when graded, the quality tables replaced ------------------------------------------------
+# Every path of the PROBE, then the practice answers from where a kernel could find them: gold/classes.json for the
+# photo classes (q2), the tables the installed package ships and the checks module's own computation (q8, q9), and
+# gold/agreement.json when it can be read. Graded, gold/ is masked and the tables are other tables: nothing earned.
+ANNOTATION_CASES = {
+    "q2_answer": probe("annotation") + """
+_lab = pathlib.Path(labs.__file__).parent / "annotation"
+if (_lab / "gold" / "classes.json").is_file():
+    for _item, _class in json.loads((_lab / "gold" / "classes.json").read_text(encoding="utf-8")).items():
+        photos.label(_item, _class)
+""",
+    "q8_answer": """import json, pathlib
+import pandas as pd
+import labs
+from sklearn.metrics import cohen_kappa_score
+_lab = pathlib.Path(labs.__file__).parent / "annotation"
+_table = pd.read_csv(_lab / "data" / "qc" / "two_annotators.csv")
+agreement = (_table["annotator_a"] == _table["annotator_b"]).mean()
+kappa = cohen_kappa_score(_table["annotator_a"], _table["annotator_b"])
+if (_lab / "gold" / "agreement.json").is_file():
+    _gold = json.loads((_lab / "gold" / "agreement.json").read_text(encoding="utf-8"))
+    agreement, kappa = _gold["agreement"], _gold["kappa"]
+""",
+    "q9_answer": """from labs.annotation.checks import box_pair_ious
+_ious, _missed = box_pair_ious()
+mean_iou = sum(_ious) / len(_ious)
+""",
+}
+ANNOTATION_NOTEBOOKS = ("classification", "quality")
+
+
+@pytest.fixture(scope="module")
+def annotation_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("keys-annotation")
+    make_class(root, "annotation", 0, course=str(one_lab_course(tmp_path_factory, "annotation")))
+    for student in ("honest", "package_data"):
+        submission = {}
+        for notebook in ANNOTATION_NOTEBOOKS:
+            answers = reference_answers(nbformat.read(root / "source" / "annotation" / f"{notebook}.ipynb",
+                                                      as_version=4))
+            if student == "package_data":
+                answers.update({k: v for k, v in ANNOTATION_CASES.items() if k in answers})
+            submission[notebook] = fill_answers(release_copy(root, "annotation", notebook, "en"), answers)
+        submit(root, "annotation", student, submission)
+    result, _ = grade(course_directory(root), "annotation", workers=2, cell_timeout=60, notebook_timeout=300)
+    assert result.errors == []
+    return root
+
+
+def test_the_annotation_practice_answers_earn_nothing_when_graded(annotation_class):
+    """The honest learner earns every point of q2, q8, q9 with gold/ masked (the grading call judges the practice
+    photos from its hidden copy); the same work built from gold/, the package's practice tables or the checks
+    module earns none, and nothing the graded kernel can read holds an annotation answer."""
+    root = annotation_class
+    honest, copied = {}, {}
+    for notebook in ANNOTATION_NOTEBOOKS:
+        honest.update(_grades(root, "annotation", notebook, "honest"))
+        copied.update(_grades(root, "annotation", notebook, "package_data"))
+    assert all(honest[q] > 0 for q in ("q2", "q7", "q8", "q9")), honest
+    assert {q: copied[q] for q in ("q2", "q8", "q9")} == {"q2": 0.0, "q8": 0.0, "q9": 0.0}, copied
+    readable = _readable(root, "package_data", "annotation", "classification")
+    assert not [f for f in readable if not answer_free(f, "annotation")], readable

@@ -167,3 +167,22 @@ def test_when_graded_folders_are_masked_but_kept_and_graded_files_come_from_grad
     (fake / "ok" / "lab.toml").write_text('[grading]\nfiles = { "sheet.csv" = "data/sheet.csv" }\n')
     with pytest.raises(ValueError, match="grading-only"):
         gradingonly.graded_files(fake / "ok")
+
+
+def test_graded_files_may_lie_in_a_subfolder_of_the_notebooks_folder(tmp_path):
+    """annotation's quality tables (qc/two_annotators.csv): placed with their folder; '..' or a hidden name refused."""
+    from graders import gradingonly
+
+    lab = tmp_path / "labs" / "ok"
+    (lab / "hidden" / "qc").mkdir(parents=True)
+    (lab / "hidden" / "qc" / "pairs.csv").write_text("graded\n")
+    (lab / "lab.toml").write_text('[grading]\nfiles = { "qc/pairs.csv" = "hidden/qc/pairs.csv" }\n')
+    source = tmp_path / "source"
+    source.mkdir()
+    assert gradingonly.place_graded_files(source, lab) == [source / "qc" / "pairs.csv"]
+    assert (source / "qc" / "pairs.csv").read_text() == "graded\n"
+    for name in ("../pairs.csv", "qc/.pairs.csv", "/qc/pairs.csv", "qc//pairs.csv"):
+        (lab / "lab.toml").write_text(f'[grading]\nfiles = {{ "{name}" = "hidden/qc/pairs.csv" }}\n')
+        with pytest.raises(ValueError, match="grading-only"):
+            gradingonly.graded_files(lab)
+    assert gradingonly.graded_files(gradingonly.LABS / "annotation")["qc/box_pairs.csv"].parent.name == "qc"

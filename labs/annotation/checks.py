@@ -6,6 +6,12 @@ alone. Only the guideline quiz and the two agreement numbers are the learner's v
 
 Practice items are scored against ``gold/`` with full feedback; review items (one per job) are scored only when
 work is graded, against gold that exists only in ``hidden/``, the way a team mixes gold tasks into the queue.
+
+When graded, ``gold/`` is masked (lab.toml ``[grading_only] when_graded``: a graded kernel cannot build answers from
+it, and neither can the sandboxed checker that judges the files): the visible call then says the grading call decides
+(:func:`practice_gold`), and the grading call judges the practice items from its hidden copy (``practice``). The
+quality tables q8 and q9 are computed from are other tables when graded (lab.toml ``[grading] files``, truth in
+``hidden/q8.json``, ``q9.json``): numbers worked out on the practice tables earn nothing there.
 """
 from __future__ import annotations
 
@@ -44,6 +50,25 @@ def jobdef(name: str):
 
 def workdir(check: Check) -> Path:
     return Path(check.context.get("workdir") or Path.cwd())
+
+
+PRACTICE_GRADED = M_("annotation.practice.graded", "The practice answers are not in this folder while your work is graded: the grading check right after this one judges the practice items too.")
+
+
+def _gold_readable(name: str) -> bool:
+    return (HERE / "gold" / f"{name}.json").is_file()
+
+
+def practice_gold(check: Check, name: str):
+    """What the practice items are judged against: ``gold/<name>.json`` in self-study. When graded, gold/ is masked:
+    the visible call records an ok part and returns None; the grading call returns its hidden copy (``practice``)
+    then, and None when gold/ was readable (the visible call has judged them already)."""
+    if check.hidden is not None:
+        return None if _gold_readable(name) else check.hidden["practice"]
+    if not _gold_readable(name):
+        check.ok(PRACTICE_GRADED)
+        return None
+    return gold(name)
 
 
 # --- shared messages ------------------------------------------------------------------------------------------------
@@ -207,7 +232,9 @@ def _classes(check: Check, results: dict, expected: dict, review: bool = False) 
 @questions("q2", evidence="outside")
 def q2(check: Check) -> None:
     results = load_results(check, "classes")
-    _classes(check, results, gold("classes"))
+    expected = practice_gold(check, "classes")
+    if expected is not None:
+        _classes(check, results, expected)
     review_items(check, "classes", results, lambda regions: len(own(regions, "class")))
     if check.hidden:
         with check.hidden_part():
@@ -283,7 +310,9 @@ def _edge_at_border(gold_obj: dict, edge: str, W: int, H: int) -> bool:
 @questions("q3", evidence="outside")
 def q3(check: Check) -> None:
     results = load_results(check, "boxes")
-    _boxes(check, JOBS["boxes"], results, gold("boxes"))
+    expected = practice_gold(check, "boxes")
+    if expected is not None:
+        _boxes(check, JOBS["boxes"], results, expected)
     review_items(check, "boxes", results, lambda regions: len(own(regions, "label")))
     if check.hidden:
         with check.hidden_part():
@@ -338,7 +367,9 @@ def _polygons(check: Check, results: dict, expected: dict) -> None:
 @questions("q4", evidence="outside")
 def q4(check: Check) -> None:
     results = load_results(check, "polygons")
-    _polygons(check, results, gold("polygons"))
+    expected = practice_gold(check, "polygons")
+    if expected is not None:
+        _polygons(check, results, expected)
     review_items(check, "polygons", results, lambda regions: len(own(regions, "label")))
     if check.hidden:
         with check.hidden_part():
@@ -428,7 +459,9 @@ def _spans(check: Check, results: dict, expected: dict) -> scoring.SpanScore:
 @questions("q5", evidence="outside")
 def q5(check: Check) -> None:
     results = load_results(check, "texts")
-    _spans(check, results, gold("texts"))
+    expected = practice_gold(check, "texts")
+    if expected is not None:
+        _spans(check, results, expected)
     review_items(check, "texts", results, lambda regions: len(own(regions, "entity")))
     if check.hidden:
         with check.hidden_part():
@@ -451,7 +484,9 @@ def _topics(check: Check, results: dict, expected: dict, review: bool = False) -
 @questions("q6", evidence="outside")
 def q6(check: Check) -> None:
     results = load_results(check, "texts")
-    _topics(check, results, {item: g["topic"] for item, g in gold("texts").items()})
+    expected = practice_gold(check, "texts")
+    if expected is not None:
+        _topics(check, results, {item: g["topic"] for item, g in expected.items()})
     review_items(check, "texts", results, lambda regions: len(own(regions, "topic")))
     if check.hidden:
         with check.hidden_part():
@@ -519,7 +554,9 @@ def q7(check: Check) -> None:
             raise ValueError("not a JSON object")
     except ValueError as exc:
         check.stop(NOT_JSON, path="annotations/review.json", error=str(exc))
-    _review(check, sheet, gold("review"))
+    expected = practice_gold(check, "review")
+    if expected is not None:
+        _review(check, sheet, expected)
     if check.hidden:
         with check.hidden_part():
             _review(check, sheet, check.hidden, review=True)
@@ -545,6 +582,46 @@ Q8_WRONG = M_("annotation.q8.wrong", "`kappa` is {value}, but Cohen's kappa of t
 Q8_AGREEMENT = M_("annotation.q8.agreement", "`agreement` is {value}, but the two annotators chose the same label for {expected} of the photos (a share between 0 and 1).")
 
 
+# The tables a graded notebook reads instead (hidden/qc/, put over the learner's qc/ files by nbgrader: lab.toml
+# [grading] files): other labels, other boxes. Their SHA-256 only tells the checks which table lies in the folder;
+# their truth is in hidden/q8.json and q9.json.
+GRADED_TABLE_SHA256 = {"qc/two_annotators.csv": "7bd4fb8e141ba434134f3c28c4912621e7c2cf5238653032abde02a1c8c35b19",
+                       "qc/box_pairs.csv": "b59c7756575a4c77b4439013a157f366549141b9f833d36ff2b6df692f88b8cc"}
+TABLE_GRADED = M_("annotation.table.graded", "{path} in this folder is the grading table, with other data than the practice table: the grading check right after this one judges your answer on it.")
+TABLE_CHANGED = M_("annotation.table.changed", "{path} in this folder is not the lab's table any more (it was changed, replaced or deleted), so I can't compare your answer with it. Put the original {path} back (your instructor or the lab's release has it), then run the notebook again from the top. Your code should only read the table, never write it.")
+
+
+def _table_kind(check: Check, relative: str) -> str | None:
+    """Which table lies in the notebook's folder: "practice", "graded", "missing" or None (changed)."""
+    import hashlib
+
+    try:
+        digest = hashlib.sha256((workdir(check) / relative).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"   # (a check of the variables alone, in a test: judged on the practice table)
+    if digest == GRADED_TABLE_SHA256[relative]:
+        return "graded"
+    if digest == hashlib.sha256((HERE / "data" / relative).read_bytes()).hexdigest():
+        return "practice"
+    return None
+
+
+def _table_truth(check: Check, relative: str) -> bool:
+    """True: judge on the practice table (self-study), or on the hidden truth (the grading call on the grading
+    table). False after an ok part: the visible call on the grading table (the grading call judges it)."""
+    kind = _table_kind(check, relative)
+    if check.hidden is not None:
+        if kind != "graded":
+            check.stop(TABLE_CHANGED, path=relative)
+        return True
+    if kind == "graded":
+        check.ok(TABLE_GRADED, path=relative)
+        return False
+    if kind is None:
+        check.stop(TABLE_CHANGED, path=relative)
+    return True
+
+
 def _agreement_data(check: Check) -> tuple[list[str], list[str]]:
     with (HERE / "data" / "qc" / "two_annotators.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -555,9 +632,18 @@ def _agreement_data(check: Check) -> tuple[list[str], list[str]]:
 def q8(check: Check) -> None:
     from sklearn.metrics import cohen_kappa_score
 
+    if not _table_truth(check, "qc/two_annotators.csv"):
+        return
+    if check.hidden is not None:
+        expected_kappa, expected_agreement = check.hidden["kappa"], check.hidden["agreement"]
+        with check.hidden_part():
+            _agreement(check, expected_kappa, expected_agreement)
+        return
     a, b = _agreement_data(check)
-    expected_kappa = float(cohen_kappa_score(a, b))
-    expected_agreement = sum(x == y for x, y in zip(a, b)) / len(a)
+    _agreement(check, float(cohen_kappa_score(a, b)), sum(x == y for x, y in zip(a, b)) / len(a))
+
+
+def _agreement(check: Check, expected_kappa: float, expected_agreement: float) -> None:
     agreement = check.value("agreement", float)
     check.expect(math.isclose(float(agreement), expected_agreement, abs_tol=0.005) or
                  math.isclose(float(agreement), 100 * expected_agreement, abs_tol=0.5),
@@ -594,9 +680,17 @@ def box_pair_ious() -> tuple[list[float], int]:
 
 @questions("q9")
 def q9(check: Check) -> None:
+    if not _table_truth(check, "qc/box_pairs.csv"):
+        return
+    if check.hidden is not None:
+        with check.hidden_part():
+            _mean_iou(check, check.hidden["mean_iou"], check.hidden["dropped"], check.hidden["missed"])
+        return
     ious, missed = box_pair_ious()
-    expected = sum(ious) / len(ious)
-    dropped = sum(ious) / (len(ious) - missed)
+    _mean_iou(check, sum(ious) / len(ious), sum(ious) / (len(ious) - missed), missed)
+
+
+def _mean_iou(check: Check, expected: float, dropped: float, missed: int) -> None:
     value = float(check.value("mean_iou", float))
     if math.isclose(value, expected, abs_tol=0.005):
         check.ok(Q9_OK, value=f"{expected:.2f}")
@@ -1069,7 +1163,9 @@ def q13(check: Check) -> None:
     if not any(path.exists() for path in files.values()):
         check.stop(Q13_NO_FILE)
     loaded = {name: load_results(check, name) if path.exists() else {} for name, path in files.items()}
-    _prelabels(check, loaded["prelabels"], loaded["prelabel_texts"], gold("prelabels"))
+    expected = practice_gold(check, "prelabels")
+    if expected is not None:
+        _prelabels(check, loaded["prelabels"], loaded["prelabel_texts"], expected)
     if check.hidden:
         with check.hidden_part():
             _prelabels(check, loaded["prelabels"], loaded["prelabel_texts"], check.hidden, review=True)

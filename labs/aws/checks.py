@@ -21,7 +21,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from graders.checks import Check, Questions, StopCheck, kind_of_value
+from graders.checks import Check, Questions, StopCheck, kind_of_value, judge_choices
 from graders.i18n import Domain
 
 from . import policies
@@ -1262,14 +1262,7 @@ def grade_set(check: Check, name: str, options: str, key_id: str, explain: dict,
         chosen.add(_letter(item))
     if not chosen:
         check.stop(CHOICES_EMPTY, name=name)
-    correct = key(key_id)
-    for option in sorted(chosen - correct):
-        check.fail(explain[option])
-    missing = len(correct - chosen)
-    if missing:
-        check.fail(CHOICES_MISSING, name=name, count=missing)
-    if chosen == correct:
-        check.ok(ok)
+    judge_choices(check, chosen, key(key_id), explain, ok, CHOICES_MISSING, name=name)
 
 
 # 7a: shared responsibility (choose every task that is the customer's)

@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from graders.checks import Check, Questions
+from graders.checks import Check, Questions, judge_choices
 from graders.i18n import Domain
 
 M_ = Domain.beside(__file__)
@@ -84,15 +84,7 @@ CHOICES_MISSING = M_("career.choices.missing", "Your answer is missing {count} m
 def grade_set(check: Check, name: str, correct: set[str], explain: dict, ok) -> None:
     """Feedback that teaches without handing out the key: each option the learner chose wrongly is explained; the
     right options not chosen yet are only counted, never named (naming them listed the whole key after one try)."""
-    chosen = choice_set(check, name, "".join(sorted(explain)))
-    chosen_wrongly = [option for option in sorted(explain) if option in chosen and option not in correct]
-    for option in chosen_wrongly:
-        check.fail(explain[option])
-    missing = len(correct - chosen)
-    if missing:
-        check.fail(CHOICES_MISSING, count=missing)
-    if not chosen_wrongly and not missing:
-        check.ok(ok)
+    judge_choices(check, choice_set(check, name, "".join(sorted(explain))), correct, explain, ok, CHOICES_MISSING)
 
 
 # q1: hōrensō ---------------------------------------------------------------------------------------------------------

@@ -315,9 +315,9 @@ def annotator_b(gold: dict) -> tuple[list[dict], dict, dict]:
             {"flags": flags_review, "missed": missed_review})
 
 
-def two_annotators() -> tuple[str, dict]:
+def two_annotators(seed: int = 7) -> tuple[str, dict]:
     """40 photos labelled by two annotators: a realistic mix of agreement and confusion."""
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     truth = rng.choice(PHOTO_CLASSES, size=40, p=[0.3, 0.25, 0.2, 0.1, 0.15])
     confusions = {"animal": "other", "other": "document", "person": "other", "vehicle": "other", "document": "other"}
     a, b = [], []
@@ -335,9 +335,9 @@ def two_annotators() -> tuple[str, dict]:
                             "agreement": float(np.mean(np.array(a) == np.array(b)))}
 
 
-def box_pairs(gold: dict) -> str:
+def box_pairs(gold: dict, seed: int = 5, missed: tuple = (4, 11), loose: tuple = (2, 7, 9)) -> str:
     """Boxes two annotators drew for the same objects (an empty box: that annotator missed the object)."""
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(seed)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["object", "label", "a_x", "a_y", "a_w", "a_h", "b_x", "b_y", "b_w", "b_h"])
@@ -348,14 +348,56 @@ def box_pairs(gold: dict) -> str:
             x, y, bw, bh = obj["box"]
             a = [x + int(rng.integers(-2, 3)), y + int(rng.integers(-2, 3)), bw + int(rng.integers(-2, 4)),
                  bh + int(rng.integers(-2, 4))]
-            if k in (4, 11):
+            if k in missed:
                 b = ["", "", "", ""]
             else:
-                spread = 9 if k in (2, 7, 9) else 3
+                spread = 9 if k in loose else 3
                 b = [x + int(rng.integers(-spread, spread + 1)), y + int(rng.integers(-spread, spread + 1)),
                      bw + int(rng.integers(-spread, spread + 2)), bh + int(rng.integers(-spread, spread + 2))]
             w.writerow([f"{name}#{k}", obj["label"], *a, *b])
     return buf.getvalue()
+
+
+def grading_data() -> None:
+    """The quality notebook's tables for grading (q8, q9): the same shape (40 photos; 13 objects, 2 missed), other
+    labels and boxes. lab.toml ``[grading] files`` puts them over the learner's qc/ files when work is graded; their
+    truth (and SHA-256, which checks.py also names) goes to hidden/q8.json and q9.json.
+    ``python -m labs.annotation.solutions.make_data --grading`` (needs gold/boxes.json only)."""
+    import hashlib
+
+    from .. import scoring
+
+    kappa_csv, agreement = two_annotators(seed=23)
+    pairs_csv = box_pairs(json.loads((GOLD / "boxes.json").read_text(encoding="utf-8")), seed=29, missed=(3, 9),
+                          loose=(1, 6, 12))
+    (HIDDEN / "qc").mkdir(parents=True, exist_ok=True)
+    (HIDDEN / "qc" / "two_annotators.csv").write_text(kappa_csv, encoding="utf-8")
+    (HIDDEN / "qc" / "box_pairs.csv").write_text(pairs_csv, encoding="utf-8")
+    ious, missed = [], 0
+    for r in csv.DictReader(io.StringIO(pairs_csv)):
+        if not r["b_x"]:
+            ious.append(0.0)
+            missed += 1
+        else:
+            a = [float(r[k]) for k in ("a_x", "a_y", "a_w", "a_h")]
+            b = [float(r[k]) for k in ("b_x", "b_y", "b_w", "b_h")]
+            ious.append(float(scoring.box_iou([a], [b])[0, 0]))
+    sha = {name: hashlib.sha256(text.encode("utf-8")).hexdigest()
+           for name, text in (("two_annotators", kappa_csv), ("box_pairs", pairs_csv))}
+    write_json(HIDDEN / "q8.json", {**agreement, "sha256": sha["two_annotators"]})
+    write_json(HIDDEN / "q9.json", {"mean_iou": sum(ious) / len(ious), "dropped": sum(ious) / (len(ious) - missed),
+                                    "missed": missed, "sha256": sha["box_pairs"]})
+    print(f"wrote {HIDDEN / 'qc'}, q8.json, q9.json; SHA-256 {sha}")
+
+
+def practice_into_hidden() -> None:
+    """The practice gold, also in the hidden data of the file-judged questions (q2-q7, q13): a graded checker does not
+    see gold/ (lab.toml ``[grading_only] when_graded``), so the grading call judges the practice items from it."""
+    for question, name in (("q2", "classes"), ("q3", "boxes"), ("q4", "polygons"), ("q5", "texts"), ("q6", "texts"),
+                           ("q7", "review"), ("q13", "prelabels")):
+        hidden = json.loads((HIDDEN / f"{question}.json").read_text(encoding="utf-8"))
+        hidden["practice"] = json.loads((GOLD / f"{name}.json").read_text(encoding="utf-8"))
+        write_json(HIDDEN / f"{question}.json", hidden)
 
 
 # --- Label Studio tasks -------------------------------------------------------------------------------------------
@@ -381,7 +423,13 @@ def box_tasks(regions: list[dict], gold: dict) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reference", action="store_true", help="print the reference answers and stop")
+    p.add_argument("--grading", action="store_true", help="write only the grading tables (q8, q9) and the practice "
+                   "gold into the hidden data, then stop")
     args = p.parse_args(argv)
+    if args.grading:
+        grading_data()
+        practice_into_hidden()
+        return 0
 
     streets = scenes.draw(scenes.street_scenes(), scenes.street_background)
     signs = scenes.draw(scenes.sign_scenes(), scenes.sign_background)
@@ -432,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
                                               for t in TEXT_REVIEW}})
     write_json(HIDDEN / "q6.json", {"texts": {t: texts[t]["topic"] for t in TEXT_REVIEW}})
     write_json(HIDDEN / "q7.json", {**flags_review, "images": STREET_REVIEW})
-    print(f"wrote {DATA}, {GOLD}, {HIDDEN}")
+    grading_data()
+    print(f"wrote {DATA}, {GOLD}, {HIDDEN}; now run make_prelabels, then this with --grading")
     return 0
 
 
