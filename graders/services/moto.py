@@ -31,6 +31,8 @@ behaviour while IAM is enforced, which in this module is always):
   associated with the deleted gateway, so a clean-up would never see it as a forgotten, billed address).
 * A region's EC2 starts with moto's general and latest Amazon images but without its 1,200 ECS-optimized images
   (a fifth of a second per region otherwise: a sweep over every region would take seconds longer).
+* An instance launched with ``UserData`` runs it in a sandbox on this computer, and its port 80 answers at its public
+  address while it runs and its security groups allow it (``instances.py``; route ``/graders-lab/instances/``).
 * An operation moto has not implemented (or a moto error) answers with a readable AWS-style error, HTTP 501/500, in
   the service's own format, instead of an HTML page that boto3 reports as "invalid XML ... retries may succeed".
 
@@ -55,6 +57,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from . import instances
 from .base import LOOPBACK, ThreadService
 
 ADMIN_USER = "lab-admin"
@@ -248,6 +251,8 @@ def _patch_moto() -> None:
     InstanceResponse.run_instances = run_instances
     IAMRequestBase._create_aws_request = create_aws_request
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
+    from . import instances
+    instances.patch_moto()   # user data really runs, in a sandbox (see instances.py)
     _patched = True
 
 
@@ -374,6 +379,7 @@ class MotoService(ThreadService):
         """Empty the account (moto resets every account of the process) and restore the administrator."""
         from moto.moto_api._internal.models import moto_api_backend
         with _lock:
+            instances.stop_account(None)   # every account of the process is emptied
             moto_api_backend.reset()
             for service in _running:
                 service._create_admin()
@@ -386,6 +392,9 @@ class MotoService(ThreadService):
 
         def app(environ, start_response):
             path = environ.get("PATH_INFO", "")
+            if path.startswith(LAB_ROUTE + instances.ROUTE):   # an instance's public address (instances.py)
+                return instances.gate(self.account_id, environ, start_response,
+                                      path[len(LAB_ROUTE + instances.ROUTE):])
             if path.startswith(LAB_ROUTE):
                 return self._lab_route(environ, start_response)
             if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
@@ -458,6 +467,7 @@ class MotoService(ThreadService):
 
     def _stop(self) -> None:
         super()._stop()
+        instances.stop_account(self.account_id)
         with _lock:
             if self in _running:
                 _running.remove(self)

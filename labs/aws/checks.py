@@ -1541,3 +1541,9 @@ HINTS = {
            M_("aws.7h.hint3", "The same kind of line, on other data: a phone plan with 3 GB free and 2 USD per extra GB: extra = max(0, used_gb - 3), then total += extra * 2. For servers the \"used\" amount is count * 730 hours, and the free hours come off only when \"first_year\" is True and the type is the free type. By hand, the shop: 2 × 730 = 1460 hours, minus 750 free, = 710 paid hours × 0.0136 USD."),
            M_("aws.7h.hint4", "price = prices[\"regions\"][architecture[\"region\"]]; total = 0; for server_type, count in architecture[\"servers\"].items(): hours = count * prices[\"hours_per_month\"], and if architecture[\"first_year\"] and server_type == first_year[\"server_type\"]: hours = max(0, hours - first_year[\"server_hours\"]); total += hours * price[\"server_per_hour\"][server_type]. Then storage (free only in the first year), requests / 1000000 and data out (always free amounts), and return round(total, 2).")],
 }
+
+
+# =====================================================================================================================
+# 8. A web server that really serves (notebook 8-webserver): its checks and hints live in web.py and register here.
+# =====================================================================================================================
+from . import web as _web  # noqa: E402,F401
