@@ -26,10 +26,16 @@ MSG_STOP = M_("core.start.stop", "To stop, press Ctrl+C in this window. Your wor
 MSG_SERVICE_FAILED = M_("core.start.service_failed", "The local service for “{lab}” did not start ({error}). You can still work on every exercise that does not need it.")
 MSG_SERVICE_READY = M_("core.start.service_ready", "The local server “{service}” is ready at {url} (only this computer can reach it).")
 
-# nbgrader's instructor tools (create assignment, formgrader, course list) are not for learners.
+# nbgrader's parts are not for a learner working alone: the instructor tools (create assignment, formgrader, course
+# list), the assignment list (there is no class exchange on a laptop) and the toolbar's Validate, which re-runs the
+# notebook in a fresh kernel without the check cells' verdicts (the class hub turns it off for the same reason,
+# hub/configure_env.py). With all of them off, the "Nbgrader" menu goes too.
 LEARNER_DISABLED_LAB_PLUGINS = ["@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list",
-                                "@jupyter/nbgrader:formgrader"]
-LEARNER_DISABLED_SERVER_EXTENSIONS = ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"]
+                                "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:assignment-list",
+                                "@jupyter/nbgrader:validate-assignment", "@jupyter/nbgrader:menu"]
+LEARNER_DISABLED_SERVER_EXTENSIONS = ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list",
+                                      "nbgrader.server_extensions.assignment_list",
+                                      "nbgrader.server_extensions.validate_assignment"]
 
 
 def _write_json(path: Path, data: dict, overwrite: bool = True) -> None:

@@ -150,6 +150,8 @@ def sync(course: CourseDef, workspace: Path, lang: str, challenge: bool = False,
             elif _digest(dest) == new_digest:
                 manifest[rel] = new_digest
                 report.unchanged.append(rel)
+            elif new_digest == delivered:
+                report.unchanged.append(rel)  # the learner's own work on a notebook that has not changed: theirs
             elif delivered is not None and _digest(dest) == delivered:
                 dest.write_bytes(payload)  # the learner never touched it: safe to replace
                 manifest[rel] = new_digest

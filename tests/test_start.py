@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -53,6 +54,17 @@ def test_make_start_serves_the_course_and_stops_cleanly(tmp_path):
         assert "はじめてのノートブック" in notebook
         ui = workspace / ".graders/jupyterlab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings"
         assert json.loads(ui.read_text())["locale"] == "ja_JP"
+        # a learner alone sees no nbgrader parts: no Nbgrader menu, no Validate button, no assignment list service
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/lab", headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            page = r.read().decode()
+        page_config = json.loads(re.search(r"id=\"jupyter-config-data\"[^>]*>(.*?)</script>", page, re.S)[1])
+        for plugin in ("menu", "validate-assignment", "assignment-list", "formgrader", "create-assignment"):
+            assert f"@jupyter/nbgrader:{plugin}" in page_config["disabledExtensions"], plugin
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/assignments", headers={"Authorization": f"token {token}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req, timeout=10)
+        assert refused.value.code == 404
         # only loopback: the server refuses to be reached through any other address it might have
         listening = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout
         assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening and f"*:{port}" not in listening

@@ -60,13 +60,25 @@ def test_the_learners_work_is_never_overwritten(tmp_path, course):
     assert (tmp_path / NB).read_bytes() == mine               # their notebook is untouched
     assert (tmp_path / "orientation" / "sessions.csv").read_text() == "my,own\n1,2\n"
     beside = dict(report.beside)
-    assert NB in beside and "orientation/sessions.csv" in beside
+    assert NB in beside
+    assert "orientation/sessions.csv" not in beside  # the same in every language: nothing new to put beside it
     new_copy = tmp_path / beside[NB]
     assert new_copy.exists() and "Знайомство" in new_copy.read_text(encoding="utf-8")
     lines = "\n".join(report.lines("uk"))
     assert f"Нова версія {NB} лежить у {beside[NB]}. Вашу роботу в {NB} не змінено" in lines
     again = sync(course, tmp_path, "uk")                      # no pile of copies on every start
     assert again.beside == [] and (tmp_path / NB).read_bytes() == mine
+
+
+def test_a_restart_after_answering_puts_no_copy_beside(tmp_path, course):
+    # The course did not change: the learner's notebook is theirs, and no "new version" copy appears beside it.
+    sync(course, tmp_path, "en")
+    _answer(tmp_path / NB, 'city = "Tokyo"')
+    mine = (tmp_path / NB).read_bytes()
+    report = sync(course, tmp_path, "en")
+    assert report.beside == [] and report.updated == [] and NB in report.unchanged
+    assert (tmp_path / NB).read_bytes() == mine
+    assert sorted(p.name for p in (tmp_path / "orientation").glob("*.updated-*")) == []
 
 
 def test_a_deleted_file_comes_back(tmp_path, course):
