@@ -116,14 +116,16 @@ def prepare_dir(lab: LabDef, where: Path, graded: bool = True) -> Path:
 
 
 @contextlib.contextmanager
-def lab_services(lab: LabDef, data_dir: Path | None = None):
+def lab_services(lab: LabDef, data_dir: Path | None = None, notebook: str | None = None):
     """Fresh instances of the lab's services, in this process, for one run; yields the environment that hands
-    them to a kernel (``$GRADERS_SERVICE_<NAME>``), as the grader does for each submission."""
+    them to a kernel (``$GRADERS_SERVICE_<NAME>``), as the grader does for each submission. ``notebook``: also the
+    services only that notebook uses (lab.toml ``[notebook."<nb>"] services = [...]``)."""
     from .services.registry import env_name, service_class
 
+    own = lab.raw.get("notebook", {}).get(notebook, {}).get("services", []) if notebook else []
     with contextlib.ExitStack() as stack:
         env = {}
-        for name in lab.services:
+        for name in [*lab.services, *(n for n in own if n not in lab.services)]:
             cls = service_class(name)
             service = cls.for_workspace(Path(data_dir) / name) if data_dir else cls()
             stack.enter_context(service)

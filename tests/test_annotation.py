@@ -737,3 +737,109 @@ def test_prelabels_travel_as_predictions_through_label_studio(label_studio, lab_
         assert not [p for p in verdict.failures if p.params.get("item") == "prelabel_01.png"]
     finally:
         client.projects.delete(id=project.id)
+
+
+# --- notebook 10 (project): the learner's own config and set-up, through a real Label Studio -------------------------
+LEARNER_CONFIG = """<View>
+  <Text name="text" value="$text"/>
+  <Choices name="topic" toName="text" choice="single">
+    <Choice value="job"/>
+    <Choice value="event"/>
+    <Choice value="housing"/>
+  </Choices>
+</View>"""
+
+
+def learner_set_up(ls, config, tasks):
+    project = ls.projects.create(title="Notice topics", label_config=config)
+    ls.projects.import_tasks(id=project.id, request=tasks)
+    return project
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("labelstudio")
+def test_the_learners_own_project_round_trip_in_label_studio(label_studio, lab_dir, capsys):
+    """The learner's config and set_up: create, import, annotate through the API, export, check (q18)."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    from graders import Lab
+    from labs.annotation import studio
+
+    service, handle = label_studio
+    _without_project(handle, "Notice topics")
+    lab = Lab("annotation", lang="uk")
+    lab.context["labelstudio"] = handle
+    ls = studio.connect(lab)
+    with pytest.raises(ApiError) as refused:      # the server's own config validation: toName points to nothing
+        ls.projects.create(title="Notice topics (broken)", label_config=LEARNER_CONFIG.replace('toName="text"',
+                                                                                              'toName="notice"'))
+    assert refused.value.status_code == 400
+    tasks = studio.notice_tasks(lab_dir)
+    # a config of the wrong kind is refused before any project is made
+    assert studio.run_set_up(lab, ls, learner_set_up, LEARNER_CONFIG.replace("Choice", "Label"), tasks, lab_dir) is None
+    assert studio.find_project(ls, "Notice topics") is None
+    project = studio.run_set_up(lab, ls, learner_set_up, LEARNER_CONFIG, tasks, lab_dir)
+    shown = capsys.readouterr().out
+    assert f"projects/{project.id}/data" in shown and "містить 6 завдань" in shown
+    stored = ls.projects.get(id=project.id)
+    assert stored.title == "Notice topics" and "<Choices" in stored.label_config
+
+    def check(lang="en"):
+        return Lab("annotation", lang=lang).evaluate("q18", {}, context={"workdir": lab_dir})
+
+    studio.export_project(lab, ls, project, lab_dir)
+    assert check().message_ids(ok=False) == ["annotation.q18.not_annotated"]
+    gold = json.loads((HERE / "gold" / "project.json").read_text(encoding="utf-8"))
+    slipped = dict(gold, notice_en_2="job")                   # the job fair taken for a job
+    assert studio.annotate(ls, project, slipped) == 6
+    studio.export_project(lab, ls, project, lab_dir)
+    verdict = check("ja")
+    assert verdict.message_ids(ok=False) == ["annotation.q18.score", "annotation.q18.differs"]
+    tasks_by_name = {t.data["name"]: t for t in ls.tasks.list(project=project.id, fields="all")}
+    ls.annotations.create(id=tasks_by_name["notice_en_2"].id,   # corrected: a newer annotation of that task
+                          result=[{"from_name": "topic", "to_name": "text", "type": "choices",
+                                   "value": {"choices": ["event"]}}])
+    studio.export_project(lab, ls, project, lab_dir)
+    verdict = check()
+    assert verdict.passed, verdict.to_json()
+    # running the set-up cell again keeps the annotated project (work done in the browser is not thrown away)
+    again = studio.run_set_up(lab, ls, learner_set_up, LEARNER_CONFIG, tasks, lab_dir)
+    assert again.id == project.id and len(list(ls.tasks.list(project=project.id))) == 6
+    _without_project(handle, "Notice topics")
+
+
+def test_without_label_studio_the_project_exercise_is_skipped_with_a_message(lab_dir, monkeypatch, capsys):
+    from graders import Lab
+    from graders.services import labelstudio
+    from graders.services.base import ServiceError
+    from labs.annotation import studio
+
+    def missing():
+        raise ServiceError("Label Studio is not installed.")
+
+    monkeypatch.setattr(labelstudio, "label_studio_command", missing)
+    lab = Lab("annotation", lang="ja")
+    ls = studio.connect(lab)
+    assert ls is None and "インストールされていない" in capsys.readouterr().out
+    assert studio.run_set_up(lab, ls, learner_set_up, LEARNER_CONFIG, [], lab_dir) is None
+    assert studio.export_project(lab, ls, None, lab_dir) == ""
+    verdict = Lab("annotation", lang="ja").evaluate("q18", {}, context={"workdir": lab_dir})
+    assert not verdict.passed and verdict.message_ids() == ["annotation.q18.skipped"]
+
+
+def test_q17_config_rules_on_labels_tags_names_and_options():
+    from labs.annotation.checks_extra import config_problems
+
+    ids = lambda xml: [m.id for m, _ in config_problems(xml)]   # noqa: E731
+    assert ids(LEARNER_CONFIG) == []
+    assert ids(LEARNER_CONFIG.replace(' choice="single"', "")) == []          # single is Label Studio's default
+    assert ids(LEARNER_CONFIG.replace("Choice", "Label")) == ["annotation.q17.labels_tag"]
+    assert ids(LEARNER_CONFIG.replace("Choices", "Taxonomy").replace("<Choice ", "<Choice ")) in (
+        ["annotation.q17.wrong_tag"], ["annotation.q17.parse"])
+    assert ids(LEARNER_CONFIG.replace('value="housing"', 'value="Housing"')) == ["annotation.q17.missing",
+                                                                                 "annotation.q17.extra"]
+    assert ids(LEARNER_CONFIG.replace('"single"', '"multiple"')) == ["annotation.q17.multiple"]
+    assert ids(LEARNER_CONFIG.replace('name="topic"', 'name="label"')) == ["annotation.q17.name"]
+    assert ids(LEARNER_CONFIG.replace('$text', '$notice')) == ["annotation.q17.no_text"]
+    assert ids(LEARNER_CONFIG.replace("</View>", "")) == ["annotation.q17.parse"]
+    assert ids("   ") == ["annotation.q17.empty"]

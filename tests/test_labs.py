@@ -30,7 +30,7 @@ def test_lab_notebook(lab_id, notebook, variant_name, lang, tmp_path):
     lab.checks  # import the lab's messages into the registry (the kernel has its own copy)
     variant = next((v for v in load_variants(lab) if v.name == variant_name), None)
     nb = learner_notebook(lab, notebook, lang, variant)
-    with lab_services(lab, tmp_path / "services") as env:
+    with lab_services(lab, tmp_path / "services", notebook) as env:
         executed = execute(nb, prepare_dir(lab, tmp_path / lab_id), env=env)
     got = results(executed)
     if variant is None:

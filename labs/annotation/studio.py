@@ -109,3 +109,148 @@ def pull(job: Job, lab_or_handle) -> int:
         count += 1
     print(PULLED.render(job.lang, count=count, path=job.job.file))
     return count
+
+
+# --- notebook 10 (project): the learner sets up a Label Studio project of their own -----------------------------------
+PROJECT_DIR = "project"
+PROJECT_FILE = "project/project.json"
+NOT_INSTALLED = M_("annotation.studio.not_installed", "Label Studio is not installed on this computer, so this exercise cannot run here: its check is skipped and gives 0 points. Read on to see how a project is set up; `make install` (or your class hub) installs Label Studio.")
+FIX_CONFIG = M_("annotation.studio.fix_config", "Your config does not follow the guideline yet (run the check of exercise 17 to see why). A team lead does not start a project on a wrong config: fix CONFIG first, then run this cell again.")
+NO_SET_UP = M_("annotation.studio.no_set_up", "set_up did not return the project it made (add return project at its end), so I can't show you where it is.")
+SET_UP_FAILED = M_("annotation.studio.set_up_failed", "Label Studio refused the set-up: {error}")
+KEPT = M_("annotation.studio.kept", "The project “{title}” (number {number}) already holds your annotations: it is kept, and set_up is not run again. To start over, delete the project in Label Studio (Settings → Danger Zone), then run this cell again.")
+PROJECT_READY = M_("annotation.studio.project_ready", "Project “{title}” (number {number}) holds {count} task.", "Project “{title}” (number {number}) holds {count} tasks.", count="count")
+EXPORTED = M_("annotation.studio.exported", "Exported project “{title}”: {count} task, {done} of them annotated, saved in {path}.", "Exported project “{title}”: {count} tasks, {done} of them annotated, saved in {path}.", count="count")
+NOTHING_TO_EXPORT = M_("annotation.studio.nothing_to_export", "There is no project to export yet: run the set-up cell above first.")
+
+
+def installed() -> bool:
+    from graders.services.labelstudio import label_studio_command
+    from graders.services.base import ServiceError
+
+    try:
+        label_studio_command()
+    except ServiceError:
+        return False
+    return True
+
+
+def notice_tasks(root=None) -> list[dict]:
+    """The batch of notebook 10 as Label Studio imports it: one dict per task, its data fields (``text``, ``name``)."""
+    from .kit import lab_root
+
+    return json.loads((lab_root(root) / "project" / "notices.json").read_text(encoding="utf-8"))
+
+
+def _saved_state(root) -> dict:
+    try:
+        return json.loads((root / PROJECT_DIR / "state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def connect(lab):
+    """A label-studio-sdk client for this workspace's Label Studio (started if needed), or None with a message:
+    while the work is graded, or where Label Studio is not installed."""
+    lang = lab.lang
+    if os.environ.get("NBGRADER_EXECUTION"):
+        print(GRADING.render(lang, path=PROJECT_FILE))
+        return None
+    if not installed():
+        print(NOT_INSTALLED.render(lang))
+        return None
+    print(STARTING.render(lang), flush=True)
+    handle = lab.service("labelstudio")
+    if handle is None:
+        print(NO_SERVER.render(lang, error="see the message above"))
+        return None
+    client = client_for(handle)
+    client.handle = handle
+    return client
+
+
+def run_set_up(lab, ls, set_up, config: str, tasks: list[dict], root=None):
+    """Run the learner's ``set_up(ls, config, tasks)`` once, remember the project it returns, show its link.
+    A config that does not follow the guideline is refused first (the q17 rules); a project that already holds
+    annotations is kept (running the cell again must not throw away work done in the browser)."""
+    from .checks_extra import config_problems
+    from .kit import lab_root
+
+    if ls is None:
+        return None
+    lang = lab.lang
+    root = lab_root(root)
+    if config_problems(config):
+        print(FIX_CONFIG.render(lang))
+        return None
+    state = _saved_state(root)
+    if state.get("project"):
+        try:
+            old = ls.projects.get(id=state["project"])
+        except Exception:   # deleted in the browser: set it up again
+            old = None
+        if old is not None and any(t.annotations for t in ls.tasks.list(project=old.id, fields="all")):
+            print(KEPT.render(lang, title=old.title, number=old.id))
+            return _show(lab, ls, old)
+        if old is not None:
+            ls.projects.delete(id=old.id)
+    try:
+        project = set_up(ls, config, tasks)
+    except Exception as exc:   # the server's own validation (a config it refuses), or the learner's code
+        body = getattr(exc, "body", None)
+        print(SET_UP_FAILED.render(lang, error=body if body else f"{type(exc).__name__}: {exc}"))
+        return None
+    if getattr(project, "id", None) is None:
+        print(NO_SET_UP.render(lang))
+        return None
+    (root / PROJECT_DIR).mkdir(exist_ok=True)
+    (root / PROJECT_DIR / "state.json").write_text(json.dumps({"project": project.id}), encoding="utf-8")
+    return _show(lab, ls, ls.projects.get(id=project.id))
+
+
+def _show(lab, ls, project):
+    from graders.services.proxy import learner_url
+
+    count = len(list(ls.tasks.list(project=project.id)))
+    print(PROJECT_READY.render(lab.lang, title=project.title, number=project.id, count=count))
+    handle = ls.handle
+    url = learner_url(handle, f"projects/{project.id}/data")
+    print(OPEN.render(lab.lang, url=url, username=handle["username"], password=handle["password"]))
+    return project
+
+
+def annotate(ls, project, topics: dict[str, str]) -> int:
+    """Annotate through the API instead of the browser (for a learner without a mouse): {task name: topic}."""
+    if ls is None or project is None:
+        return 0
+    count = 0
+    for task in ls.tasks.list(project=project.id, fields="all"):
+        topic = topics.get((task.data or {}).get("name"))
+        if topic:
+            ls.annotations.create(id=task.id, result=[{"from_name": "topic", "to_name": "text", "type": "choices",
+                                                      "value": {"choices": [topic]}}])
+            count += 1
+    return count
+
+
+def export_project(lab, ls, project, root=None) -> str:
+    """Label Studio's JSON export of the project, with its title and config, into project/project.json (the check
+    reads that file, so grading needs no Label Studio)."""
+    from .kit import lab_root
+
+    if ls is None:
+        return ""
+    if project is None:
+        print(NOTHING_TO_EXPORT.render(lab.lang))
+        return ""
+    root = lab_root(root)
+    project = ls.projects.get(id=project.id)
+    exported = json.loads(b"".join(ls.projects.exports.download_sync(id=project.id, export_type="JSON",
+                                                                       download_all_tasks=True)))
+    snapshot = {"title": project.title, "label_config": project.label_config, "id": project.id, "tasks": exported}
+    (root / PROJECT_DIR).mkdir(exist_ok=True)
+    write = root / PROJECT_FILE
+    write.write_text(json.dumps(snapshot, ensure_ascii=False, indent=1), encoding="utf-8")
+    done = sum(1 for t in exported if any(not a.get("was_cancelled") for a in t.get("annotations") or []))
+    print(EXPORTED.render(lab.lang, title=project.title, count=len(exported), done=done, path=PROJECT_FILE))
+    return PROJECT_FILE
