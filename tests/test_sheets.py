@@ -96,13 +96,127 @@ def test_a_typed_in_total_has_its_own_message(lab, tmp_path):
     assert parts == [(False, "sheets.typed", {"cell": "Summary!B1", "value": "15770"})]
 
 
+def add_pivot(path: Path, last: int = 13, subtotal: str = "sum", row_field: str = "Code", hide: tuple = ()) -> Path:
+    """A pivot table on a sheet of its own, as the notebook's reference answer for q4 writes it (with one change)."""
+    from openpyxl import load_workbook
+    from openpyxl.pivot.cache import CacheDefinition, CacheField, CacheSource, SharedItems, WorksheetSource
+    from openpyxl.pivot.fields import Text
+    from openpyxl.pivot.table import DataField, FieldItem, Location, PivotField, RowColField, TableDefinition
+
+    wb = load_workbook(path)
+    sales = wb["Sales"]
+    names = [cell.value for cell in sales[1][:6]]
+    codes = sorted({sales[f"B{row}"].value for row in range(2, 14)})
+    code_items = SharedItems(_fields=[Text(v=code) for code in codes], count=len(codes))
+    cache = CacheDefinition(
+        refreshOnLoad=True,
+        cacheSource=CacheSource(type="worksheet", worksheetSource=WorksheetSource(ref=f"A1:F{last}", sheet="Sales")),
+        cacheFields=[CacheField(name=n, sharedItems=code_items if n == "Code" else SharedItems()) for n in names])
+    rows = PivotField(axis="axisRow", showAll=False, items=[FieldItem(x=i, h=(codes[i] in hide) or None)
+                                                            for i in range(len(codes))] + [FieldItem(t="default")])
+    pivot = TableDefinition(
+        name="Sales by code", cacheId=1, dataCaption="Values",
+        location=Location(ref="A1:B9", firstHeaderRow=1, firstDataRow=1, firstDataCol=1),
+        pivotFields=[rows if n == row_field else PivotField(dataField=(n == "Amount") or None, showAll=False)
+                     for n in names],
+        rowFields=[RowColField(x=names.index(row_field))],
+        dataFields=[DataField(name="Sum - Amount", fld=names.index("Amount"), subtotal=subtotal)])
+    pivot.cache = cache
+    wb.create_sheet("Pivot").add_pivot(pivot)
+    wb.save(path)
+    return path
+
+
+def test_the_pivot_table_is_judged_by_its_definition_and_by_what_libreoffice_computes(lab, tmp_path):
+    """q4: the reference pivot passes on today's and the hidden data (LibreOffice rebuilds the pivot's rows from the
+    source on load, so the hidden sales show up in it); a short source, a Count, a pivot by date, a hidden code and a
+    hand-made SUMIF table each get their own message."""
+    checks, _ = lab
+    cases = {"ok": {}, "short": {"last": 10}, "count": {"subtotal": "count"}, "by_date": {"row_field": "Date"},
+             "hidden_code": {"hide": ("S01",)}}
+    for name, change in cases.items():
+        add_pivot(reference(tmp_path / name / "kiosk.xlsx"), **change)
+    assert verdict(checks, "q4", tmp_path / "ok", hidden=HIDDEN) == [(True, "sheets.q4.ok", {})]
+    assert verdict(checks, "q4", tmp_path / "short") == [
+        (False, "sheets.q4.range_short", {"source": "Sales!A1:F10", "row": 10, "last": 13})]
+    assert verdict(checks, "q4", tmp_path / "count") == [(False, "sheets.q4.not_sum", {"function": "count"})]
+    assert verdict(checks, "q4", tmp_path / "by_date") == [(False, "sheets.q4.rows", {"fields": "Date"})]
+    assert verdict(checks, "q4", tmp_path / "hidden_code") == [
+        (False, "sheets.q4.missing_category", {"category": "S01"})]
+    reference(tmp_path / "none" / "kiosk.xlsx")
+    assert verdict(checks, "q4", tmp_path / "none") == [(False, "sheets.q4.no_pivot", {})]
+
+
+def test_a_pivot_row_missing_from_what_libreoffice_computes_is_named(lab, tmp_path, monkeypatch):
+    """The rows LibreOffice computes are compared with every code sold, today and on the hidden data: a code the
+    pivot table does not show is named even when its definition looks complete (here: a code only the hidden data
+    sells, as if a filter dropped it)."""
+    checks, workbook = lab
+    add_pivot(reference(tmp_path / "kiosk.xlsx"))
+    real = workbook.expected_pivot
+
+    def with_extra(data):   # one more code that the pivot table cannot show
+        return {**real(data), "X99": 100} if data is HIDDEN else real(data)
+
+    monkeypatch.setattr(workbook, "expected_pivot", with_extra)
+    parts = verdict(checks, "q4", tmp_path, hidden=HIDDEN)
+    assert parts[-1] == (False, "sheets.q4.missing_category", {"category": "X99"}), parts
+
+
+def clean_form(path: Path, clean: str = "=LOWER(TRIM(B{r}))", latest: str = "=IF(COUNTIF(F{r}:F$13,F{r})=1,1,0)",
+               report: str = "=SUMIFS(Form!$E$2:$E$13,Form!$D$2:$D$13,A{r},Form!$G$2:$G$13,1)") -> Path:
+    """The form's answers cleaned and the report (q5), as the notebook's reference answer writes them."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    for r in range(2, 14):
+        wb["Form"][f"F{r}"], wb["Form"][f"G{r}"] = clean.format(r=r), latest.format(r=r)
+    for r in range(2, 5):
+        wb["Report"][f"B{r}"] = report.format(r=r)
+    wb.save(path)
+    return path
+
+
+def test_the_form_answers_are_cleaned_and_counted_once_per_person(lab, tmp_path):
+    """q5: LibreOffice computes what workbook.expected_form says on today's and the hidden answers; spaces, capitals,
+    a "latest answer" counted over the whole column, a report that counts corrected answers too, and a mark that fits
+    today's rows only each get their own message."""
+    checks, workbook = lab
+    hidden = json.loads((HERE / "hidden" / "q5.json").read_text(encoding="utf-8"))
+    today, other = workbook.expected_form(workbook.practice_data()), workbook.expected_form(hidden)
+    assert today["Report!B2"] != other["Report!B2"]
+    cases = {"ok": {}, "spaces": {"clean": "=LOWER(B{r})"}, "capitals": {"clean": "=TRIM(B{r})"},
+             "whole": {"latest": "=IF(COUNTIF(F$2:F$13,F{r})=1,1,0)"},
+             "repeats": {"report": "=SUMIF(Form!$D$2:$D$13,A{r},Form!$E$2:$E$13)"},
+             "as_true_false": {"latest": "=COUNTIF(F{r}:F$13,F{r})=1"},
+             "today_only": {"latest": "=IF(ROW()>4,1,0)"}}
+    for name, change in cases.items():
+        clean_form(reference(tmp_path / name / "kiosk.xlsx"), **change)
+    assert verdict(checks, "q5", tmp_path / "ok", hidden=hidden) == [(True, "sheets.q5.ok", {})]
+    assert verdict(checks, "q5", tmp_path / "as_true_false", hidden=hidden) == [(True, "sheets.q5.ok", {})]
+    assert verdict(checks, "q5", tmp_path / "spaces")[0][:2] == (False, "sheets.q5.spaces")
+    assert verdict(checks, "q5", tmp_path / "capitals")[0] == (
+        False, "sheets.q5.case", {"cell": "Form!F3", "got": "Olena.K@example.com"})
+    assert verdict(checks, "q5", tmp_path / "whole")[0] == (
+        False, "sheets.q5.latest", {"cell": "Form!G7", "got": "0", "expected": 1, "email": "olena.k@example.com",
+                                    "times": 2})
+    assert verdict(checks, "q5", tmp_path / "repeats")[0] == (
+        False, "sheets.q5.repeats", {"cell": "Report!B2", "got": "8", "expected": 6})
+    parts = verdict(checks, "q5", tmp_path / "today_only", hidden=hidden)
+    assert verdict(checks, "q5", tmp_path / "today_only") == [(True, "sheets.q5.ok", {})]   # right for today's rows
+    assert parts[-1][:2] == (False, "sheets.q5.latest") and parts[-1][2]["cell"] == "Form!G4", parts
+    reference(tmp_path / "empty" / "kiosk.xlsx")
+    assert verdict(checks, "q5", tmp_path / "empty") == [(False, "sheets.empty_cell", {"cell": "Form!F2"})]
+
+
 def test_an_ods_saved_by_calc_is_accepted_and_graded_the_same(lab, tmp_path):
     checks, _ = lab
-    xlsx = reference(tmp_path / "made" / "kiosk.xlsx")
+    xlsx = clean_form(add_pivot(reference(tmp_path / "made" / "kiosk.xlsx")))
     ods = spreadsheet.convert(xlsx, "ods", tmp_path / "learner")
     assert ods.name == "kiosk.ods" and spreadsheet.looks_like_spreadsheet(ods)
-    for q in ("q1", "q2", "q3"):
-        parts = verdict(checks, q, ods.parent, hidden=HIDDEN)
+    hidden = json.loads((HERE / "hidden" / "q5.json").read_text(encoding="utf-8"))
+    for q in ("q1", "q2", "q3", "q4", "q5"):
+        parts = verdict(checks, q, ods.parent, hidden=hidden)
         assert [p[:2] for p in parts] == [(True, f"sheets.{q}.ok")], parts
 
 
@@ -165,10 +279,11 @@ def test_the_starting_workbook_has_data_and_empty_formula_cells(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     path = make_if_missing("kiosk.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Sales", "Prices", "Summary"]
+    assert wb.sheetnames == ["Sales", "Prices", "Summary", "Form", "Report"]
     assert [wb["Sales"][f"B{r}"].value for r in range(2, 14)] == CODES
     assert all(wb["Sales"][f"{c}{r}"].value is None for r in range(2, 14) for c in "DEF")
     assert wb["Summary"]["B1"].value is None
+    assert wb["Form"]["B3"].value == " Olena.K@example.com" and wb["Form"]["F2"].value is None
     (tmp_path / "kiosk.xlsx").write_bytes(b"the learner's work")
     make_if_missing("kiosk.xlsx")                     # never replaces the learner's file
     assert (tmp_path / "kiosk.xlsx").read_bytes() == b"the learner's work"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import nullcontext
 from pathlib import Path
 
 from graders import spreadsheet
@@ -243,3 +244,153 @@ def q3(check: Check) -> None:
             check.stop(Q3_FUNCTION, cell=ref, formula=book.formula(ref), function=function)
     compare(check, book, refs)
     check.ok(Q3_OK)
+
+
+Q4_OK = M_("sheets.q4.ok", "The pivot table adds up Amount by code, with a row for every code sold, and it follows the data when the sales change.")
+Q4_NO_PIVOT = M_("sheets.q4.no_pivot", "I find no pivot table in the workbook. A table typed in, or made of SUMIF formulas, does not count here: select Sales!A1:F13, choose Insert > Pivot Table, and save.")
+Q4_SOURCE = M_("sheets.q4.source", "The pivot table's data come from {source}, not from the Sales sheet. Select Sales!A1:F13 and make the pivot table again.")
+Q4_RANGE_SHORT = M_("sheets.q4.range_short", "The pivot table's source range is {source}: it stops at row {row}, but the sales go down to row {last}, so the last sales are left out. Select Sales!A1:F{last} and make the pivot table again.")
+Q4_ROWS = M_("sheets.q4.rows", "The pivot table's rows come from {fields}: it should have one row per code. Put Code, and only Code, in Row Fields.")
+Q4_DATA = M_("sheets.q4.data", "The pivot table's data field is {fields}: it should add up Amount. Put Amount in Data Fields.")
+Q4_NOT_SUM = M_("sheets.q4.not_sum", "The pivot table shows the {function} of Amount, not the sum. Double-click the data field in the layout and choose Sum.")
+Q4_MISSING = M_("sheets.q4.missing_category", "The pivot table has no row for {category}, a code that was sold: the report leaves its sales out. A filter probably hides it: open the Code field's filter (the arrow beside Code in the pivot table) and tick every code.")
+Q4_VALUE = M_("sheets.q4.value", "In the pivot table, {category} shows {got}, but its sales add up to {expected}. Check that Amount is the data field and that the source holds every row.")
+Q4_HIDDEN_VALUE = M_("sheets.q4.hidden_value", "With other data in the Sales sheet (as when this month's sales come in), the pivot table's row {category} shows {got} instead of {expected}.")
+HINTS["q4"] = [
+    M_("sheets.q4.hint1", "A pivot table groups the rows of a table by one column (here the code) and adds up another column (the amount) for each group. It is calculated from the data, so it follows them when they change."),
+    M_("sheets.q4.hint2", "In Calc: select the sales with their headers (Sales!A1:F13), then Insert > Pivot Table, Current selection. In the layout, drag Code into Row Fields and Amount into Data Fields (it shows Sum - Amount)."),
+    M_("sheets.q4.hint3", "An example on other data: a staff list with Name, Shop and Hours. Select it, Insert > Pivot Table, drag Shop into Row Fields and Hours into Data Fields: you get the hours per shop, with a total."),
+    M_("sheets.q4.hint4", "The answer: select Sales!A1:F13, Insert > Pivot Table > Current selection > OK; drag Code into Row Fields and Amount into Data Fields (Sum); keep the destination New sheet; OK; save as .xlsx."),
+]
+
+
+def pivot_tables(book: Book) -> list:
+    return [(ws, pivot) for ws in book.wb.worksheets for pivot in getattr(ws, "_pivots", [])]
+
+
+def pivot_field_names(pivot) -> list[str]:
+    return [str(field.name) for field in pivot.cache.cacheFields]
+
+
+def pivot_rows(book: Book, ws, pivot, data: dict | None) -> dict[str, object]:
+    """The pivot table's rows as LibreOffice computes them: label -> value (the first data column)."""
+    from openpyxl.utils import column_index_from_string, get_column_letter
+    from openpyxl.utils.cell import coordinate_from_string
+
+    top_left = pivot.location.ref.split(":")[0]
+    col_letter, top = coordinate_from_string(top_left)
+    label_col = column_index_from_string(col_letter)
+    value_col = get_column_letter(label_col + (pivot.location.firstDataCol or 1))
+    cells = computed(book.check, book.path, data).get(ws.title, {})
+    rows = [int(re.sub(r"[A-Z]+", "", ref)) for ref in cells if ref.startswith(col_letter) and ref[len(col_letter):].isdigit()]
+    out: dict[str, object] = {}
+    for row in range(top, max(rows, default=top) + 1):
+        label = cells.get(f"{col_letter}{row}")
+        if isinstance(label, str) and label.strip():
+            out.setdefault(label.strip(), cells.get(f"{value_col}{row}"))
+    return out
+
+
+@questions("q4", evidence="outside")
+def q4(check: Check) -> None:
+    book = Book(check)
+    found = pivot_tables(book)
+    if not found:
+        check.stop(Q4_NO_PIVOT)
+    def from_sales(item) -> bool:
+        source = item[1].cache.cacheSource.worksheetSource if item[1].cache.cacheSource else None
+        return bool(source is not None and source.sheet == "Sales")
+    ws, pivot = next((item for item in found if from_sales(item)), found[0])
+    source = pivot.cache.cacheSource.worksheetSource if pivot.cache.cacheSource else None
+    if source is None or source.sheet != "Sales" or not source.ref:
+        where = (f"{source.sheet}!{source.ref}" if source.ref else str(source.name)) if source is not None else "?"
+        check.stop(Q4_SOURCE, source=where)
+    refs = refs_in(source.ref.replace("$", ""))
+    last_row = max((row for *_, row in refs), default=0)
+    if last_row < kiosk.LAST:
+        check.stop(Q4_RANGE_SHORT, source=f"Sales!{source.ref}", row=last_row, last=kiosk.LAST)
+    names = pivot_field_names(pivot)
+    rows = [names[f.x] for f in pivot.rowFields if f.x is not None and 0 <= f.x < len(names)]
+    if rows != ["Code"]:
+        check.stop(Q4_ROWS, fields=", ".join(rows) or "(none)")
+    data_fields = [(names[d.fld] if 0 <= d.fld < len(names) else "?", d.subtotal or "sum") for d in pivot.dataFields]
+    if [name for name, _ in data_fields] != ["Amount"]:
+        check.stop(Q4_DATA, fields=", ".join(name for name, _ in data_fields) or "(none)")
+    if data_fields[0][1] != "sum":
+        check.stop(Q4_NOT_SUM, function=data_fields[0][1])
+    code_field = pivot.pivotFields[names.index("Code")]
+    shared = pivot.cache.cacheFields[names.index("Code")].sharedItems
+    labels = [getattr(item, "v", None) for item in (shared._fields if shared is not None else [])]
+    for item in code_field.items or []:
+        if item.h and item.x is not None and item.x < len(labels):
+            check.stop(Q4_MISSING, category=labels[item.x])
+    for data, message in ((kiosk.practice_data(), Q4_VALUE), (check.hidden, Q4_HIDDEN_VALUE)):
+        if not data:
+            continue
+        with (check.hidden_part() if data is check.hidden else nullcontext()):
+            got = pivot_rows(book, ws, pivot, None if data is not check.hidden else data)
+            for category, want in kiosk.expected_pivot(data).items():
+                if category not in got:
+                    check.stop(Q4_MISSING, category=category)
+                if not same(got[category], want):
+                    check.stop(message, category=category, got=show(got[category]), expected=show(want))
+    check.ok(Q4_OK)
+
+
+Q5_OK = M_("sheets.q5.ok", "The form's answers are cleaned (one way of writing each e-mail, each person's latest answer marked) and the report counts people from the latest answers only.")
+Q5_NO_SHEET = M_("sheets.q5.no_sheet", "The workbook has no sheet called {sheet}. It came with the workbook: if your kiosk.xlsx is older than this exercise, rename it (e.g. kiosk-old.xlsx), run the notebook's second cell again for a fresh workbook and copy your formulas over.")
+Q5_SPACES = M_("sheets.q5.spaces", "{cell} shows \"{got}\": there are still spaces before or after the e-mail, so the same person looks like two people. Remove them with TRIM.")
+Q5_CASE = M_("sheets.q5.case", "{cell} shows \"{got}\": it still has capital letters, so the same e-mail written twice in different ways looks like two people. Turn it into small letters with LOWER.")
+Q5_LATEST = M_("sheets.q5.latest", "{cell} shows {got}, but it should be {expected}: {email} sent the form {times} times, and only the latest of those answers counts (1); the earlier ones get 0. Count how many times the clean e-mail appears from this row down to the last answer.")
+Q5_REPEATS = M_("sheets.q5.repeats", "{cell} shows {got}: it counts every answer, also the earlier ones that people corrected by sending the form again. Count only the answers whose Latest answer is 1: {expected}.")
+HINTS["q5"] = [
+    M_("sheets.q5.hint1", "Clean first, count second: one way of writing each e-mail (no spaces around it, small letters), then a mark on each person's latest answer, then the report adds up only the marked answers."),
+    M_("sheets.q5.hint2", "TRIM removes the spaces around a text and LOWER turns it into small letters; they can be nested. COUNTIF over a range that starts at the row itself and ends at row 13 (a $ before 13 only) tells whether the same e-mail comes again later. SUMIFS can take two conditions."),
+    M_("sheets.q5.hint3", "An example on other data: names in A2:A50 written as \"  SATO \". =PROPER(TRIM(A2)) gives \"Sato\"; =IF(COUNTIF(A2:A$50; A2)=1; 1; 0) is 1 on the last row of each name; =SUMIFS(C$2:C$50; B$2:B$50; \"Tokyo\"; D$2:D$50; 1) adds column C for Tokyo on the marked rows only."),
+    M_("sheets.q5.hint4", "The answer: Form!F2 =LOWER(TRIM(B2)), G2 =IF(COUNTIF(F2:F$13; F2)=1; 1; 0), both copied down to row 13; Report!B2 =SUMIFS(Form!$E$2:$E$13; Form!$D$2:$D$13; A2; Form!$G$2:$G$13; 1), copied down to B4."),
+]
+
+FORM_ROWS = range(kiosk.FORM_FIRST, kiosk.FORM_LAST + 1)
+
+
+def as_number(value: object) -> object:
+    return int(value) if isinstance(value, bool) else value
+
+
+@questions("q5", evidence="outside")
+def q5(check: Check) -> None:
+    book = Book(check)
+    for sheet in ("Form", "Report"):
+        if sheet not in book.wb.sheetnames:
+            check.stop(Q5_NO_SHEET, sheet=sheet)
+    clean = [f"Form!F{r}" for r in FORM_ROWS]
+    latest = [f"Form!G{r}" for r in FORM_ROWS]
+    report = [f"Report!B{r}" for r in range(2, 2 + len(kiosk.SESSIONS))]
+    require_formulas(check, book, clean + latest + report)
+    for data in (kiosk.practice_data(), check.hidden):
+        if not data:
+            continue
+        graded = data is check.hidden
+        with (check.hidden_part() if graded else nullcontext()):
+            want = kiosk.expected_form(data)
+            given = None if not graded else data
+            for ref in clean:
+                got = book.value(ref, given)
+                if isinstance(got, str) and got != want[ref] and got.strip().lower() == want[ref]:
+                    check.stop(Q5_SPACES if got.strip() != got else Q5_CASE, cell=ref, got=got)
+            for ref in clean + latest + report:
+                got, expected = as_number(book.value(ref, given)), want[ref]
+                if same(got, expected):
+                    continue
+                if ref in latest:
+                    email = want[ref.replace("!G", "!F")]
+                    times = sum(1 for r in clean if want[r] == email)
+                    check.stop(Q5_LATEST, cell=ref, got=show(got), expected=expected, email=email, times=times)
+                if ref in report:
+                    session = kiosk.SESSIONS[int(ref.split("B")[1]) - 2]
+                    every = sum(people for _, s, people in data["form"] if s == session)
+                    if same(got, every) and every != expected:
+                        check.stop(Q5_REPEATS, cell=ref, got=show(got), expected=expected)
+                message = HIDDEN if graded else VALUE
+                check.stop(message, cell=ref, got=show(got), expected=show(expected), formula=book.formula(ref))
+    check.ok(Q5_OK)

@@ -20,12 +20,30 @@ QUANTITIES = [3, 6, 4, 2, 5, 8, 1, 7, 4, 2, 3, 6]
 PRICES = [("T03", "Green tea", 180), ("C01", "Coffee", 250), ("S02", "Onigiri", 160), ("B04", "Borsch", 650),
           ("C02", "Latte", 320), ("T01", "Black tea", 200), ("S01", "Sandwich", 380)]
 TAX_RATE = 0.1
+# A sign-up form's answers as Google Forms puts them into a sheet (question 5): one row per answer, in the order they
+# came; people type their e-mail as they like (spaces, capitals) and send the form again to change their answer.
+FORM_FIRST, FORM_LAST = 2, 13
+FORM_HEADERS = ["Timestamp", "Email address", "Your name", "Session", "People", "Email (clean)", "Latest answer"]
+FORM = [("2026-06-01 09:12:44", "aiko.sato@example.jp", "Aiko Sato", "Coffee tasting", 2),
+        ("2026-06-01 10:03:10", " Olena.K@example.com", "Olena Kovalenko", "Tea tasting", 1),
+        ("2026-06-01 12:45:00", "ken@example.jp ", "Ken Ito", "Onigiri workshop", 3),
+        ("2026-06-02 08:30:21", "Taro.Yamada@Example.jp", "Taro Yamada", "Coffee tasting", 1),
+        ("2026-06-02 11:15:05", "mia@example.com", "Mia Novak", "Tea tasting", 2),
+        ("2026-06-02 18:40:33", "olena.k@example.com", "Olena Kovalenko", "Coffee tasting", 2),
+        ("2026-06-03 07:55:12", "yuki@example.jp", "Yuki Mori", "Onigiri workshop", 4),
+        ("2026-06-03 13:20:48", "AIKO.SATO@example.jp ", "Aiko Sato", "Coffee tasting", 3),
+        ("2026-06-03 16:02:19", "dmytro@example.com", "Dmytro Bondar", "Tea tasting", 1),
+        ("2026-06-04 09:09:09", "hana@example.jp", "Hana Ueda", "Onigiri workshop", 2),
+        ("2026-06-04 12:00:00", " ken@example.jp", "Ken Ito", "Onigiri workshop", 2),
+        ("2026-06-04 20:31:57", "sofia@example.com", "Sofia Melnyk", "Tea tasting", 3)]
+SESSIONS = ["Coffee tasting", "Tea tasting", "Onigiri workshop"]
 SUMMARY = [("B1", "Total sales (yen)"), ("B2", "Orders of 5 or more"), ("B3", "Coffee (C01) sales (yen)"),
            ("B4", f"Target of {TARGET} yen reached?")]
 
 
 def practice_data() -> dict:
-    return {"codes": CODES, "quantities": QUANTITIES, "prices": [p for _, _, p in PRICES], "tax_rate": TAX_RATE}
+    return {"codes": CODES, "quantities": QUANTITIES, "prices": [p for _, _, p in PRICES], "tax_rate": TAX_RATE,
+            "form": [[email, session, people] for _, email, _, session, people in FORM]}
 
 
 def as_cells(data: dict) -> dict[str, dict[str, object]]:
@@ -35,7 +53,28 @@ def as_cells(data: dict) -> dict[str, dict[str, object]]:
         sales[f"B{FIRST + i}"], sales[f"C{FIRST + i}"] = code, qty
     sales["H1"] = data["tax_rate"]
     prices = {f"C{PRICE_FIRST + i}": p for i, p in enumerate(data["prices"])}
-    return {"Sales": sales, "Prices": prices}
+    cells = {"Sales": sales, "Prices": prices}
+    if "form" in data:
+        form = cells["Form"] = {}
+        for i, (email, session, people) in enumerate(data["form"]):
+            form[f"B{FORM_FIRST + i}"], form[f"D{FORM_FIRST + i}"], form[f"E{FORM_FIRST + i}"] = email, session, people
+    return cells
+
+
+def expected_form(data: dict) -> dict[str, object]:
+    """Question 5: "Sheet!A1" -> the value of each cleaning and report cell (an answer counts when no later answer
+    comes from the same e-mail; its Latest answer cell is 1, else 0)."""
+    out: dict[str, object] = {}
+    clean = [email.strip().lower() for email, _, _ in data["form"]]
+    people: dict[str, int] = {session: 0 for session in SESSIONS}
+    for i, (_, session, count) in enumerate(data["form"]):
+        latest = clean[i] not in clean[i + 1:]
+        out[f"Form!F{FORM_FIRST + i}"], out[f"Form!G{FORM_FIRST + i}"] = clean[i], int(latest)
+        if latest:
+            people[session] = people.get(session, 0) + count
+    for row, session in enumerate(SESSIONS, start=2):
+        out[f"Report!B{row}"] = people[session]
+    return out
 
 
 def expected(data: dict) -> dict[str, object]:
@@ -54,6 +93,15 @@ def expected(data: dict) -> dict[str, object]:
         coffee += amount if code == "C01" else 0
     out["Summary!B1"], out["Summary!B2"], out["Summary!B3"] = total, orders5, coffee
     out["Summary!B4"] = "yes" if total >= TARGET else "no"
+    return out
+
+
+def expected_pivot(data: dict) -> dict[str, float]:
+    """The pivot table's rows (question 4): code -> the sum of Amount of its sales, for every code sold in ``data``."""
+    price_of = {code: price for (code, _, _), price in zip(PRICES, data["prices"])}
+    out: dict[str, float] = {}
+    for code, qty in zip(data["codes"], data["quantities"]):
+        out[code] = out.get(code, 0) + qty * price_of[code]
     return out
 
 
@@ -81,7 +129,19 @@ def make(path: Path) -> Path:
     for cell, label in SUMMARY:
         summary[f"A{cell[1:]}"] = label
     summary.column_dimensions["A"].width = 30
-    for ws in (sales, prices):
+    form = wb.create_sheet("Form")
+    form.append(FORM_HEADERS)
+    for stamp, email, name, session, people in FORM:
+        form.append([dt.datetime.fromisoformat(stamp), email, name, session, people])
+        form.cell(form.max_row, 1).number_format = "yyyy-mm-dd hh:mm:ss"
+    for col, width in zip("ABCDEFG", (20, 24, 18, 18, 8, 24, 14)):
+        form.column_dimensions[col].width = width
+    report = wb.create_sheet("Report")
+    report.append(["Session", "People"])
+    for session in SESSIONS:
+        report.append([session])
+    report.column_dimensions["A"].width = 20
+    for ws in (sales, prices, form, report):
         for cell in ws[1]:
             cell.font = Font(bold=True)
     wb.save(path)
