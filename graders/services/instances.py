@@ -232,6 +232,12 @@ def stop_account(account: str | None = None) -> None:
     """Kill the sandboxes of one account (None: all of them)."""
     for key in [k for k in list(_running) if account is None or k[0] == account]:
         stop(*key)
+    if _root is not None and _root.exists():   # the account is emptied, or its practice cloud stops
+        for folder in _root.iterdir():
+            if account is None or folder.name.startswith(f"{account}-"):
+                shutil.rmtree(folder, ignore_errors=True)
+        if not _running and not any(_root.iterdir()):
+            shutil.rmtree(_root, ignore_errors=True)
     for key in [k for k in list(_addresses) if account is None or k[0] == account]:
         _addresses.pop(key, None)
 
