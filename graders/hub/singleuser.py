@@ -24,6 +24,14 @@ from ..i18n import JUPYTERLAB_LOCALES, SOURCE_LANGUAGE, normalize_language
 from ..settings import load_settings, save_settings
 
 TRANSLATION_SETTINGS = Path("@jupyterlab") / "translation-extension" / "plugin.jupyterlab-settings"
+
+# The learner's server is ``jupyterhub-singleuser`` run by this Python with one import blocked: jsonschema (imported
+# by jupyter_server's event logger) imports the optional ``rfc3987_syntax`` for its "iri" format checks, and that
+# module builds a lark grammar as it is imported: about 1 s of the ~2.4 s of CPU a JupyterLab start costs, paid by
+# every learner at every login (20 at once on 2 cores: 20 s). No Jupyter schema uses the "iri" formats; jsonschema
+# goes on without them when the import fails (as the grading workers do, graders/grade/worker.py).
+SERVER_BOOT = ("import sys; sys.modules['rfc3987_syntax'] = None; sys.argv[0] = 'jupyterhub-singleuser'; "
+               "from jupyterhub.singleuser import main; sys.exit(main())")
 CSS_MARK = "/* digital-skills-hub: learners' JupyterLab */"
 # nbgrader's Validate re-runs a notebook with fresh, private lab services, so its verdict can differ from the check
 # cells' (hub/configure_env.py): the assignment list's per-notebook Validate button is hidden. JupyterLab loads this
@@ -115,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..desktop import environment as desktop_environment
 
     os.environ.update(desktop_environment(Path.home() / ".cache" / "digital-skills-labs" / "desktop"))
-    cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser"), *argv]
+    cmd = [sys.executable, "-c", SERVER_BOOT, *argv]   # jupyterhub-singleuser, one import blocked
     child = subprocess.Popen(cmd)
 
     def forward(signum, frame):
