@@ -484,7 +484,7 @@ def test_a_ukrainian_learner_opens_the_practice_company_from_the_rpa1_link(hub, 
                                    timeout=LONG)
             cell = page.locator(f"{shown} .jp-Cell").nth(index)
             cell.scroll_into_view_if_needed()
-            link = cell.locator(".jp-OutputArea a[href*='/proxy/']")
+            link = cell.locator(".jp-OutputArea a[href*='/practice-company/']")
             for _ in range(3):   # run this one cell (a key press before the kernel is connected goes nowhere)
                 cell.locator(".jp-InputPrompt").click()
                 page.keyboard.press("Control+Enter")
@@ -500,7 +500,7 @@ def test_a_ukrainian_learner_opens_the_practice_company_from_the_rpa1_link(hub, 
             user = re.search(r"User name:\s+(\S+)", output).group(1)
             password = re.search(r"Password:\s+(\S+)", output).group(1)
             href = link.get_attribute("href")
-            assert re.fullmatch(rf"{re.escape(hub.url)}/user/{olena.username}/proxy/\d+/login", href), href
+            assert href == f"{hub.url}/user/{olena.username}/practice-company/login", href   # its named route
             link.scroll_into_view_if_needed()
             shots(page, "rpa-uk-link-in-rpa1")
             with page.context.expect_page() as opened:
@@ -512,10 +512,10 @@ def test_a_ukrainian_learner_opens_the_practice_company_from_the_rpa1_link(hub, 
             site.fill("#username", user)
             site.fill("#password", password)
             site.click("button[type=submit]")
-            site.wait_for_url(re.compile(rf".*/user/{olena.username}/proxy/\d+/menu$"), timeout=SHORT)
+            site.wait_for_url(re.compile(rf".*/user/{olena.username}/practice-company/menu$"), timeout=SHORT)
             assert site.locator("h1").inner_text() == TEXT["uk"]["welcome"].format(user=user)
             site.click(f"a:has-text('{TEXT['uk']['history']}')")     # a link of the app, still behind the proxy
-            site.wait_for_url(re.compile(rf".*/user/{olena.username}/proxy/\d+/orders$"), timeout=SHORT)
+            site.wait_for_url(re.compile(rf".*/user/{olena.username}/practice-company/orders$"), timeout=SHORT)
             shots(site, "rpa-uk-practice-company-orders")
         except Exception:
             for i, context in enumerate(browser.contexts):
@@ -530,17 +530,19 @@ def test_a_ukrainian_learner_opens_the_practice_company_from_the_rpa1_link(hub, 
 
 
 LABEL_STUDIO_PUSH = r"""
-import contextlib, io, json, re
+import contextlib, io, json, re, sys
 from graders import Lab
 from labs.annotation import kit
 lab = Lab("annotation")
 boxes = kit.BoxJob(lang=lab.lang)
+for item, label, x, y, width, height in json.loads(sys.argv[1]):   # boxes drawn in the notebook before
+    boxes.add(item, label, x=x, y=y, width=width, height=height)
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     url = boxes.to_label_studio(lab)   # what the notebook's Label Studio cell runs
 handle = lab.service("labelstudio")
 print(json.dumps({"url": url, "printed": out.getvalue(), "username": handle["username"],
-                  "password": handle["password"], "items": list(boxes.job.items)}))
+                  "password": handle["password"], "items": list(boxes.job.items), "size": boxes.size("street_01.png")}))
 """
 
 LABEL_STUDIO_PULL = r"""
@@ -552,16 +554,31 @@ boxes = kit.BoxJob(lang=lab.lang)
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     boxes.from_label_studio(lab)   # the notebook's next cell
-print(json.dumps({"printed": out.getvalue(), "results": boxes.results}))
+verdict = lab.evaluate("q3", {"lab": lab, "boxes": boxes})   # then the boxes check above it, run again
+print(json.dumps({"printed": out.getvalue(), "results": boxes.results, "passed": verdict.passed,
+                  "parts": [[p.ok, p.message.id] for p in verdict.parts]}))
 """
+
+# The boxes exercise's reference (labs/annotation/notebooks/boxes.md): street_01 is drawn in Label Studio's editor,
+# the rest in the notebook first (they travel with the job as Taro's annotations).
+IN_LABEL_STUDIO = [("person", 62, 72, 66, 140), ("person", 491, 80, 58, 125), ("car", 220, 250, 210, 122),
+                   ("bicycle", 462, 301, 157, 91)]
+IN_THE_NOTEBOOK = [
+    ("street_02.png", "person", 433, 78, 58, 122), ("street_02.png", "person", 283, 150, 70, 87),
+    ("street_02.png", "car", 200, 237, 232, 135), ("street_02.png", "car", 522, 220, 118, 116),
+    ("street_03.png", "person", 119, 78, 62, 132), ("street_03.png", "bicycle", 274, 137, 157, 91),
+    ("street_03.png", "car", 300, 195, 180, 105), ("street_03.png", "car", 392, 252, 224, 130),
+    ("street_03.png", "person", 0, 160, 52, 170), ("street_04.png", "person", 233, 168, 70, 150)]
 
 
 def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, shots):
     """Taro sends the boxes job to Label Studio the way the annotation notebook's cell does (as himself, in his hub
-    home, with his JupyterLab's proxy address): the printed link goes through his JupyterLab; in the browser, logged
-    in to the hub, he opens it, logs in to Label Studio with the printed e-mail and password, sees his project's
-    items, and Label Studio's API answers his browser session through the proxy; an annotation submitted there
-    comes back with the next cell. Needs the hub's own Label Studio (hub/install.sh)."""
+    home, with his JupyterLab's proxy address): the printed link is Label Studio's named route in his JupyterLab;
+    in the browser, logged in to the hub, he opens it, logs in to Label Studio with the printed e-mail and password,
+    sees his project's items, and Label Studio's API answers his browser session through the proxy; he draws the
+    first picture's four boxes in Label Studio's editor and submits; the next cell brings them back and the boxes
+    check passes. No page of Label Studio opens a websocket. His assignment list shows no Validate button.
+    Needs the hub's own Label Studio (hub/install.sh)."""
     from playwright.sync_api import sync_playwright
 
     from labs.annotation.studio import PULLED
@@ -574,9 +591,9 @@ def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, sho
     env = {"GRADERS_LANG": "ja", "GRADERS_PUBLIC_URL": hub.url, "GRADERS_WORKSPACE": str(hub.home(taro.username)),
            "JUPYTERHUB_SERVICE_PREFIX": f"/user/{taro.username}/"}   # as in his JupyterLab's kernel
     work = hub.home(taro.username) / "annotation"
-    pushed = json.loads(_as(hub, taro.username, LABEL_STUDIO_PUSH, env=env, cwd=work))
+    pushed = json.loads(_as(hub, taro.username, LABEL_STUDIO_PUSH, json.dumps(IN_THE_NOTEBOOK), env=env, cwd=work))
     url = pushed["url"]
-    assert re.fullmatch(rf"{re.escape(hub.url)}/user/{taro.username}/proxy/\d+/projects/\d+/data", url), pushed
+    assert re.fullmatch(rf"{re.escape(hub.url)}/user/{taro.username}/labelstudio/projects/\d+/data", url), pushed
     assert url in pushed["printed"] and "ブラウザー" in pushed["printed"], pushed["printed"]
     prefix = url.rsplit("/projects/", 1)[0]
     project = int(url.rsplit("/", 2)[1])
@@ -586,6 +603,8 @@ def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, sho
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
             try:
                 page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+                sockets = []
+                page.on("websocket", lambda ws: sockets.append(ws.url))
                 page.goto(f"{hub.url}/hub/login")
                 page.fill("#username_input", taro.username)
                 page.fill("#password_input", taro.password)
@@ -620,19 +639,36 @@ def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, sho
                 shown_box = page.evaluate("""() => { const e = [...document.querySelectorAll('img, canvas')]
                     .filter(e => e.getBoundingClientRect().width > 400)[0].getBoundingClientRect();
                     return {x: e.x, y: e.y, width: e.width, height: e.height}; }""")
-                page.keyboard.press("1")   # the label "person"
-                x0, y0 = shown_box["x"] + shown_box["width"] * 0.1, shown_box["y"] + shown_box["height"] * 0.1
-                page.mouse.move(x0, y0)
-                page.mouse.down()
-                for step in range(1, 11):
-                    page.mouse.move(x0 + step * shown_box["width"] * 0.02, y0 + step * shown_box["height"] * 0.04)
-                page.mouse.up()
-                page.wait_for_timeout(500)
+                scale_x, scale_y = shown_box["width"] / pushed["size"][0], shown_box["height"] / pushed["size"][1]
+                keys = {"person": "1", "car": "2", "bicycle": "3"}   # the labels' keys, in the job's order
+                for label, x, y, width, height in IN_LABEL_STUDIO:
+                    page.keyboard.press(keys[label])
+                    x0, y0 = shown_box["x"] + x * scale_x, shown_box["y"] + y * scale_y
+                    x1, y1 = shown_box["x"] + (x + width) * scale_x, shown_box["y"] + (y + height) * scale_y
+                    page.mouse.move(x0, y0)
+                    page.mouse.down()
+                    for step in range(1, 11):
+                        page.mouse.move(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10)
+                    page.mouse.up()
+                    page.wait_for_timeout(300)
                 shots(page, "labelstudio-ja-box-drawn")
                 button.click()
                 page.wait_for_function("""async (u) => { const r = await fetch(u); const t = await r.json();
                     return t.total_annotations === 1; }""", arg=f"{prefix}/api/tasks/{task['id']}", timeout=SHORT)
                 shots(page, "labelstudio-ja-task")
+                # Label Studio's UI talks plain HTTP (no websocket: hub-services-14 note); JupyterLab's own may open
+                assert not [u for u in sockets if "/labelstudio/" in u], sockets
+                # his assignment list: the fetched lab's notebooks, without nbgrader's Validate buttons
+                page.goto(f"{hub.url}/user/{taro.username}/lab")
+                page.wait_for_selector(".jp-LauncherCard", timeout=LONG)
+                _open_assignment_list(page)
+                row = page.locator("#fetched_assignments_list .list_item:has-text('annotation')").first
+                row.locator("a.assignment-notebooks-link").click()
+                notebooks = row.locator(".nested_list_item:has-text('boxes')")
+                notebooks.first.wait_for(timeout=SHORT)
+                validate = row.locator(".nested_list_item button:has-text('Validate')")
+                assert validate.count() >= 1 and not any(b.is_visible() for b in validate.all())
+                shots(page, "labelstudio-ja-assignment-list-no-validate")
             except Exception:
                 for i, context in enumerate(browser.contexts):
                     for j, shown in enumerate(context.pages):
@@ -645,7 +681,9 @@ def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, sho
                 browser.close()
         pulled = json.loads(_as(hub, taro.username, LABEL_STUDIO_PULL, env=env, cwd=work))
         assert PULLED.render("ja", count=1, path="x").split("x")[0][:8] in pulled["printed"], pulled["printed"]
-        assert pulled["results"][pushed["items"][0]][0]["value"]["rectanglelabels"] == ["person"], pulled
+        assert [r["value"]["rectanglelabels"] for r in pulled["results"][pushed["items"][0]]] == [
+            [label] for label, *_ in IN_LABEL_STUDIO], pulled
+        assert pulled["passed"], pulled["parts"]   # the boxes check passes with the boxes drawn in Label Studio
     finally:
         _as(hub, taro.username, "import sys; from pathlib import Path; from graders.services import stop_all; "
             "print(stop_all(Path(sys.argv[1])))", str(hub.home(taro.username)), cwd=work)
@@ -830,6 +868,8 @@ def test_a_learners_lab_services_are_theirs_alone(hub):
         url = f"{hub.url}/user/{a}/proxy/{port}/login"
         assert _status(_browser_session(hub, hub.person(a)), url) == 200
         assert _status(_browser_session(hub, hub.person(b)), url) == 403
+        for route in ("practice-company/login", "practice-mailbox/", "labelstudio/"):   # A's named routes too
+            assert _status(_browser_session(hub, hub.person(b)), f"{hub.url}/user/{a}/{route}") == 403, route
     finally:
         _as(hub, a, "import sys; from pathlib import Path; from graders.services import stop_all; "
             "print(stop_all(Path(sys.argv[1])))", str(work))
