@@ -60,11 +60,11 @@ def _gold_readable(name: str) -> bool:
 
 
 def practice_gold(check: Check, name: str):
-    """What the practice items are judged against: ``gold/<name>.json`` in self-study. When graded, gold/ is masked:
-    the visible call records an ok part and returns None; the grading call returns its hidden copy (``practice``)
-    then, and None when gold/ was readable (the visible call has judged them already)."""
-    if check.hidden is not None:
-        return None if _gold_readable(name) else check.hidden["practice"]
+    """What the practice items are judged against: ``gold/<name>.json``, in both calls as before. When graded, gold/
+    is masked: the visible call records an ok part and returns None, the grading call returns its hidden copy
+    (``practice``)."""
+    if check.hidden is not None and not _gold_readable(name):
+        return check.hidden["practice"]
     if not _gold_readable(name):
         check.ok(PRACTICE_GRADED)
         return None
