@@ -165,3 +165,47 @@ def test_the_self_checks_never_name_the_right_letter(tmp_path, lang):
         assert f"({right})" not in "\n".join(shown)
         assert f'"{right}"' not in "\n".join(shown)
         assert lab.evaluate(question, {question: right}).passed
+
+
+# --- the self-check keys, from a graded kernel (the career lab's test in tests/test_adversarial_keys.py, for this lab)
+def key_reader(question: str) -> str:
+    """An answer that is whatever key the kernel can find (the checks module, keys/choices.json), else a wrong one."""
+    from test_adversarial_keys import probe
+
+    return probe("documents") + f"""
+import labs.documents.checks as _c
+try:
+    _keys = json.loads((pathlib.Path(_c.__file__).parent / "keys" / "choices.json").read_text(encoding="utf-8"))
+except OSError:
+    _keys = {{}}
+try:
+    {question} = _c.key("{question}")
+except Exception:
+    {question} = _keys.get("{question}", "z")
+"""
+
+
+@pytest.mark.slow
+def test_the_self_check_keys_cannot_be_read_from_a_graded_kernel(tmp_path_factory):
+    import nbformat
+
+    from graders.grade.app import grade
+    from graders.grade.classroom import course_directory, make_class, release_copy, submit
+    from graders.testing import fill_answers, reference_answers
+    from test_adversarial_keys import _grades, _readable, answer_free, one_lab_course
+
+    root = tmp_path_factory.mktemp("keys-documents")
+    make_class(root, "documents", 0, course=str(one_lab_course(tmp_path_factory, "documents")))
+    source = nbformat.read(root / "source" / "documents" / "documents.ipynb", as_version=4)
+    honest = {**reference_answers(source), "q1_answer": "", "q2_answer": ""}   # the files: tests/test_grade_class.py
+    for student, answers in (("honest", honest),
+                             ("key_reader", {**honest, "q3_answer": key_reader("q3"), "q4_answer": key_reader("q4")})):
+        submit(root, "documents", student, {"documents": fill_answers(release_copy(root, "documents", "documents", "en"),
+                                                                      answers)})
+    result, _ = grade(course_directory(root), "documents", workers=2, cell_timeout=30, notebook_timeout=240)
+    assert result.errors == []
+    got = {s: _grades(root, "documents", "documents", s) for s in ("honest", "key_reader")}
+    assert got["honest"]["q3"] > 0 and got["honest"]["q4"] > 0, got
+    assert got["key_reader"]["q3"] == 0 and got["key_reader"]["q4"] == 0, got
+    readable = _readable(root, "key_reader", "documents", "documents")
+    assert not [f for f in readable if not answer_free(f, "documents")], readable
