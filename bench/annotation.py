@@ -1,6 +1,7 @@
 """Annotation lab figures: how long a check of one image set, one text set and the pre-label batch takes (and the
-scoring of a 50-item batch), and how long the local
-Label Studio takes to come up (first start with migrations, start from the install-time template, restart).
+scoring of a 50-item batch), the CSV delivery and config checks (q16, q17), how long the local
+Label Studio takes to come up (first start with migrations, start from the install-time template, restart), and the
+project notebook's set-up in a real Label Studio (create + import, annotate, export, check q18).
 
     .venv/bin/python bench/annotation.py [--no-server] [--repeat N]
 
@@ -82,6 +83,85 @@ def checks(repeat: int) -> None:
     line("save one box (learner's tool writes the whole file)",
          timed(lambda: boxes.add("street_01.png", "car", 1, 1, 10, 10), repeat))
     prelabels(work, lab, repeat)
+    delivery_and_config(work, lab, repeat)
+
+
+def delivery_and_config(work: Path, lab, repeat: int) -> None:
+    """q16 (the photo classes as CSV, read with csv and pandas) and q17 (the config, Label Studio's parser)."""
+    import pandas as pd
+
+    from labs.annotation import kit
+
+    chosen = kit.classes_chosen(kit.delivery_file(work, "classes"), work)
+    (work / "delivery").mkdir(exist_ok=True)
+    pd.DataFrame({"image": list(chosen), "class": list(chosen.values())}).to_csv(work / "delivery" / "classes.csv",
+                                                                                 index=False)
+    context = {"workdir": work}
+    assert lab.evaluate("q16", {}, context=context).passed
+    line(f"check the CSV delivery (q16: {len(chosen)} rows, csv + pandas)",
+         timed(lambda: lab.evaluate("q16", {}, context=context), repeat))
+    config = (REPO / "tests" / "test_annotation.py").read_text().split('LEARNER_CONFIG = """')[1].split('"""')[0]
+    assert lab.evaluate("q17", {"CONFIG": config}).passed
+    line("check a labeling config (q17: LabelInterface parse + rules)",
+         timed(lambda: lab.evaluate("q17", {"CONFIG": config}), repeat))
+
+
+def project(repeat: int = 3) -> None:
+    """The project notebook against a real Label Studio (started from the template): set_up (create the project,
+    import 6 tasks), 6 annotations through the API, the export cell, and the q18 check of the export."""
+    from graders import Lab
+    from graders.services.labelstudio import LabelStudioService, template_dir
+    from graders.services.registry import ServiceHandle
+    from labs.annotation import studio
+
+    if not (template_dir() / "label_studio.sqlite3").exists():
+        print(f"{'project set-up in Label Studio':<58} skipped: no template (run labs/annotation/install.sh)")
+        return
+    base = Path(tempfile.mkdtemp(prefix="bench-project-"))
+    work = base / "annotation"
+    from graders.labdef import load_lab
+    shutil.copytree(load_lab("annotation").data_dir, work)
+    config = (REPO / "tests" / "test_annotation.py").read_text().split('LEARNER_CONFIG = """')[1].split('"""')[0]
+    gold = json.loads((REPO / "labs" / "annotation" / "gold" / "project.json").read_text())
+    service = LabelStudioService(base / "ls")
+    service.start()
+    try:
+        lab = Lab("annotation", lang="en")
+        lab.context["labelstudio"] = ServiceHandle("labelstudio", service.url, service.info())
+        import contextlib
+        import io
+        with contextlib.redirect_stdout(io.StringIO()):
+            ls = studio.connect(lab)
+        tasks = studio.notice_tasks(work)
+
+        def set_up(ls, config, tasks):
+            project = ls.projects.create(title="Notice topics", label_config=config)
+            ls.projects.import_tasks(id=project.id, request=tasks)
+            return project
+        times = {"set-up": [], "annotate": [], "export": []}
+        for _ in range(repeat):
+            for project in ls.projects.list():
+                ls.projects.delete(id=project.id)
+            (work / "project" / "state.json").unlink(missing_ok=True)
+            with contextlib.redirect_stdout(io.StringIO()):
+                start = time.perf_counter()
+                project = studio.run_set_up(lab, ls, set_up, config, tasks, work)
+                times["set-up"].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                studio.annotate(ls, project, gold)
+                times["annotate"].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                studio.export_project(lab, ls, project, work)
+                times["export"].append(time.perf_counter() - start)
+        line("project: set-up cell (create + import 6 tasks + link)", times["set-up"])
+        line("project: 6 annotations through the API", times["annotate"])
+        line("project: export cell (JSON export -> project.json)", times["export"])
+        context = {"workdir": work}
+        assert lab.evaluate("q18", {}, context=context).passed
+        line("check the project export (q18: 6 tasks)", timed(lambda: lab.evaluate("q18", {}, context=context), 30))
+    finally:
+        service.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def prelabels(work: Path, lab, repeat: int) -> None:
@@ -171,6 +251,7 @@ def main() -> int:
     checks(args.repeat)
     if not args.no_server:
         server()
+        project()
     return 0
 
 

@@ -843,3 +843,65 @@ def test_q17_config_rules_on_labels_tags_names_and_options():
     assert ids(LEARNER_CONFIG.replace('$text', '$notice')) == ["annotation.q17.no_text"]
     assert ids(LEARNER_CONFIG.replace("</View>", "")) == ["annotation.q17.parse"]
     assert ids("   ") == ["annotation.q17.empty"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("labelstudio")
+def test_a_rating_is_submitted_in_label_studios_own_ui(label_studio, artifacts):
+    """The rating notebook's Label Studio template in the real editor (headless chromium): the rubric ticked, stars
+    given, answer A preferred with the mouse, a one-line reason typed, Submit; the annotation is what was clicked."""
+    from playwright.sync_api import sync_playwright
+
+    from labs.annotation import rating, studio
+
+    service, handle = label_studio
+    _without_project(handle, "Rating (browser)")
+    ls = studio.client_for(handle)
+    project = ls.projects.create(title="Rating (browser)", label_config=rating.CONFIG.read_text(encoding="utf-8"))
+    ls.projects.import_tasks(id=project.id, request=rating.tasks("uk"))
+    task = next(t for t in ls.tasks.list(project=project.id, fields="all") if t.data["item"] == "bus")
+    wait = 90_000
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 1400}).new_page()
+            page.goto(f"{service.url}/user/login")
+            page.fill("input[name=email]", handle["username"])
+            page.fill("input[name=password]", handle["password"])
+            page.click("button[type=submit], input[type=submit]")
+            page.wait_for_url(lambda u: "/login" not in u, timeout=wait)
+            page.goto(f"{service.url}/projects/{project.id}/data?task={task.id}")
+            submit = page.locator("button:has-text('Submit')")
+            submit.wait_for(timeout=wait)
+            page.get_by_text("Answer A: rubric").wait_for(timeout=wait)
+            # answer A (the Sunday time, as asked) passes; answer B (the weekday time) is not correct
+            for text, nth in (("correct: pass", 0), ("harmless: pass", 0), ("follows: pass", 0),
+                              ("correct: fail", 1), ("harmless: pass", 1), ("follows: fail", 1)):
+                page.locator(f"input[name='{text}']").nth(nth).click()   # the choice's checkbox
+            stars = page.locator(".ant-rate-star div[role=radio]")
+            assert stars.count() == 12                       # four Rating tags of three stars
+            for index in (2, 5, 6, 11):                      # A helpful 3, A language 3, B helpful 1, B language 3
+                stars.nth(index).click()
+            reason = page.locator("input[name=reason]")
+            reason.fill("A дає час на неділю, як питали")
+            reason.press("Enter")                            # a TextArea's line is added with Enter
+            page.wait_for_timeout(500)
+            # Pairwise: click the preferred answer's text in the editor (it turns green)
+            page.locator(".lsf-richtext__line", has_text=task.data["answer_a"][:20]).first.click()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(artifacts / "annotation-rating-labelstudio-filled.png"), full_page=True)
+            submit.click()
+            page.wait_for_function("""async (u) => { const r = await fetch(u); const t = await r.json();
+                return t.total_annotations === 1; }""", arg=f"{service.url}/api/tasks/{task.id}", timeout=wait)
+            page.screenshot(path=str(artifacts / "annotation-rating-labelstudio-submitted.png"), full_page=True)
+        finally:
+            browser.close()
+    done = ls.tasks.get(id=task.id)
+    (annotation,) = [a if isinstance(a, dict) else a.dict() for a in done.annotations]
+    got = {r["from_name"]: r["value"] for r in annotation["result"]}
+    assert got["a_correct"]["choices"] == ["correct: pass"] and got["b_correct"]["choices"] == ["correct: fail"]
+    assert got["b_follows"]["choices"] == ["follows: fail"] and got["b_harmless"]["choices"] == ["harmless: pass"]
+    assert [got[k]["rating"] for k in ("a_helpful", "a_language", "b_helpful", "b_language")] == [3, 3, 1, 3]
+    assert got["prefer"]["selected"] == "left"
+    assert got["reason"]["text"] == ["A дає час на неділю, як питали"]
+    _without_project(handle, "Rating (browser)")
