@@ -448,3 +448,32 @@ HINTS = {
            M_("career.q6.hint2", "Copy the template above into the body and change only the parts marked 〇〇. Keep every line that is not marked."),
            M_("career.q6.hint3", "The top of the body is three lines: 株式会社さくらデータ / 人事部 採用担当 / 山田様. The end is よろしくお願いいたします, then your name, e-mail address and phone number.")],
 }
+
+
+# q7: scored only when graded -------------------------------------------------------------------------------------------
+# A choice question with a key in no learner's reach: only in hidden/q7.json (not in a learner's copy, masked for a
+# graded kernel), and no message names or explains an option, so neither this module nor locale/*.po tells which one
+# is right. Self-study: the answer is only saved. (The other choice questions teach with their feedback and hints, and
+# so give their key to anyone who runs the check once.)
+Q7_SAVED = M_("career.q7.saved", "Your answer ({letter}) is saved. This question is scored when your instructor grades your work: only then do you see whether it was right.")
+Q7_RIGHT = M_("career.q7.right", "Right: that is what to do with an offer like this one.")
+Q7_WRONG = M_("career.q7.wrong", "Not the right option. Read the part on warning signs in this notebook again, and talk about this question with your instructor.")
+
+
+@questions("q7")
+def q7(check: Check) -> None:
+    choice = single_choice(check, "q7", "abcd")
+    if check.hidden is None:
+        check.ok(Q7_SAVED, letter=choice)
+        return
+    with check.hidden_part():
+        if choice in check.hidden["key"]:
+            check.ok(Q7_RIGHT)
+        else:
+            check.fail(Q7_WRONG)
+
+
+HINTS["q7"] = [
+    M_("career.q7.hint1", "Ask yourself what the sender wants from you, and what a real employer would ask for before you start."),
+    M_("career.q7.hint2", "Read the part on warning signs above again: pay far above normal, no interview, and anything with your bank account. This question is scored only when graded, so no hint gives its answer."),
+]
