@@ -56,7 +56,10 @@ def test_a_service_with_a_named_route_gets_a_link_that_stays_the_same(monkeypatc
     assert proxy.learner_url(handle, "projects/3/data") == "http://127.0.0.1:8000/user/taro/labelstudio/projects/3/data"
     assert proxy.browser_url("http://127.0.0.1:4567", "login", name="rpa_app") == \
         "http://127.0.0.1:8000/user/taro/practice-company/login"
-    assert proxy.browser_url(ServiceHandle("moto", "http://127.0.0.1:4567")) == "http://127.0.0.1:8000/user/taro/proxy/4567/"
+    assert proxy.browser_url(ServiceHandle("moto", "http://127.0.0.1:4567"), "graders-lab/instances/x/") == \
+        "http://127.0.0.1:8000/user/taro/practice-cloud/graders-lab/instances/x/"
+    assert proxy.browser_url(ServiceHandle("rpa_other", "http://127.0.0.1:4567")) == \
+        "http://127.0.0.1:8000/user/taro/proxy/4567/"   # no route: by its port
 
 
 @pytest.mark.parametrize("lang, titles, category", [
@@ -69,7 +72,8 @@ def test_each_route_has_a_launcher_tile_in_the_learners_language(monkeypatch, tm
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(routes, "label_studio_installed", lambda: True)
     servers = routes.servers(lang)
-    assert list(servers) == ["labelstudio", "practice-company", "practice-mailbox"]
+    assert list(servers) == ["labelstudio", "practice-company", "practice-mailbox", "practice-cloud"]
+    assert not servers.pop("practice-cloud").launcher_entry.enabled   # a route for its pages, no tile
     tiles = [s.launcher_entry for s in servers.values()]
     assert [t.title for t in tiles] == titles and {t.category for t in tiles} == {category}
     assert all(t.enabled and t.path_info == name + "/" and Path(t.icon_path).read_text().startswith("<svg")
@@ -226,6 +230,8 @@ def test_each_service_page_loads_through_jupyterlab(started):
     assert status == 200 and f'action="/proxy/{proxy.port_of(started["services"]["rpa_app"]["url"])}/login"' in body
     status, _, body = _get(_proxied(started, "rpa_mail"), token)
     assert status == 200 and "Mailbox" in body, body[:500]
+    status, _, body = _get(f"http://127.0.0.1:{started['port']}/practice-cloud/moto-api/data.json", token)
+    assert status == 200 and body.startswith("{"), body[:300]   # the practice cloud's route (pages it serves)
     status, url, body = _get(_proxied(started, "labelstudio", "user/login/"), token)
     assert status == 200 and "csrfmiddlewaretoken" in body, body[:500]
     assets = re.findall(r'(?:src|href)="(http://127\.0\.0\.1:\d+/labelstudio/(?:static|react-app)/[^"]+)"', body)
@@ -242,7 +248,7 @@ def test_each_service_page_loads_through_jupyterlab(started):
     tiles = {s["name"]: s["launcher_entry"] for s in info["server_processes"]}
     assert {name: (tiles[name]["title"], tiles[name]["enabled"]) for name in proxy.ROUTES.values()} == {
         "labelstudio": ("Label Studio", True), "practice-company": ("Practice company", True),
-        "practice-mailbox": ("Practice mailbox", True)}, tiles
+        "practice-mailbox": ("Practice mailbox", True), "practice-cloud": ("practice-cloud", False)}, tiles
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")

@@ -33,6 +33,9 @@ behaviour while IAM is enforced, which in this module is always):
   (a fifth of a second per region otherwise: a sweep over every region would take seconds longer).
 * An instance launched with ``UserData`` runs it in a sandbox on this computer, and its port 80 answers at its public
   address while it runs and its security groups allow it (``instances.py``; route ``/graders-lab/instances/``).
+* An API Gateway invoke URL (route ``/graders-lab/execute-api/``) runs the Lambda function of a proxy integration,
+  and the function's output lands in CloudWatch Logs (``apigateway.py``); every signed call is recorded in
+  CloudTrail's event format and ``cloudtrail.lookup_events`` answers from that history (``trail.py``).
 * An operation moto has not implemented (or a moto error) answers with a readable AWS-style error, HTTP 501/500, in
   the service's own format, instead of an HTML page that boto3 reports as "invalid XML ... retries may succeed".
 
@@ -58,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from . import instances
+from . import apigateway, trail
 from .base import LOOPBACK, ThreadService
 
 ADMIN_USER = "lab-admin"
@@ -66,7 +70,8 @@ ADMIN_POLICY = json.dumps({"Version": "2012-10-17",
 LAB_ROUTE = "/graders-lab/"
 
 # the services the AWS lab uses, loaded when the service starts (see _prime_moto)
-LAB_SERVICES = ("ec2", "s3", "iam", "sts", "dynamodb", "lambda", "sns", "cloudwatch", "budgets", "ssm")
+LAB_SERVICES = ("ec2", "s3", "iam", "sts", "dynamodb", "lambda", "sns", "cloudwatch", "budgets", "ssm", "logs",
+                "apigateway", "cloudtrail")
 
 _lock = threading.Lock()
 _running: list["MotoService"] = []   # instances serving in this process (IAM enforcement is process-wide in moto)
@@ -383,6 +388,7 @@ class MotoService(ThreadService):
             moto_api_backend.reset()
             for service in _running:
                 service._create_admin()
+            trail.forget()
 
     # --- WSGI ---
     def make_app(self):
@@ -402,7 +408,7 @@ class MotoService(ThreadService):
                 return _json(start_response, "200 OK", {"status": "ok"})
             environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
             try:
-                return moto_app(environ, start_response)
+                return trail.recorded(self.account_id, environ, start_response, moto_app)
             except NotImplementedError as exc:
                 return _aws_error(environ, start_response, "501 Not Implemented", "NotImplemented",
                                   f"The practice cloud (moto) cannot do this yet: {exc}. It works on real AWS.")
@@ -414,6 +420,8 @@ class MotoService(ThreadService):
 
     def _lab_route(self, environ, start_response):
         path = environ["PATH_INFO"][len(LAB_ROUTE):]
+        if path.startswith(apigateway.ROUTES):   # invoke URLs and Lambda test runs (graders/services/apigateway.py)
+            return apigateway.route(self.account_id, self.url, environ, start_response, path)
         if path != "service-credentials" or environ.get("REQUEST_METHOD") != "POST":
             return _json(start_response, "404 Not Found", {"error": "NotFound"})
         try:
@@ -458,6 +466,7 @@ class MotoService(ThreadService):
         with _lock:
             _prime_moto()
             _patch_moto()
+            trail.patch()   # CloudTrail records every call (see trail.py)
             default_user_config["lambda"] = {"use_docker": False}   # store functions, never run containers
             default_user_config["iam"] = {"load_aws_managed_policies": True}  # AdministratorAccess & co exist
             self._create_admin()

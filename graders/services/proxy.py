@@ -38,8 +38,11 @@ JUPYTER_CONFIG_DIR = Path(__file__).with_name("jupyter_config")
 
 NAMES = {"rpa_app": M_("core.services.name.rpa_app", "the practice company's order system"),
          "rpa_mail": M_("core.services.name.rpa_mail", "the practice mailbox")}
-# service -> its named route in the learner's JupyterLab (…/NAME/); routes.py serves them and makes the tiles
-ROUTES = {"labelstudio": "labelstudio", "rpa_app": "practice-company", "rpa_mail": "practice-mailbox"}
+# service -> its named route in the learner's JupyterLab (…/NAME/); routes.py serves them and makes the tiles (the
+# practice cloud has no page of its own to open: a route for the pages it serves, such as an instance's web page, and
+# no tile)
+ROUTES = {"labelstudio": "labelstudio", "rpa_app": "practice-company", "rpa_mail": "practice-mailbox",
+          "moto": "practice-cloud"}
 TILES = {"labelstudio": M_("core.services.tile.labelstudio", "Label Studio"),
          "rpa_app": M_("core.services.tile.rpa_app", "Practice company"),
          "rpa_mail": M_("core.services.tile.rpa_mail", "Practice mailbox")}

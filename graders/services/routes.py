@@ -2,6 +2,7 @@
 
 ``…/labelstudio/``, ``…/practice-company/``, ``…/practice-mailbox/`` (:data:`proxy.ROUTES`) stay the same whatever
 port the service got today, and each has a tile in JupyterLab's Launcher titled in the learner's language.
+``…/practice-cloud/`` (moto) is a route only, for pages the practice cloud serves (an instance's web page).
 
 Our services are started by the platform itself, on demand and on a free port: by the learner's kernel (``Lab(...)``
 -> :func:`registry.connect`, recorded in the workspace's ``.graders/services/NAME.json``), or by ``graders start``.
@@ -149,9 +150,10 @@ def servers(lang: str | None = None) -> dict[str, ServiceRoute]:
     lang = resolve_language(lang)
     out = {}
     for service, route in ROUTES.items():
-        tile = service != "labelstudio" or label_studio_installed()
+        tile = service in TILES and (service != "labelstudio" or label_studio_installed())
         out[route] = ServiceRoute(service, lang, launcher_entry={
-            "enabled": tile, "title": TILES[service].render(lang), "path_info": route + "/",
+            "enabled": tile, "title": TILES[service].render(lang) if service in TILES else route,
+            "path_info": route + "/",
             "category": TILE_CATEGORY.render(lang), "icon_path": icon_file(service) if tile else ""},
             new_browser_tab=True)
     return out

@@ -1547,3 +1547,9 @@ HINTS = {
 # 8. A web server that really serves (notebook 8-webserver): its checks and hints live in web.py and register here.
 # =====================================================================================================================
 from . import web as _web  # noqa: E402,F401
+
+
+# =====================================================================================================================
+# 9. An API in front of a function, its logs, who did this (notebook 9-api): checks and hints in checks_api.py.
+# =====================================================================================================================
+from . import checks_api as _checks_api  # noqa: E402,F401
