@@ -209,13 +209,48 @@ def test_the_form_answers_are_cleaned_and_counted_once_per_person(lab, tmp_path)
     assert verdict(checks, "q5", tmp_path / "empty") == [(False, "sheets.empty_cell", {"cell": "Form!F2"})]
 
 
+def due_dates(path: Path, due: str = "=EOMONTH(C{r},1)", left: str = "=E{r}-$H$1",
+              number_format: str = '[$-411]ggge"年"m"月"d"日"') -> Path:
+    """Payment dates and days left (q6), as the notebook's reference answer writes them."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    for r in range(2, 8):
+        wb["Invoices"][f"E{r}"], wb["Invoices"][f"F{r}"] = due.format(r=r), left.format(r=r)
+        wb["Invoices"][f"E{r}"].number_format = number_format
+    wb.save(path)
+    return path
+
+
+def test_japanese_era_dates_and_days_to_payment(lab, tmp_path):
+    """q6: EOMONTH and date subtraction as LibreOffice computes them equal workbook.expected_dates (today, and on the
+    hidden dates with a leap-year February); +30 days, a moving report-date reference and a format without the era
+    (the era survives Calc's .xlsx round trip as [$-1030411]ggge...) each get their own message."""
+    checks, workbook = lab
+    hidden = json.loads((HERE / "hidden" / "q6.json").read_text(encoding="utf-8"))
+    assert "Invoices!E5" in workbook.expected_dates(hidden)
+    assert workbook.expected_dates(hidden)["Invoices!E5"] == workbook.serial(__import__("datetime").date(2028, 2, 29))
+    cases = {"ok": {}, "plus30": {"due": "=C{r}+30"}, "moves": {"left": "=E{r}-H{r}"},
+             "iso": {"number_format": "yyyy-mm-dd"}}
+    for name, change in cases.items():
+        due_dates(reference(tmp_path / name / "kiosk.xlsx"), **change)
+    assert verdict(checks, "q6", tmp_path / "ok", hidden=hidden) == [(True, "sheets.q6.ok", {})]
+    assert verdict(checks, "q6", tmp_path / "plus30") == [
+        (False, "sheets.q6.not_eomonth", {"cell": "Invoices!E2", "got": "2026-06-11", "expected": "2026-06-30"})]
+    assert verdict(checks, "q6", tmp_path / "moves")[0][:2] == (False, "sheets.q6.date_moves")
+    assert verdict(checks, "q6", tmp_path / "iso") == [
+        (False, "sheets.q6.not_era", {"cell": "Invoices!E2", "shown": "yyyy-mm-dd"})]
+    assert not checks.shows_era('yyyy"年"m"月"d"日"') and not checks.shows_era("General")
+    assert checks.shows_era("[$-1030411]ggge\\年m\\月d\\日") and checks.shows_era('[$-411]gge.m.d')
+
+
 def test_an_ods_saved_by_calc_is_accepted_and_graded_the_same(lab, tmp_path):
     checks, _ = lab
-    xlsx = clean_form(add_pivot(reference(tmp_path / "made" / "kiosk.xlsx")))
+    xlsx = due_dates(clean_form(add_pivot(reference(tmp_path / "made" / "kiosk.xlsx"))))
     ods = spreadsheet.convert(xlsx, "ods", tmp_path / "learner")
     assert ods.name == "kiosk.ods" and spreadsheet.looks_like_spreadsheet(ods)
-    hidden = json.loads((HERE / "hidden" / "q5.json").read_text(encoding="utf-8"))
-    for q in ("q1", "q2", "q3", "q4", "q5"):
+    hidden = json.loads((HERE / "hidden" / "q6.json").read_text(encoding="utf-8"))
+    for q in ("q1", "q2", "q3", "q4", "q5", "q6"):
         parts = verdict(checks, q, ods.parent, hidden=hidden)
         assert [p[:2] for p in parts] == [(True, f"sheets.{q}.ok")], parts
 
@@ -279,7 +314,7 @@ def test_the_starting_workbook_has_data_and_empty_formula_cells(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     path = make_if_missing("kiosk.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Sales", "Prices", "Summary", "Form", "Report"]
+    assert wb.sheetnames == ["Sales", "Prices", "Summary", "Form", "Report", "Invoices"]
     assert [wb["Sales"][f"B{r}"].value for r in range(2, 14)] == CODES
     assert all(wb["Sales"][f"{c}{r}"].value is None for r in range(2, 14) for c in "DEF")
     assert wb["Summary"]["B1"].value is None

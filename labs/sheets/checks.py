@@ -394,3 +394,88 @@ def q5(check: Check) -> None:
                 message = HIDDEN if graded else VALUE
                 check.stop(message, cell=ref, got=show(got), expected=show(expected), formula=book.formula(ref))
     check.ok(Q5_OK)
+
+
+Q6_OK = M_("sheets.q6.ok", "Payment dates are the end of the following month, shown as Japanese era dates (令和), and the days left are counted from the report date in H1.")
+Q6_NOT_EOMONTH = M_("sheets.q6.not_eomonth", "{cell} shows {got}: that is a number of days after the invoice date. The suppliers are paid at the end of the month after the invoice's month (月末締め翌月末払い), whatever the month's length: {expected}. EOMONTH gives the last day of a month.")
+Q6_DATE_MOVES = M_("sheets.q6.date_moves", "{cell} is {formula}: the report date's reference moved when the formula was copied down, so it points to an empty cell. Make it absolute: $H$1.")
+Q6_NOT_ERA = M_("sheets.q6.not_era", "{cell} shows its date as {shown}, not in the Japanese era (令和). Choose a format like 令和8年7月31日 for E2:E7 (Format > Cells, Numbers, Date, language Japanese).")
+Q6_DATE_VALUE = M_("sheets.q6.value", "{cell} shows {got}, but it should be {expected}. Its formula is {formula}.")
+HINTS["q6"] = [
+    M_("sheets.q6.hint1", "A date in a spreadsheet is a number of days (its format only decides how it looks, e.g. 令和8年7月31日 or 2026-07-31), so dates can be added and subtracted: a later date minus an earlier one is the number of days between them."),
+    M_("sheets.q6.hint2", "EOMONTH(date; months) gives the last day of the month that many months after the date's month. The days left are the due date minus the one report date in H1, fixed with $ when copied down. The era look is a cell format: Format > Cells, Numbers, Category Date, Language Japanese."),
+    M_("sheets.q6.hint3", "An example on other data: contracts start on the dates in B2:B20 and end at the end of their third month: =EOMONTH(B2; 3); the days from a check date in K1 to that end: =C2-$K$1."),
+    M_("sheets.q6.hint4", "The answer: E2 =EOMONTH(C2; 1) and F2 =E2-$H$1, both copied down to row 7; then select E2:E7, Format > Cells, Numbers, Category Date, Language Japanese, and pick the format that shows 令和8年7月31日."),
+]
+
+INVOICE_ROWS = range(kiosk.INVOICE_FIRST, kiosk.INVOICE_LAST + 1)
+
+
+def day_number(value: object) -> object:
+    """A computed date (openpyxl gives datetime for a date format) as the day number spreadsheets store."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return kiosk.serial(value)
+    return value
+
+
+def shows_era(number_format: str) -> bool:
+    """The format writes a Japanese era year (Excel/Calc codes g, gg, ggg with e), quoted text and escapes left out."""
+    code = re.sub(r'"[^"]*"|\\.', "", number_format or "").lower()
+    code = re.sub(r"\[[^\]]*\]", "", code).replace("general", "")
+    return bool(re.search(r"(?<![a-z])g+e", code))
+
+
+def show_date(number: object) -> str:
+    import datetime as dt
+
+    if isinstance(number, (int, float)) and not isinstance(number, bool):
+        return (dt.date(1899, 12, 30) + dt.timedelta(days=int(number))).isoformat()
+    return show(number)
+
+
+@questions("q6", evidence="outside")
+def q6(check: Check) -> None:
+    import datetime as dt
+
+    book = Book(check)
+    if "Invoices" not in book.wb.sheetnames:
+        check.stop(Q5_NO_SHEET, sheet="Invoices")
+    due = [f"Invoices!E{r}" for r in INVOICE_ROWS]
+    left = [f"Invoices!F{r}" for r in INVOICE_ROWS]
+    require_formulas(check, book, due + left)
+    for ref in left:
+        formula = book.formula(ref)
+        for sheet, _, column, _, used in refs_in(formula):
+            if sheet is None and column == "H" and used != 1:
+                check.stop(Q6_DATE_MOVES, cell=ref, formula=formula)
+    for data in (kiosk.practice_data(), check.hidden):
+        if not data:
+            continue
+        graded = data is check.hidden
+        with (check.hidden_part() if graded else nullcontext()):
+            want = kiosk.expected_dates(data)
+            given = data if graded else None
+            for i, ref in enumerate(due):
+                got = day_number(book.value(ref, given))
+                if same(got, want[ref]):
+                    continue
+                invoice = kiosk.serial(dt.date.fromisoformat(data["invoice_dates"][i]))
+                if isinstance(got, (int, float)) and not isinstance(got, bool) and 27 <= got - invoice <= 31:
+                    check.stop(Q6_NOT_EOMONTH, cell=ref, got=show_date(got), expected=show_date(want[ref]))
+                check.stop(HIDDEN if graded else Q6_DATE_VALUE, cell=ref, got=show_date(got),
+                           expected=show_date(want[ref]), formula=book.formula(ref))
+            for ref in left:
+                got = day_number(book.value(ref, given))
+                if not same(got, want[ref]):
+                    check.stop(HIDDEN if graded else Q6_DATE_VALUE, cell=ref, got=show(got), expected=show(want[ref]),
+                               formula=book.formula(ref))
+    for ref in due:
+        sheet, cell = ref.split("!")
+        number_format = book.wb[sheet][cell].number_format
+        if not shows_era(number_format):
+            check.stop(Q6_NOT_ERA, cell=ref, shown=number_format)
+    check.ok(Q6_OK)

@@ -37,13 +37,22 @@ FORM = [("2026-06-01 09:12:44", "aiko.sato@example.jp", "Aiko Sato", "Coffee tas
         ("2026-06-04 12:00:00", " ken@example.jp", "Ken Ito", "Onigiri workshop", 2),
         ("2026-06-04 20:31:57", "sofia@example.com", "Sofia Melnyk", "Tea tasting", 3)]
 SESSIONS = ["Coffee tasting", "Tea tasting", "Onigiri workshop"]
+# Suppliers' invoices, dated the way a Japanese office writes dates (Reiwa era: 令和8年 = 2026), paid as many Japanese
+# companies pay: the invoices of a month are due at the end of the following month (月末締め翌月末払い). Question 6.
+INVOICE_FIRST, INVOICE_LAST = 2, 7
+ERA_FORMAT = '[$-411]ggge"年"m"月"d"日"'     # Excel's and Calc's code for 令和8年6月3日 (Japanese era)
+INVOICES = [("INV-051", "山田製茶 Yamada Tea", "2026-05-12", 32400), ("INV-052", "北海乳業 Hokkai Dairy", "2026-05-28", 18700),
+            ("INV-061", "山田製茶 Yamada Tea", "2026-06-03", 27000), ("INV-062", "丸米 Marugome Rice", "2026-06-15", 41800),
+            ("INV-063", "北海乳業 Hokkai Dairy", "2026-06-30", 16500), ("INV-071", "丸米 Marugome Rice", "2026-07-02", 39600)]
+REPORT_DATE = "2026-07-10"
 SUMMARY = [("B1", "Total sales (yen)"), ("B2", "Orders of 5 or more"), ("B3", "Coffee (C01) sales (yen)"),
            ("B4", f"Target of {TARGET} yen reached?")]
 
 
 def practice_data() -> dict:
     return {"codes": CODES, "quantities": QUANTITIES, "prices": [p for _, _, p in PRICES], "tax_rate": TAX_RATE,
-            "form": [[email, session, people] for _, email, _, session, people in FORM]}
+            "form": [[email, session, people] for _, email, _, session, people in FORM],
+            "invoice_dates": [day for _, _, day, _ in INVOICES], "report_date": REPORT_DATE}
 
 
 def as_cells(data: dict) -> dict[str, dict[str, object]]:
@@ -58,7 +67,33 @@ def as_cells(data: dict) -> dict[str, dict[str, object]]:
         form = cells["Form"] = {}
         for i, (email, session, people) in enumerate(data["form"]):
             form[f"B{FORM_FIRST + i}"], form[f"D{FORM_FIRST + i}"], form[f"E{FORM_FIRST + i}"] = email, session, people
+    if "invoice_dates" in data:
+        invoices = cells["Invoices"] = {"H1": dt.date.fromisoformat(data["report_date"])}
+        for i, day in enumerate(data["invoice_dates"]):
+            invoices[f"C{INVOICE_FIRST + i}"] = dt.date.fromisoformat(day)
     return cells
+
+
+def serial(day: dt.date) -> int:
+    """A date as the day number spreadsheets store (1899-12-30 is 0)."""
+    return (day - dt.date(1899, 12, 30)).days
+
+
+def end_of_next_month(day: dt.date) -> dt.date:
+    first_after = dt.date(day.year + (day.month + 1) // 12, (day.month + 1) % 12 + 1, 1)
+    return first_after - dt.timedelta(days=1)
+
+
+def expected_dates(data: dict) -> dict[str, int]:
+    """Question 6: "Invoices!E2" -> the payment due date (a day number), "Invoices!F2" -> the days left until it,
+    counted from the report date in H1 (negative: overdue)."""
+    out: dict[str, int] = {}
+    report = dt.date.fromisoformat(data["report_date"])
+    for i, day in enumerate(data["invoice_dates"]):
+        due = end_of_next_month(dt.date.fromisoformat(day))
+        out[f"Invoices!E{INVOICE_FIRST + i}"] = serial(due)
+        out[f"Invoices!F{INVOICE_FIRST + i}"] = (due - report).days
+    return out
 
 
 def expected_form(data: dict) -> dict[str, object]:
@@ -141,7 +176,16 @@ def make(path: Path) -> Path:
     for session in SESSIONS:
         report.append([session])
     report.column_dimensions["A"].width = 20
-    for ws in (sales, prices, form, report):
+    invoices = wb.create_sheet("Invoices")
+    invoices.append(["Invoice", "Supplier", "Invoice date", "Amount (yen)", "Payment due", "Days left", "Report date",
+                     dt.date.fromisoformat(REPORT_DATE)])
+    invoices["H1"].number_format = ERA_FORMAT
+    for number, supplier, day, amount in INVOICES:
+        invoices.append([number, supplier, dt.date.fromisoformat(day), amount])
+        invoices.cell(invoices.max_row, 3).number_format = ERA_FORMAT
+    for col, width in zip("ABCDEFGH", (10, 24, 18, 12, 18, 10, 12, 18)):
+        invoices.column_dimensions[col].width = width
+    for ws in (sales, prices, form, report, invoices):
         for cell in ws[1]:
             cell.font = Font(bold=True)
     wb.save(path)
