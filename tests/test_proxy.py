@@ -116,6 +116,24 @@ def test_a_redirect_gets_the_prefix_once(path, location, expected):
     assert response.headers["Location"] == expected
 
 
+@pytest.mark.parametrize("location, expected", [
+    ("/user/a/labelstudio/projects/", "/user/a/labelstudio/projects/"),   # Label Studio's own, already under the route
+    ("/user/a/labelstudio", "/user/a/labelstudio"),
+    ("/projects/", "/user/a/labelstudio/projects/"),                       # an app's root-relative one: prefixed once
+    ("/user/a/labelstudiox/", "/user/a/labelstudio/user/a/labelstudiox/"),  # not the route: an app path like any
+    ("http://elsewhere/y", "http://elsewhere/y"),
+])
+def test_a_named_route_prefixes_a_redirect_once(location, expected):
+    from types import SimpleNamespace
+
+    from graders.services.routes import ServiceRouteHandler
+
+    handler = ServiceRouteHandler.__new__(ServiceRouteHandler)   # the method alone, no server
+    handler.application = SimpleNamespace(settings={"base_url": "/user/a/"})
+    handler.proxy_base, handler.absolute_url = "labelstudio", False
+    assert handler._rewrite_location_header(location, "localhost", 1234, "/user/login/") == expected
+
+
 def test_prefixed_links_rewrite_root_relative_links_only():
     def app(environ, start_response):
         body = (b'<a href="/menu">m</a><form action="/login"></form><a href="//cdn.example/x">c</a>'
