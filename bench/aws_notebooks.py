@@ -93,6 +93,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lang", default="en")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--only", nargs="*", help="these notebooks only (e.g. 8-webserver)")
     args = parser.parse_args()
 
     done = subprocess.run([sys.executable, "-c", START_SCRIPT], capture_output=True, text=True, cwd=REPO,
@@ -105,6 +106,8 @@ def main() -> int:
     print(f"\n{'notebook':14} {'total s':>8} {'cells s':>8}  questions")
     latencies: dict[str, list[float]] = {}
     for notebook in lab.notebooks:
+        if args.only and notebook not in args.only:
+            continue
         nb = learner_notebook(lab, notebook, args.lang)
         with tempfile.TemporaryDirectory() as tmp:
             workdir = prepare_dir(lab, Path(tmp) / "aws")

@@ -41,7 +41,7 @@ def graded(tmp_path_factory):
     lab = load_lab(LAB)
     variants = {v.name: v for v in load_variants(lab)}
     boris = {"2-iam": variants["2-empty"], "4-ec2": variants["4-ssh-world"], "6-cleanup": variants["6-named-regions-only"],
-             "7-concepts": variants["7-hidden-region"]}
+             "7-concepts": variants["7-hidden-region"], "8-webserver": variants["8-hidden-root-only"]}
     for student, lang, chosen in (("anna", "uk", {}), ("boris", "ja", boris)):
         for notebook in lab.notebooks:
             answers = _answers(root, notebook, chosen.get(notebook))
@@ -65,7 +65,7 @@ def test_reference_gets_full_marks_and_mistakes_partial_marks(graded):
     assert export.returncode == 0, export.stderr
     total = sum(q.points for q in lab.questions.values())
     assert _score(root, "anna") == total
-    lost = sum(lab.questions[q].points for q in ("2a", "2b", "2c", "2d", "4a", "4b", "4c", "6c", "7h"))
+    lost = sum(lab.questions[q].points for q in ("2a", "2b", "2c", "2d", "4a", "4b", "4c", "6c", "7h", "8a"))
     assert _score(root, "boris") == total - lost
 
 
@@ -99,6 +99,9 @@ def test_feedback_explains_in_each_learners_language_including_hidden_probes(gra
     # the monthly bill: every visible case passed, the grader's Frankfurt architecture found Tokyo prices
     boris_concepts = (root / "feedback" / "boris" / LAB / "7-concepts.html").read_text(encoding="utf-8")
     assert "eu-central-1 で動いています" in boris_concepts and "採点のときだけチェックされます" in boris_concepts
+    # the web server answered the address and path boris opened, not the grader's (the DNS name, /index.html)
+    boris_web = (root / "feedback" / "boris" / LAB / "8-webserver.html").read_text(encoding="utf-8")
+    assert "compute.amazonaws.com/ で応答しません" in boris_web and "採点のときだけチェックされます" in boris_web
     anna_concepts = (root / "feedback" / "anna" / LAB / "7-concepts.html").read_text(encoding="utf-8")
     assert "Правильно: Spot Instances" in anna_concepts
     anna = (root / "feedback" / "anna" / LAB / "5-serverless.html").read_text(encoding="utf-8")

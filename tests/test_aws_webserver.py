@@ -226,3 +226,39 @@ def test_the_notebook_link_goes_through_jupyterlab_on_a_hub(cloud, ec2, monkeypa
 def test_user_data_is_read_as_aws_sends_it():
     script = b"#!/bin/bash\necho hi\n"
     assert instances._decode(base64.b64encode(script).decode()) == script
+
+
+def test_ssh_checks_the_port_the_key_and_the_key_file_as_ssh_does(cloud, ec2, tmp_path):
+    """Connecting to an instance (the practice cloud's SSH stand-in): a login with the instance's key works and runs
+    the command in the instance's sandbox; a closed port 22, another key pair's key and a key file others can read
+    are refused, each with its own message; a stopped instance cannot be reached, a started one again."""
+    from labs.aws.helper import PracticeAccount
+    from labs.aws.web import ssh_attempt
+
+    aws = PracticeAccount.from_handle(ServiceHandle("moto", cloud.url, cloud.info()), tmp_path)
+    for name in ("ssh-key", "other-key"):
+        (tmp_path / f"{name}.pem").write_text(ec2.create_key_pair(KeyName=name)["KeyMaterial"])
+        (tmp_path / f"{name}.pem").chmod(0o400)
+    group = _group(ec2, "ssh-test")
+    instance = ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, KeyName="ssh-key",
+                                 SecurityGroupIds=[group])["Instances"][0]
+    ip = instance["PublicIpAddress"]
+    how, result = ssh_attempt(aws, "ssh-key.pem", ip, "echo hi")
+    assert how == "timed_out" and "127.0.0.1" in result[1]["why"]          # port 22 closed
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "127.0.0.1/32"}]}])
+    assert ssh_attempt(aws, "ssh-key.pem", ip, "echo hi from $(pwd)") == ("ok", "hi from " + str(
+        instances.folder_of(cloud.account_id, "ap-northeast-1", instance["InstanceId"]) / "disk") + "\n")
+    how, result = ssh_attempt(aws, "other-key.pem", ip)
+    assert how == "denied" and result[0].id == "aws.8.ssh_denied"
+    (tmp_path / "ssh-key.pem").chmod(0o644)
+    how, result = ssh_attempt(aws, "ssh-key.pem", ip)
+    assert how == "unprotected" and result[1]["mode"] == "0644"
+    (tmp_path / "ssh-key.pem").chmod(0o400)
+    ec2.stop_instances(InstanceIds=[instance["InstanceId"]])
+    assert ssh_attempt(aws, "ssh-key.pem", ip)[0] == "timed_out"
+    ec2.start_instances(InstanceIds=[instance["InstanceId"]])        # boots again (without running user data)
+    address = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0][
+        "PublicIpAddress"]
+    assert ssh_attempt(aws, "ssh-key.pem", address, "echo back")[0] == "ok"
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])

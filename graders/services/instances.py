@@ -17,8 +17,15 @@ with ``UserData`` runs that script here, as cloud-init runs it at an instance's 
   ``running`` *and* one of its security groups allows TCP port 80 from the learner's address (on the practice cloud
   the learner's computer is ``127.0.0.1``: a rule for ``0.0.0.0/0`` or ``127.0.0.1/32`` lets it in, a rule for some
   other address does not). Otherwise it answers as the practice cloud's stand-in for a browser that waits in vain.
-* **stop / terminate** kill the sandbox (its whole PID namespace). Starting a stopped instance does not run the user
-  data again (on AWS it runs at the first boot only). Resetting or stopping the practice cloud kills every sandbox.
+* **stop / terminate** kill the sandbox (its whole PID namespace). Starting a stopped instance boots a new sandbox on
+  the same disk but does not run the user data again (on AWS it runs at the first boot only). Resetting or stopping
+  the practice cloud kills every sandbox.
+* **SSH, a stand-in**: an instance launched with a key pair also gets a sandbox (with or without user data), and
+  :func:`run_command` runs one shell command in it through a Unix socket (``shell.sock``). ``labs/aws/web.py``
+  puts in front of it what SSH checks: the instance runs, a security group allows TCP port 22 from the learner, the
+  private key file is not readable by others, and it is the private half of the instance's key pair. A real ``sshd``
+  per instance was tried: unprivileged, it accepts a key login for a normal user (the learner's own account), but as
+  root the sandbox runs as ``nobody``, whose account is locked (sshd refuses it), so it is not used.
 
 Without namespaces (a computer that allows neither root nor unprivileged user namespaces) user data is not run at
 all, and the instance's console output (``instance_log``) says why.
@@ -75,7 +82,7 @@ def _base() -> Path:
 FORWARDER = r'''
 import ctypes, os, signal, socket, subprocess, sys, threading, time
 folder, command = sys.argv[1], sys.argv[2:]
-PORTS = {"web.sock": 80, "ssh.sock": 22}
+PORTS = {"web.sock": 80}
 init = os.fork()              # the first child is PID 1 of the instance's PID namespace (no threads before it)
 if init != 0:
     os.waitpid(init, 0)
@@ -112,17 +119,38 @@ def serve(listener, port):
         threading.Thread(target=pump, args=(inside, outside), daemon=True).start()
 
 
+def shell(listener):         # the practice stand-in for an SSH session: one command, its output
+    while True:
+        conn, _ = listener.accept()
+        try:
+            line = conn.makefile("rb").readline(4096).decode("utf-8", "replace").strip()
+            done = subprocess.run(["/bin/sh", "-c", line], cwd=os.path.join(folder, "disk"), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+            conn.sendall(done.stdout[-65536:])
+        except (OSError, subprocess.SubprocessError) as exc:
+            try:
+                conn.sendall(("%s\n" % exc).encode())
+            except OSError:
+                pass
+        conn.close()
+
+
 for name, port in PORTS.items():
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(os.path.join(folder, name))
     listener.listen(16)
     threading.Thread(target=serve, args=(listener, port), daemon=True).start()
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(os.path.join(folder, "shell.sock"))
+listener.listen(4)
+threading.Thread(target=shell, args=(listener,), daemon=True).start()
 log = open(os.path.join(folder, "console.log"), "ab", buffering=0)
-try:
-    subprocess.Popen(command, cwd=os.path.join(folder, "disk"), stdin=subprocess.DEVNULL, stdout=log,
-                     stderr=subprocess.STDOUT, start_new_session=True)
-except OSError as exc:
-    log.write(("user data could not start: %s\n" % exc).encode())
+if command:
+    try:
+        subprocess.Popen(command, cwd=os.path.join(folder, "disk"), stdin=subprocess.DEVNULL, stdout=log,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as exc:
+        log.write(("user data could not start: %s\n" % exc).encode())
 open(os.path.join(folder, "ready"), "w").close()
 while True:                   # PID 1 reaps every process the user data leaves behind
     try:
@@ -168,17 +196,19 @@ def folder_of(account: str, region: str, instance_id: str) -> Path:
     return _base() / f"{account}-{region}-{instance_id}"
 
 
-def launch(account: str, region: str, instance_id: str, user_data: bytes) -> Path:
-    """Run ``user_data`` for this instance in a new sandbox (see the module docstring); returns its folder."""
+def launch(account: str, region: str, instance_id: str, user_data: bytes | None, restart: bool = False) -> Path:
+    """Boot this instance in a new sandbox (see the module docstring) and run ``user_data`` there, if any; with
+    ``restart`` (a stopped instance started again) its disk is kept. Returns its folder."""
     import subprocess
 
     key = (account, region, instance_id)
     stop(*key)
     folder = folder_of(*key)
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "disk").mkdir(parents=True)
+    if not restart:
+        shutil.rmtree(folder, ignore_errors=True)
+    (folder / "disk").mkdir(parents=True, exist_ok=True)
     script = folder / "user-data"
-    script.write_bytes(user_data)
+    script.write_bytes(user_data or b"")
     (folder / "forwarder.py").write_text(FORWARDER, encoding="utf-8")
     log = folder / "console.log"
     log.touch()
@@ -189,7 +219,7 @@ def launch(account: str, region: str, instance_id: str, user_data: bytes) -> Pat
         if root:
             os.chown(path, NOBODY, NOBODY)
     os.chmod(folder / "forwarder.py", 0o644)
-    command = [str(script)] if user_data.startswith(b"#!") else ["/bin/sh", str(script)]
+    command = [] if not user_data else [str(script)] if user_data.startswith(b"#!") else ["/bin/sh", str(script)]
     script.chmod(0o700)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(folder / "disk"), "LANG": "C.UTF-8",
            "INSTANCE_ID": instance_id}
@@ -223,7 +253,7 @@ def stop(account: str, region: str, instance_id: str) -> None:
         os.kill(running.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    for name in ("web.sock", "ssh.sock", "ready"):
+    for name in ("web.sock", "shell.sock", "ready"):
         with _ignore_os():
             (running.folder / name).unlink()
 
@@ -289,16 +319,23 @@ def patch_moto() -> None:
     if getattr(InstanceBackend, "_graders_runs_user_data", False):
         return
     original_run = InstanceBackend.run_instances
-    original_stop, original_terminate = Instance.stop, Instance.terminate
+    original_stop, original_terminate, original_start = Instance.stop, Instance.terminate, Instance.start
 
     def run_instances(self, *args, **kwargs):
         reservation = original_run(self, *args, **kwargs)
         for instance in reservation.instances:
             remember_addresses(instance)
             script = _decode(instance.user_data)
-            if script and script.strip():
-                launch(*_key(instance), script)
+            if (script and script.strip()) or getattr(instance, "key_name", None):
+                launch(*_key(instance), script if script and script.strip() else None)
         return reservation
+
+    def start_instance(self):
+        previous = original_start(self)
+        remember_addresses(self)
+        if folder_of(*_key(self)).exists() and not is_running(*_key(self)):
+            launch(*_key(self), None, restart=True)   # it boots again; user data runs at the first boot only
+        return previous
 
     def stop_instance(self):
         stop(*_key(self))
@@ -310,6 +347,7 @@ def patch_moto() -> None:
 
     InstanceBackend.run_instances = run_instances
     Instance.stop = stop_instance
+    Instance.start = start_instance
     Instance.terminate = terminate_instance
     InstanceBackend._graders_runs_user_data = True
 
@@ -410,6 +448,24 @@ def fetch(account: str, instance, path: str, method: str = "GET", timeout: float
         conn.close()
 
 
+def run_command(instance, command: str, timeout: float = 15.0) -> str:
+    """The practice stand-in for ``ssh ... command``: run one shell command in the instance's sandbox, as the
+    instance's user, in its home folder; its output. Raises OSError when the instance's sandbox is not running."""
+    if not is_running(*_key(instance)):
+        raise ConnectionRefusedError("the instance is not running")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(folder_of(*_key(instance)) / "shell.sock"))
+        sock.sendall(command.replace("\n", " ").encode("utf-8") + b"\n")
+        chunks = []
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
 GATE_PAGES = {
     "no-instance": ("404 Not Found", "No instance of your practice account has the public address {address}."),
     "not-running": ("504 Gateway Timeout", "Instance {instance} is {state}: nothing answers at {address}. "
@@ -423,9 +479,50 @@ GATE_PAGES = {
 }
 
 
+def _same_key(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and a.split()[:2] == b.split()[:2]
+
+
+def ssh_gate(account: str, environ: dict, start_response, address: str):
+    """WSGI, ``POST <address>:22`` with ``{"public_key": "ssh-rsa ...", "command": "..."}``: the SSH stand-in.
+    Answers ``{"result": ...}``: "ok" (with "output"), "unknown", "not-running" (with "state"), "port-closed" or
+    "denied" (with "key_name")."""
+    import json
+
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(min(length, 65536)) or b"{}")
+        public_key, command = str(body.get("public_key") or ""), str(body.get("command") or "true")
+    except (ValueError, TypeError):
+        public_key, command = "", "true"
+    instance = find_instance(account, address)
+    if instance is None:
+        answer = {"result": "unknown"}
+    elif instance._state.name != "running":
+        answer = {"result": "not-running", "state": instance._state.name}
+    elif not allows(instance, 22):
+        answer = {"result": "port-closed"}
+    else:
+        key_name = getattr(instance, "key_name", None) or ""
+        pair = getattr(instance.ec2_backend, "key_pairs", {}).get(key_name)
+        if pair is None or not _same_key(public_key, pair.public_key):
+            answer = {"result": "denied", "key_name": key_name}
+        else:
+            try:
+                answer = {"result": "ok", "output": run_command(instance, command)}
+            except OSError as exc:
+                answer = {"result": "not-running", "state": str(exc)}
+    data = json.dumps(answer).encode("utf-8")
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
 def gate(account: str, environ: dict, start_response, path: str):
-    """WSGI: ``<address>/<path>`` -> the instance's port 80, if it is running and its security groups allow it."""
+    """WSGI: ``<address>/<path>`` -> the instance's port 80, if it is running and its security groups allow it;
+    ``POST <address>:22`` -> the SSH stand-in (:func:`ssh_gate`)."""
     address, _, rest = path.partition("/")
+    if address.endswith(":22") and environ.get("REQUEST_METHOD") == "POST":
+        return ssh_gate(account, environ, start_response, address[:-3])
     instance = find_instance(account, address)
     reason = why_closed(account, instance)
     status = headers = body = None
