@@ -198,6 +198,9 @@ class Lab:
             lines.append(PROGRESS_ALL_DONE.render(self.lang))
         marks = " ".join(f"{q} {'✔' if q in finished else '·'}" for q in self.definition.questions)
         shown = [lines[0], marks, lines[1], *progress_timing(self.definition, rest, self.lang)]
+        from .i18n import Domain   # figures the lab's tools recorded (e.g. items per minute), in the learner's language
+        shown += [Domain.registry[m].render(self.lang, **p) for m, p in self.progress_store.figures(self.id)
+                  if m in Domain.registry]
         text = "\n".join(shown)
         html = "<div>" + "<br>".join(_inline(s) for s in shown) + "</div>"
 

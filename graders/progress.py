@@ -21,6 +21,14 @@ CREATE TABLE IF NOT EXISTS attempts (
     lang TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_lab_question ON attempts (lab, question);
+CREATE TABLE IF NOT EXISTS figures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    lab TEXT NOT NULL,
+    name TEXT NOT NULL,
+    message TEXT NOT NULL,
+    params TEXT NOT NULL
+);
 """
 
 
@@ -77,3 +85,19 @@ class ProgressStore:
             qp.passed = qp.passed or bool(passed)
             qp.failures_since_pass = 0 if passed else qp.failures_since_pass + 1
         return out
+
+    # --- figures a lab measures (e.g. the annotation lab's items per minute), shown in the progress view ---------------
+    def record_figure(self, lab: str, name: str, message_id: str, **params) -> None:
+        """Keep a figure of the learner's work (the newest of each ``name`` is shown): a message id and its params."""
+        with closing(self._connect()) as conn, conn:
+            conn.execute("INSERT INTO figures (at, lab, name, message, params) VALUES (?,?,?,?,?)",
+                         (time.time(), lab, name, message_id, json.dumps(params)))
+
+    def figures(self, lab: str) -> list[tuple[str, dict]]:
+        """The newest figure of each name of ``lab``, in the order first recorded: [(message id, params)]."""
+        with closing(self._connect()) as conn:
+            rows = conn.execute("SELECT name, message, params FROM figures WHERE lab=? ORDER BY id", (lab,)).fetchall()
+        newest: dict[str, tuple[str, dict]] = {}
+        for name, message, params in rows:
+            newest[name] = (message, json.loads(params))
+        return list(newest.values())

@@ -905,3 +905,24 @@ def test_a_rating_is_submitted_in_label_studios_own_ui(label_studio, artifacts):
     assert got["prefer"]["selected"] == "left"
     assert got["reason"]["text"] == ["A дає час на неділю, як питали"]
     _without_project(handle, "Rating (browser)")
+
+
+def test_label_studio_timings_show_as_items_per_minute_in_the_progress_view(tmp_path, monkeypatch, capsys):
+    from graders import Lab
+    from labs.annotation import studio
+
+    monkeypatch.setenv("GRADERS_WORKSPACE", str(tmp_path))
+    lab = Lab("annotation", lang="uk")
+    exported = [{"data": {"name": f"notice_{i}"}, "annotations": [{"result": [], "lead_time": seconds}]}
+                for i, seconds in enumerate([12.0, 8.0, 10.0])]
+    exported.append({"data": {"name": "by_api"}, "annotations": [{"result": []}]})   # no timer: not counted
+    studio.record_speed(lab, "Notice topics", exported)
+    assert "6.0" in capsys.readouterr().out                  # 3 items in 30 s
+    lab.progress()
+    assert "6.0 елемента за хвилину" in capsys.readouterr().out     # the team lead's figure, in the learner's language
+    studio.record_speed(lab, "Notice topics", exported[:1])  # the newest figure replaces the older one
+    assert lab.progress_store.figures("annotation") == [("annotation.speed.project",
+                                                         {"title": "Notice topics", "rate": 5.0, "count": 1})]
+    lab.progress()
+    shown = capsys.readouterr().out
+    assert "5.0" in shown and "Notice topics" in shown

@@ -123,6 +123,22 @@ Q18_SCORE = M_("annotation.q18.score", "Agreement with the team's answers: {righ
 Q18_OK = M_("annotation.q18.ok", "Your project “{title}” is set up as the guideline says, with {count} notice imported once and annotated.", "Your project “{title}” is set up as the guideline says, with all {count} notices imported once and annotated.", count="count")
 
 
+# the team lead's speed figure: recorded by the export cell, shown by lab.progress() (graders/progress.py figures)
+SPEED = M_("annotation.speed.project", "Your speed in Label Studio (project “{title}”): {rate} items per minute, timed by Label Studio on {count} item.", "Your speed in Label Studio (project “{title}”): {rate} items per minute, timed by Label Studio on {count} items.", count="count")
+
+
+def items_per_minute(tasks: list[dict]) -> tuple[float, int] | None:
+    """(items per minute, items timed) from Label Studio's own lead_time (seconds spent on each annotation in its
+    editor); None when no annotation carries one (annotated through the API, or not yet)."""
+    from .kit import latest_annotation
+
+    seconds = [float(a["lead_time"]) for t in tasks for a in [latest_annotation(t) or {}]
+               if isinstance(a.get("lead_time"), (int, float)) and a["lead_time"] > 0]
+    if not seconds:
+        return None
+    return round(60 * len(seconds) / sum(seconds), 1), len(seconds)
+
+
 def config_problems(xml) -> list[tuple]:
     """What is wrong with a labeling config for the guideline of notebook 10: [(message, params)], empty when right.
     Parsed by Label Studio's own config parser (label-studio-sdk's LabelInterface)."""

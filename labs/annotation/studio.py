@@ -253,4 +253,20 @@ def export_project(lab, ls, project, root=None) -> str:
     write.write_text(json.dumps(snapshot, ensure_ascii=False, indent=1), encoding="utf-8")
     done = sum(1 for t in exported if any(not a.get("was_cancelled") for a in t.get("annotations") or []))
     print(EXPORTED.render(lab.lang, title=project.title, count=len(exported), done=done, path=PROJECT_FILE))
+    record_speed(lab, project.title, exported)
     return PROJECT_FILE
+
+
+def record_speed(lab, title: str, tasks: list[dict]) -> None:
+    """Items per minute from Label Studio's own timer, printed and kept for lab.progress() (as a team lead tracks)."""
+    from .checks_extra import SPEED, items_per_minute
+
+    speed = items_per_minute(tasks)
+    if speed is None:
+        return
+    rate, count = speed
+    print(SPEED.render(lab.lang, title=title, rate=rate, count=count))
+    try:
+        lab.progress_store.record_figure(lab.id, "labelstudio_speed", SPEED.id, title=title, rate=rate, count=count)
+    except Exception as exc:   # a read-only or full disk must not stop the export
+        print(f"(progress not saved: {exc})")
