@@ -1,11 +1,13 @@
 """Load on the class hub, on 127.0.0.1 only: N simulated learners at once log in, start their JupyterLab and run a
 check cell through the REST and websocket APIs, as the browser would; then each starts their practice company (the
 RPA lab's order system, from the kernel as the notebook does) and loads its login page through their JupyterLab's
-proxy (``/user/NAME/proxy/PORT/login``), as the link in rpa1 does. Prints p50/p95 time-to-server, check latency,
-proxied page loads and failures. Bounded: every learner stops at --timeout, and the hub, its servers and its Unix users are
-removed at the end. Targets (issue 8): 0 failures, p95 check <= 2 s on 2 cores; issue 15: p95 proxied page <= 1 s.
+named route (``/user/NAME/practice-company/login``), as the link in rpa1 does; the first --ls-learners of them also
+open Label Studio by its route (``/user/NAME/labelstudio/``: the route starts it, as the Launcher tile does) and load
+its login page. Prints p50/p95 time-to-server, check latency, proxied page loads and failures. Bounded: every
+learner stops at --timeout, and the hub, its servers and its Unix users are removed at the end. Targets (issue 8):
+0 failures, p95 check <= 2 s on 2 cores; issue 15: p95 proxied page <= 1 s.
 
-    sudo .venv/bin/python bench/hub_load.py [--learners 20] [--checks 3] [--pages 5] [--timeout 300]
+    sudo .venv/bin/python bench/hub_load.py [--learners 20] [--checks 3] [--pages 5] [--ls-learners 5] [--timeout 300]
 
 Needs root (real Unix users) and the hub's environment (sudo hub/install.sh).
 """
@@ -63,10 +65,13 @@ class Learner:
         timeout = max(1.0, min(600.0, self.deadline - time.monotonic()))
         req = HTTPRequest(self.hub.url + path, method=method, body=body, headers=headers, follow_redirects=False,
                           request_timeout=timeout, **kw)
+        t0 = time.monotonic()
         try:
             response = await self.http.fetch(req, raise_error=False)
-        except HTTPClientError as exc:  # pragma: no cover (raise_error=False)
+        except HTTPClientError as exc:  # a timeout (599) has no response
             response = exc.response
+            if response is None:
+                raise TimeoutError(f"{method} {path}: {exc} after {time.monotonic() - t0:.0f} s") from None
         self._keep(response)
         return response
 
@@ -100,7 +105,8 @@ class Learner:
             await asyncio.sleep(0.25)
         raise TimeoutError("server not ready before the deadline")
 
-    async def run_checks(self, token: str, checks: int, deadline: float, pages: int = 0) -> tuple[list, list]:
+    async def run_checks(self, token: str, checks: int, deadline: float, pages: int = 0,
+                         label_studio: bool = False) -> tuple[list, list, list]:
         auth = {"Authorization": f"token {token}"}
         base = f"/user/{self.person.username}/api"
         made = await self.fetch(f"{base}/kernels", "POST", json.dumps({"name": "python3"}), auth)
@@ -121,7 +127,8 @@ class Learner:
                 if not verdict or not verdict.get("passed") or verdict.get("lang") != self.person.lang:
                     raise RuntimeError(f"unexpected verdict {verdict}")
             page_times = await self.proxied_pages(ws, session, auth, pages, deadline) if pages else []
-            return latencies, page_times
+            ls_times = await self.label_studio_pages(auth, pages) if pages and label_studio else []
+            return latencies, page_times, ls_times
         finally:
             ws.close()
             await self.fetch(f"{base}/kernels/{kernel}", "DELETE", headers=auth)
@@ -133,10 +140,29 @@ class Learner:
         times = []
         for _ in range(pages):
             t0 = time.perf_counter()
-            page = await self.fetch(f"/user/{self.person.username}/proxy/{port}/login", headers=auth)
+            page = await self.fetch(f"/user/{self.person.username}/practice-company/login", headers=auth)
             times.append(time.perf_counter() - t0)
             if page.code != 200 or b'name="password"' not in page.body:
                 raise RuntimeError(f"proxied page answered {page.code}")
+        return times
+
+    ls_start = None
+
+    async def label_studio_pages(self, auth: dict, pages: int) -> list[float]:
+        """Label Studio opened by its route (which starts it, as the Launcher tile does), then its login page."""
+        route = f"/user/{self.person.username}/labelstudio/"
+        t0 = time.perf_counter()
+        first = await self.fetch(route, headers=auth)
+        self.ls_start = time.perf_counter() - t0
+        if first.code != 302:
+            raise RuntimeError(f"Label Studio's route answered {first.code}: {first.body[:300]!r}")
+        times = []
+        for _ in range(pages):
+            t0 = time.perf_counter()
+            page = await self.fetch(route + "user/login/", headers=auth)
+            times.append(time.perf_counter() - t0)
+            if page.code != 200 or b"csrfmiddlewaretoken" not in page.body:
+                raise RuntimeError(f"Label Studio's login page answered {page.code}")
         return times
 
     stdout = ""
@@ -176,10 +202,12 @@ class Learner:
         return verdict
 
 
-async def one_learner(hub: LocalHub, person: Person, checks: int, deadline: float, pages: int = 0) -> dict:
+async def one_learner(hub: LocalHub, person: Person, checks: int, deadline: float, pages: int = 0,
+                      label_studio: bool = False) -> dict:
     learner = Learner(hub, person)
     learner.deadline = deadline
-    result = {"user": person.username, "error": None, "to_server": None, "checks": [], "pages": []}
+    result = {"user": person.username, "error": None, "to_server": None, "checks": [], "pages": [], "ls_pages": [],
+              "ls_start": None}
     step = "login"
     try:
         t0 = time.perf_counter()
@@ -188,7 +216,9 @@ async def one_learner(hub: LocalHub, person: Person, checks: int, deadline: floa
         await learner.start_server(token, deadline)
         result["to_server"] = time.perf_counter() - t0
         step = "kernel and checks"
-        result["checks"], result["pages"] = await learner.run_checks(token, checks, deadline, pages)
+        result["checks"], result["pages"], result["ls_pages"] = await learner.run_checks(
+            token, checks, deadline, pages, label_studio)
+        result["ls_start"] = learner.ls_start
     except Exception as exc:  # noqa: BLE001 (every failure is counted and shown)
         result["error"] = f"{step}: {type(exc).__name__}: {exc}"
     finally:
@@ -209,6 +239,8 @@ def main() -> int:
     p.add_argument("--learners", type=int, default=20)
     p.add_argument("--checks", type=int, default=3, help="check cells each learner runs")
     p.add_argument("--pages", type=int, default=5, help="practice-company pages each learner loads through the proxy")
+    p.add_argument("--ls-learners", type=int, default=5,
+                   help="learners who also open Label Studio (about 350 MB each; a quarter of the class at once)")
     p.add_argument("--timeout", type=float, default=300, help="seconds before every learner gives up")
     args = p.parse_args()
     if os.geteuid() != 0 or not Path("/opt/digital-skills-hub/venv/bin/jupyterhub").exists():
@@ -226,14 +258,18 @@ def main() -> int:
         t0 = time.perf_counter()
 
         async def run_all():
-            return await asyncio.gather(*(one_learner(hub, person, args.checks, deadline, args.pages)
-                                           for person in people))
+            return await asyncio.gather(*(one_learner(hub, person, args.checks, deadline, args.pages,
+                                                      i < args.ls_learners) for i, person in enumerate(people)))
 
         results = asyncio.run(run_all())
         wall = time.perf_counter() - t0
     finally:
         t_stop = time.perf_counter()
         hub.stop()
+        if hub.log_path.exists():   # JupyterHub's, the proxy's and every JupyterLab's log, for a failure's cause
+            import shutil
+
+            shutil.copy(hub.log_path, Path("/tmp") / f"hub_load-{tag}.log")
         left = hub.people_pids()
         hub.remove()
         teardown = time.perf_counter() - t_stop
@@ -241,6 +277,8 @@ def main() -> int:
     to_server = [r["to_server"] for r in results if r["to_server"] is not None]
     checks = [x for r in results for x in r["checks"]]
     pages = [x for r in results for x in r["pages"]]
+    ls_pages = [x for r in results for x in r["ls_pages"]]
+    ls_starts = [r["ls_start"] for r in results if r["ls_start"] is not None]
     load = os.getloadavg()
     print(f"hub_load: {args.learners} learners at once, {args.checks} checks each, on 127.0.0.1 "
           f"({os.cpu_count()} cores, load average {load[0]:.1f} at the end)")
@@ -251,11 +289,15 @@ def main() -> int:
     print(f"  check latency (lab.check round trip over the websocket): p50 {percentile(checks, 50) * 1000:.0f} ms, "
           f"p95 {percentile(checks, 95) * 1000:.0f} ms, max {max(checks, default=float('nan')) * 1000:.0f} ms "
           f"({len(checks)} checks)")
-    print(f"  practice-company page through the learner's JupyterLab proxy: p50 {percentile(pages, 50) * 1000:.0f} ms, "
+    print(f"  practice-company page through the learner's JupyterLab (named route): p50 {percentile(pages, 50) * 1000:.0f} ms, "
           f"p95 {percentile(pages, 95) * 1000:.0f} ms, max {max(pages, default=float('nan')) * 1000:.0f} ms "
           f"({len(pages)} pages)")
-    print("  (Label Studio pages: not measured here; the hub installs no Label Studio its learners can run)")
-    print(f"  failures: {len(failures)} of {args.learners}")
+    print(f"  Label Studio login page through the learner's JupyterLab (named route): p50 "
+          f"{percentile(ls_pages, 50) * 1000:.0f} ms, p95 {percentile(ls_pages, 95) * 1000:.0f} ms, max "
+          f"{max(ls_pages, default=float('nan')) * 1000:.0f} ms ({len(ls_pages)} pages, {len(ls_starts)} learners); "
+          f"Label Studio started by its route: p50 {percentile(ls_starts, 50):.1f} s, "
+          f"max {max(ls_starts, default=float('nan')):.1f} s")
+    print(f"  failures: {len(failures)} of {args.learners} (the hub's log: /tmp/hub_load-{tag}.log)")
     for r in failures:
         print(f"    {r['user']}: {r['error']}")
     if left:
@@ -264,6 +306,8 @@ def main() -> int:
                       "to_server_p50": percentile(to_server, 50), "to_server_p95": percentile(to_server, 95),
                       "check_p50": percentile(checks, 50), "check_p95": percentile(checks, 95),
                       "proxied_page_p50": percentile(pages, 50), "proxied_page_p95": percentile(pages, 95),
+                      "labelstudio_page_p50": percentile(ls_pages, 50), "labelstudio_page_p95": percentile(ls_pages, 95),
+                      "labelstudio_start_p50": percentile(ls_starts, 50),
                       "setup_s": setup, "run_s": wall}))
     return 0
 
