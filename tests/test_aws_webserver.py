@@ -262,3 +262,29 @@ def test_ssh_checks_the_port_the_key_and_the_key_file_as_ssh_does(cloud, ec2, tm
         "PublicIpAddress"]
     assert ssh_attempt(aws, "ssh-key.pem", address, "echo back")[0] == "ok"
     ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+
+
+def test_the_8a_check_names_a_rule_for_another_address_and_a_wrong_page(cloud, ec2, tmp_path):
+    """Two of 8a's messages computed here, as a grader does (cheaper than two more notebook variants)."""
+    from graders.checks import Check
+    from graders.labdef import load_lab
+
+    lab = load_lab("aws")
+    cloud.reset()
+    context = {"workdir": tmp_path, "moto": ServiceHandle("moto", cloud.url, cloud.info())}
+
+    def verdict():
+        return lab.checks.questions.run("8a", Check({}, context=context, lang="uk")).message_ids()
+
+    group = _group(ec2, "site-sg")
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "203.0.113.25/32"}]}])
+    first = _launch(ec2, group, "web-2")
+    assert verdict() == ["aws.8a.port_other"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=HTTP)
+    assert verdict() == ["aws.8a.ok"]
+    ec2.terminate_instances(InstanceIds=[first["InstanceId"]])
+    ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1, SecurityGroupIds=[group],
+                      UserData=USER_DATA.replace("Hello from web-2", "Welcome to the bakery"),
+                      TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web-2"}]}])
+    assert verdict() == ["aws.8a.text"]
