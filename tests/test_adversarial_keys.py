@@ -146,6 +146,14 @@ def one_lab_course(tmp_path_factory, lab: str) -> Path:
     return folder
 
 
+def english_build(tmp_path_factory, root: Path, lab: str) -> None:
+    """The one-lab course built in English only (the submissions here are English): a third of the build time."""
+    from graders.build import build_course
+    from graders.labdef import load_course
+
+    build_course(load_course(str(one_lab_course(tmp_path_factory, lab))), root, "en", [lab])
+
+
 @pytest.fixture(scope="module")
 def office_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("keys-office")
@@ -362,7 +370,7 @@ ANNOTATION_NOTEBOOKS = ("classification", "quality")
 @pytest.fixture(scope="module")
 def annotation_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("keys-annotation")
-    make_class(root, "annotation", 0, course=str(one_lab_course(tmp_path_factory, "annotation")))
+    english_build(tmp_path_factory, root, "annotation")
     for student in ("honest", "package_data"):
         submission = {}
         for notebook in ANNOTATION_NOTEBOOKS:
@@ -390,3 +398,67 @@ def test_the_annotation_practice_answers_earn_nothing_when_graded(annotation_cla
     assert {q: copied[q] for q in ("q2", "q8", "q9")} == {"q2": 0.0, "q8": 0.0, "q9": 0.0}, copied
     readable = _readable(root, "package_data", "annotation", "classification")
     assert not [f for f in readable if not answer_free(f, "annotation")], readable
+
+
+# --- labs with services or of their own: a submission that runs any reference solution it can find ------------------
+# The first answer cell runs the PROBE; every answer cell then looks through what it could read for this question's
+# reference solution (a source notebook .ipynb by grade id, a notebook source .md by question) and runs it. Graded,
+# none is readable: the submission earns nothing, and nothing readable holds an answer of this lab.
+FINDER = '''import json as _json, re as _re
+_gid, _q, _code = "{gid}", "{question}", None
+for _f in READABLE:
+    if not _f.endswith((".ipynb", ".md")):
+        continue
+    try:
+        _text = open(_f, encoding="utf-8").read()
+    except (OSError, UnicodeDecodeError):
+        continue
+    if _f.endswith(".ipynb"):
+        try:
+            for _cell in _json.loads(_text).get("cells", []):
+                _src = "".join(_cell.get("source", ""))
+                if _cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == _gid and "BEGIN SOLUTION" in _src:
+                    _code = _src
+        except ValueError:
+            pass
+    else:
+        _m = _re.search(r'role="answer" question="' + _q + r'"[^\\n]*\\n(.*?)```', _text, _re.S)
+        if _m and "BEGIN SOLUTION" in _m.group(1):
+            _code = _m.group(1)
+    if _code:
+        break
+print("SOLUTION FOUND" if _code else "NO SOLUTION FOUND", _gid)
+if _code:
+    exec(_code.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", ""), globals())
+'''
+FINDER_LABS = {"rpa": "rpa2_files", "aws": "1-basics", "sheets": "sheets"}
+
+
+def solution_finder(source: nbformat.NotebookNode, lab: str) -> dict[str, str]:
+    answers = {}
+    for cell in source.cells:
+        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        if nbg.get("solution"):
+            question = cell.get("metadata", {}).get("graders", {}).get("question") or nbg["grade_id"].split("_")[0]
+            answers[nbg["grade_id"]] = FINDER.replace("{gid}", nbg["grade_id"]).replace("{question}", question)
+    first = next(iter(answers))
+    answers[first] = probe(lab) + "\n" + answers[first]
+    return answers
+
+
+@pytest.mark.parametrize("lab", sorted(FINDER_LABS))
+def test_a_graded_kernel_finds_no_reference_solution_and_earns_nothing(tmp_path_factory, lab):
+    root = tmp_path_factory.mktemp(f"keys-finder-{lab}")
+    english_build(tmp_path_factory, root, lab)
+    notebook = FINDER_LABS[lab]
+    source = nbformat.read(root / "source" / lab / f"{notebook}.ipynb", as_version=4)
+    nb = fill_answers(release_copy(root, lab, notebook, "en"), solution_finder(source, lab))
+    submit(root, lab, "finder", {notebook: nb})
+    result, _ = grade(course_directory(root), lab, workers=1, cell_timeout=60, notebook_timeout=300)
+    assert result.errors == []
+    output = _outputs(root, "finder", lab, notebook)
+    assert "SOLUTION FOUND" not in output.replace("NO SOLUTION FOUND", ""), output[:3000]
+    scores = _grades(root, lab, notebook, "finder")
+    assert scores and not [q for q, v in scores.items() if v], scores
+    readable = _readable(root, "finder", lab, notebook)
+    assert not [f for f in readable if not answer_free(f, lab)], readable
