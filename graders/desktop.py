@@ -118,6 +118,34 @@ def environment(state_dir: Path) -> dict[str, str]:
     return {XSTARTUP_VAR: str(script)}
 
 
+# Xfce's session starts an ssh-agent and a gpg-agent by default. A learner's desktop needs neither, and both leave
+# the session: on the class hub, whose spawner stops the learner's server by signals to JupyterLab alone, they
+# outlived the desktop. These defaults sit in a system-level config folder of ours, placed first in
+# XDG_CONFIG_DIRS (xfconf reads every such folder, then the learner's own ~/.config, which still wins).
+XFCE_SESSION_DEFAULTS = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by graders.desktop at each desktop start: the learner's desktop starts no ssh-agent or gpg-agent. -->
+<channel name="xfce4-session" version="1.0">
+  <property name="startup" type="empty">
+    <property name="ssh-agent" type="empty">
+      <property name="enabled" type="bool" value="false"/>
+    </property>
+    <property name="gpg-agent" type="empty">
+      <property name="enabled" type="bool" value="false"/>
+    </property>
+  </property>
+</channel>
+"""
+
+
+def write_xfce_defaults(folder: Path) -> Path:
+    """Write the desktop's Xfce defaults under ``folder`` (an XDG config dir) and return ``folder``."""
+    channel = folder / "xfce4" / "xfconf" / "xfce-perchannel-xml" / "xfce4-session.xml"
+    channel.parent.mkdir(parents=True, exist_ok=True)
+    if not channel.exists() or channel.read_text(encoding="utf-8") != XFCE_SESSION_DEFAULTS:
+        channel.write_text(XFCE_SESSION_DEFAULTS, encoding="utf-8")
+    return folder
+
+
 def session_environment(lang: str) -> dict[str, str]:
     env = dict(os.environ)
     # Xfce's own translations follow LANGUAGE; C.UTF-8 is always there (no locale needs generating).
@@ -126,6 +154,12 @@ def session_environment(lang: str) -> dict[str, str]:
         env["LANG"] = "C.UTF-8"
     env.pop("LC_ALL", None)
     env.pop("SESSION_MANAGER", None)
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    try:
+        ours = write_xfce_defaults(config / "digital-skills-labs" / "desktop-xdg")
+        env["XDG_CONFIG_DIRS"] = f"{ours}:{os.environ.get('XDG_CONFIG_DIRS') or '/etc/xdg'}"
+    except OSError as exc:   # a full disk must not keep the learner off the desktop
+        print(f"[graders.desktop] Xfce defaults not written: {exc}", file=sys.stderr)
     return env
 
 

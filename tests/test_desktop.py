@@ -176,6 +176,10 @@ def test_desktop_opens_calc_in_the_learners_language_and_closes_cleanly(jupyterl
             env = environ_of(session)
             assert env["LANGUAGE"] == lang and env["GRADERS_DESKTOP"]
             display = env["DISPLAY"]
+            # No ssh-agent or gpg-agent: they leave the session, and on the hub they outlived the desktop.
+            time.sleep(2)
+            agents = [cmd for pid, cmd in procs_with(mark) if re.search(r"\b(ssh|gpg)-agent\b", cmd)]
+            assert agents == [], agents
             # (Thunar may hand the folder to Xfce's Thunar daemon and exit: look for its window, not its process)
             wait_for(lambda: re.search(r'"workspace - Thunar"', window_names(display, env)), 30,
                      "the file manager's window on the workspace folder")
