@@ -431,7 +431,7 @@ print("SOLUTION FOUND" if _code else "NO SOLUTION FOUND", _gid)
 if _code:
     exec(_code.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", ""), globals())
 '''
-FINDER_LABS = {"rpa": "rpa2_files", "aws": "1-basics", "sheets": "sheets"}
+FINDER_LABS = {"rpa": "rpa2_files", "sheets": "sheets"}   # aws (1-basics): in tests/test_aws_concepts.py's class
 
 
 def solution_finder(source: nbformat.NotebookNode, lab: str) -> dict[str, str]:
@@ -456,9 +456,13 @@ def test_a_graded_kernel_finds_no_reference_solution_and_earns_nothing(tmp_path_
     submit(root, lab, "finder", {notebook: nb})
     result, _ = grade(course_directory(root), lab, workers=1, cell_timeout=60, notebook_timeout=300)
     assert result.errors == []
-    output = _outputs(root, "finder", lab, notebook)
+    assert_the_finder_found_and_earned_nothing(root, lab, notebook)
+
+
+def assert_the_finder_found_and_earned_nothing(root: Path, lab: str, notebook: str, student: str = "finder") -> None:
+    output = _outputs(root, student, lab, notebook)
     assert "SOLUTION FOUND" not in output.replace("NO SOLUTION FOUND", ""), output[:3000]
-    scores = _grades(root, lab, notebook, "finder")
+    scores = _grades(root, lab, notebook, student)
     assert scores and not [q for q, v in scores.items() if v], scores
-    readable = _readable(root, "finder", lab, notebook)
+    readable = _readable(root, student, lab, notebook)
     assert not [f for f in readable if not answer_free(f, lab)], readable

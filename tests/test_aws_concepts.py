@@ -178,8 +178,14 @@ def test_a_graded_kernel_cannot_read_the_concept_keys(tmp_path_factory):
     for student, extra in (("honest", {}), ("key_reader", KEY_ANSWERS)):
         answers = {**reference_answers(source), **extra}
         submit(root, "aws", student, {"7-concepts": fill_answers(release_copy(root, "aws", "7-concepts", "en"), answers)})
+    # issue 20: notebooks 1-6 too: a submission that runs any reference solution its kernel can find (same class)
+    from test_adversarial_keys import assert_the_finder_found_and_earned_nothing, solution_finder
+    basics = nbformat.read(root / "source" / "aws" / "1-basics.ipynb", as_version=4)
+    submit(root, "aws", "finder", {"1-basics": fill_answers(release_copy(root, "aws", "1-basics", "en"),
+                                                            solution_finder(basics, "aws"))})
     result, _ = grade(course_directory(root), "aws", workers=2, cell_timeout=30, notebook_timeout=240)
     assert result.errors == []
+    assert_the_finder_found_and_earned_nothing(root, "aws", "1-basics")
     scores = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "digital-skills-day") as gb:
         for student in ("honest", "key_reader"):
