@@ -288,3 +288,29 @@ def test_the_8a_check_names_a_rule_for_another_address_and_a_wrong_page(cloud, e
                       UserData=USER_DATA.replace("Hello from web-2", "Welcome to the bakery"),
                       TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web-2"}]}])
     assert verdict() == ["aws.8a.text"]
+
+
+ORPHAN = '''import os, sys
+from graders.services import instances
+instances.launch("222222222222", "ap-northeast-1", "i-orphan", b"#!/bin/sh\\nsleep 600 # orphan-marker-8\\n")
+print(instances.folder_of("222222222222", "ap-northeast-1", "i-orphan"), flush=True)
+os._exit(0)   # the practice cloud's process dies without stopping its instances
+'''
+
+
+def test_instances_end_when_the_practice_clouds_process_dies():
+    import shutil
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    folder = Path(done.stdout.strip())
+    try:
+        for _ in range(50):
+            if not _pids_with("i-orphan"):
+                break
+            time.sleep(0.1)
+        assert _pids_with("i-orphan") == [], done.stderr
+    finally:
+        shutil.rmtree(folder.parent, ignore_errors=True)
