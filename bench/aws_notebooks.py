@@ -66,6 +66,14 @@ def kernel_namespace(context: dict) -> dict:
             "found_region": aws.lost_instance_region()}
 
 
+def api_namespace(context: dict) -> dict:
+    """The right answers of 9c and 9d (the story the notebook planted for this account)."""
+    from labs.aws import api
+    from labs.aws.helper import PracticeAccount
+    account = PracticeAccount.from_context(context).account_id
+    return {"failing_order": api.shop_orders(account)["failing"], "who_opened_port": api.trail_people(account)[0]}
+
+
 def answers_namespace(nb, workdir: Path) -> dict:
     """The learner's variables of a notebook whose answers are plain Python (7-concepts): its reference answers and
     read-only cells run here, in the notebook's folder."""
@@ -123,6 +131,8 @@ def main() -> int:
                 namespace = kernel_namespace(context) if notebook == lab.notebooks[0] else {}
                 if notebook == "7-concepts":
                     namespace = answers_namespace(nb, workdir)
+                if notebook == "9-api":   # what the learner found in the logs and in CloudTrail (9c, 9d)
+                    namespace = api_namespace(context)
                 for question in lab.questions_in(notebook):
                     times = []
                     for _ in range(args.repeat):

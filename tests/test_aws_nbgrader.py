@@ -41,7 +41,8 @@ def graded(tmp_path_factory):
     lab = load_lab(LAB)
     variants = {v.name: v for v in load_variants(lab)}
     boris = {"2-iam": variants["2-empty"], "4-ec2": variants["4-ssh-world"], "6-cleanup": variants["6-named-regions-only"],
-             "7-concepts": variants["7-hidden-region"], "8-webserver": variants["8-hidden-root-only"]}
+             "7-concepts": variants["7-hidden-region"], "8-webserver": variants["8-hidden-root-only"],
+             "9-api": variants["9-hand-made-json"]}
     for student, lang, chosen in (("anna", "uk", {}), ("boris", "ja", boris)):
         for notebook in lab.notebooks:
             answers = _answers(root, notebook, chosen.get(notebook))
@@ -65,7 +66,7 @@ def test_reference_gets_full_marks_and_mistakes_partial_marks(graded):
     assert export.returncode == 0, export.stderr
     total = sum(q.points for q in lab.questions.values())
     assert _score(root, "anna") == total
-    lost = sum(lab.questions[q].points for q in ("2a", "2b", "2c", "2d", "4a", "4b", "4c", "6c", "7h", "8a"))
+    lost = sum(lab.questions[q].points for q in ("2a", "2b", "2c", "2d", "4a", "4b", "4c", "6c", "7h", "8a", "9a", "9b"))
     assert _score(root, "boris") == total - lost
 
 
@@ -102,6 +103,9 @@ def test_feedback_explains_in_each_learners_language_including_hidden_probes(gra
     # the web server answered the address and path boris opened, not the grader's (the DNS name, /index.html)
     boris_web = (root / "feedback" / "boris" / LAB / "8-webserver.html").read_text(encoding="utf-8")
     assert "compute.amazonaws.com/ で応答しません" in boris_web and "採点のときだけチェックされます" in boris_web
+    # the API: every note the notebook tried worked; the grader's note_id with quotes broke the hand-made JSON body
+    boris_api = (root / "feedback" / "boris" / LAB / "9-api.html").read_text(encoding="utf-8")
+    assert "json.dumps(...) で作ってください" in boris_api and "採点のときだけチェックされます" in boris_api
     anna_concepts = (root / "feedback" / "anna" / LAB / "7-concepts.html").read_text(encoding="utf-8")
     assert "Правильно: Spot Instances" in anna_concepts
     anna = (root / "feedback" / "anna" / LAB / "5-serverless.html").read_text(encoding="utf-8")
@@ -115,6 +119,7 @@ def test_release_has_no_solutions_and_no_hidden_probes(graded):
         assert "BEGIN SOLUTION" not in text and "HIDDEN" not in text, notebook
         assert "must_be_denied" not in text and "grader-unicode" not in text and "all_regions" not in text
         assert "m5.large" not in text and "2500000" not in text   # the hidden architectures of 7h
+        assert "grader-long" not in text   # the hidden request bodies of 9a/9b
     assert (root / "release" / LAB / "index.html").exists()
     assert json.loads((root / "release" / LAB / "aws-prices-2026-11.json").read_text(encoding="utf-8"))["as_of"]
     source = (root / "source" / LAB / "2-iam.ipynb").read_text(encoding="utf-8")
