@@ -875,6 +875,56 @@ def test_a_learners_lab_services_are_theirs_alone(hub):
             "print(stop_all(Path(sys.argv[1])))", str(work))
 
 
+DESKTOP = ("Xtigervnc", "vncserver", "xfce4-session", "xfwm4", "xfdesktop", "Thunar", "websockify", "graders.desktop")
+
+
+def test_a_learner_opens_the_desktop_in_her_language_and_it_stops_with_her_server(hub, shots):
+    """Issue 18 on the class hub: the Launcher's Desktop (jupyter-remote-desktop-proxy, in the hub's learner
+    environment) starts Xfce on a TigerVNC display as the learner's own Unix user, in her language, through the hub's
+    proxy and within her limits; when the hub stops her server, nothing of the desktop is left."""
+    from playwright.sync_api import sync_playwright
+
+    from graders.hub.roster import user_pids
+
+    olena = hub.people[1]
+    uid = unix_user(olena.username).pw_uid
+
+    def sessions() -> list[int]:
+        return [pid for pid in user_pids(uid) if _cmdline(pid).endswith("xfce4-session")]
+
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            page = _login(browser, hub, olena, shots, "")
+            page.goto(f"{hub.url}/user/{olena.username}/desktop/")
+            deadline = time.monotonic() + LONG / 1000
+            while not sessions():
+                assert time.monotonic() < deadline, "no xfce4-session of the learner's desktop"
+                time.sleep(0.5)
+            with open(f"/proc/{sessions()[0]}/environ", "rb") as f:
+                env = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+            assert env[b"LANGUAGE"] == olena.lang.encode() and env.get(b"GRADERS_DESKTOP"), env.get(b"LANGUAGE")
+            page.locator("canvas").first.wait_for(timeout=LONG)
+            time.sleep(5)   # let Xfce draw its panel and the file manager
+            shots(page, f"desktop-{olena.lang}")
+        finally:
+            browser.close()
+    hub.api("DELETE", f"/users/{olena.username}/server")   # 202 while it is still stopping: wait until it is gone
+    deadline = time.monotonic() + LONG / 1000
+    while "" in (hub.api("GET", f"/users/{olena.username}").get("servers") or {}):
+        assert time.monotonic() < deadline, "the hub did not stop the learner's server"
+        time.sleep(0.5)
+    deadline = time.monotonic() + 60
+    while True:
+        left = [(pid, _cmdline(pid)) for pid in user_pids(uid) if any(d in _cmdline(pid) for d in DESKTOP)]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert left == [], f"the desktop left processes behind when the hub stopped the learner's server: {left}"
+    _ensure_running(hub, [olena.username])   # as the tests after this one expect her
+
+
 def test_the_hub_stops_cleanly_and_its_people_are_removed(hub):
     _ensure_running(hub, [p.username for p in hub.people])
     assert set(hub.people_pids()) == {p.username for p in hub.people}   # everyone's JupyterLab runs
