@@ -135,9 +135,12 @@ def run_function(account_id: str, endpoint_url: str, function, events: list[dict
                 archive.extractall(task_root)
         except zipfile.BadZipFile:
             pass
+        # PYTHONPATH and AWS_SAFETY_LOG pass through: the safety test's audit hook watches the handler's process too
+        python_path = os.pathsep.join([str(REPO_ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
         env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
-               "PYTHONPATH": str(REPO_ROOT), "HOME": task_root, "TASK_ROOT": task_root, "LAMBDA_TASK_ROOT": task_root,
+               "PYTHONPATH": python_path, "HOME": task_root, "TASK_ROOT": task_root, "LAMBDA_TASK_ROOT": task_root,
                "_HANDLER": function.handler or "", "EVENTS": json.dumps(events), "TIMEOUT": str(timeout)}
+        env.update({k: os.environ[k] for k in ("AWS_SAFETY_LOG",) if k in os.environ})
         env.update(function.environment_vars or {})
         env.update({"AWS_REGION": region, "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": endpoint_url,
                     "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
