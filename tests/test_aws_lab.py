@@ -480,7 +480,7 @@ def test_a_check_without_the_cloud_says_so_kindly():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", ["2-iam", "5-serverless"])
+@pytest.mark.parametrize("notebook", ["2-iam", "5-serverless", "9-api"])
 def test_outside_evidence_is_recomputed_by_a_grader_with_the_same_verdicts(notebook, tmp_path):
     """Run the notebook against a cloud in this process, then recompute each outside question here, from the cloud
     and the notebook's folder only, as a grader would: the same verdicts as in the learner's kernel."""
