@@ -322,3 +322,119 @@ def test_the_starting_workbook_has_data_and_empty_formula_cells(tmp_path, monkey
     (tmp_path / "kiosk.xlsx").write_bytes(b"the learner's work")
     make_if_missing("kiosk.xlsx")                     # never replaces the learner's file
     assert (tmp_path / "kiosk.xlsx").read_bytes() == b"the learner's work"
+
+
+def list_and_rule(path: Path, where: str = "B2:B13", source: str = "Prices!$A$2:$A$8", freeze: str | None = "A2",
+                  rule_on: str | None = "E2:E13", operator: str = "greaterThan", threshold: str = "2000",
+                  coloured: bool = True, by_hand: tuple = ()) -> Path:
+    """The starting workbook with q7's drop-down list and frozen header and q8's conditional formatting, as the
+    notebook's reference answers write them (each argument changes one thing)."""
+    from openpyxl import load_workbook
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from labs.sheets.workbook import make
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    make(path)
+    wb = load_workbook(path)
+    sales = wb["Sales"]
+    if where:
+        validation = DataValidation(type="list", formula1=source, allow_blank=True)
+        validation.add(where)
+        sales.add_data_validation(validation)
+    sales.freeze_panes = freeze
+    style = {"fill": PatternFill(bgColor="FFC7CE", fill_type="solid"), "font": Font(color="9C0006")} if coloured else {}
+    if rule_on:
+        sales.conditional_formatting.add(rule_on, CellIsRule(operator=operator, formula=[threshold], **style))
+    for ref in by_hand:
+        sales[ref].fill = PatternFill(fgColor="FFC7CE", fill_type="solid")
+    wb.save(path)
+    return path
+
+
+FROZEN_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-settings xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0"
+ xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:version="1.3"><office:settings>
+<config:config-item-set config:name="ooo:view-settings"><config:config-item-map-indexed config:name="Views">
+<config:config-item-map-entry><config:config-item config:name="ViewId" config:type="string">view1</config:config-item>
+<config:config-item-map-named config:name="Tables"><config:config-item-map-entry config:name="Sales">
+<config:config-item config:name="HorizontalSplitMode" config:type="short">0</config:config-item>
+<config:config-item config:name="VerticalSplitMode" config:type="short">2</config:config-item>
+<config:config-item config:name="HorizontalSplitPosition" config:type="int">0</config:config-item>
+<config:config-item config:name="VerticalSplitPosition" config:type="int">{rows}</config:config-item>
+</config:config-item-map-entry></config:config-item-map-named></config:config-item-map-entry>
+</config:config-item-map-indexed></config:config-item-set></office:settings></office:document-settings>"""
+
+
+def with_settings(ods: Path, rows: int) -> Path:
+    """The .ods with Calc's view settings for a frozen top (what Calc writes when saving; a headless conversion
+    writes none): the other parts copied unchanged, mimetype first and stored."""
+    import zipfile
+
+    out = ods.with_name("frozen.ods")
+    with zipfile.ZipFile(ods) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "settings.xml":
+                data = FROZEN_SETTINGS.format(rows=rows).encode()
+            dst.writestr(info, data)
+    ods.unlink()
+    return out.rename(ods)
+
+
+def test_drop_down_list_and_frozen_header(lab, tmp_path):
+    """q7 is structural (no recompute): the list validation's range and values (a cell range is read from the
+    workbook, a typed list is split) and the Sales sheet's frozen rows each have their own message."""
+    checks, _ = lab
+    cases = {"ok": {}, "typed": {"source": '"C01,T03,S02,B04,C02,T01,S01"'},
+             "range": {"where": "C2:C13"}, "short": {"source": "Prices!$A$2:$A$7"},
+             "typed_short": {"source": '"C01,T03,S02,B04,C02,T01"'}, "other": {"source": '"C01,T03,S02,B04,C02,T01,S01,X99"'},
+             "moves": {"source": "Prices!A2:A8"}, "no_freeze": {"freeze": None}, "row3": {"freeze": "A3"},
+             "empty": {"where": None, "freeze": None}}
+    got = {}
+    for name, change in cases.items():
+        list_and_rule(tmp_path / name / "kiosk.xlsx", **change)
+        got[name] = verdict(checks, "q7", tmp_path / name)
+    assert got["ok"] == got["typed"] == [(True, "sheets.q7.ok", {})]
+    assert got["range"] == [(False, "sheets.q7.range", {"range": "Sales!C2:C13"})]
+    assert got["short"][0][:2] == got["typed_short"][0][:2] == (False, "sheets.q7.missing")
+    assert got["short"][0][2]["missing"] == "S01"
+    assert got["other"] == [(False, "sheets.q7.other", {"values": "C01, T03, S02, B04, C02, T01, S01, X99", "other": "X99"})]
+    assert got["moves"][0][:2] == (False, "sheets.q7.moves")
+    assert got["no_freeze"] == [(False, "sheets.q7.not_frozen", {})]
+    assert got["row3"] == [(False, "sheets.q7.frozen_row", {"row": 3})]
+    assert got["empty"] == [(False, "sheets.q7.no_list", {})]
+
+
+def test_conditional_formatting_rule(lab, tmp_path):
+    checks, _ = lab
+    cases = {"ok": {}, "range": {"rule_on": "D2:D13"}, "ge": {"operator": "greaterThanOrEqual"},
+             "other": {"threshold": "1500"}, "plain": {"coloured": False},
+             "by_hand": {"rule_on": None, "by_hand": ("E6", "E9")}, "empty": {"rule_on": None}}
+    got = {}
+    for name, change in cases.items():
+        list_and_rule(tmp_path / name / "kiosk.xlsx", **change)
+        got[name] = verdict(checks, "q8", tmp_path / name)
+    assert got["ok"] == [(True, "sheets.q8.ok", {})]
+    assert got["range"] == [(False, "sheets.q8.range", {"range": "Sales!D2:D13"})]
+    assert got["ge"] == [(False, "sheets.q8.threshold", {"range": "Sales!E2:E13", "rule": ">= 2000"})]
+    assert got["other"] == [(False, "sheets.q8.threshold", {"range": "Sales!E2:E13", "rule": "> 1500"})]
+    assert got["plain"] == [(False, "sheets.q8.no_style", {"range": "Sales!E2:E13"})]
+    assert got["by_hand"] == [(False, "sheets.q8.by_hand", {"cells": "Sales!E6, Sales!E9"})]
+    assert got["empty"] == [(False, "sheets.q8.no_rule", {})]
+
+
+def test_list_rule_and_freeze_survive_calc_formats(lab, tmp_path):
+    """An .ods (converted by LibreOffice, which keeps the validation and the rule) is judged like the .xlsx; its
+    frozen rows come from settings.xml, since a conversion to .xlsx drops them."""
+    checks, _ = lab
+    xlsx = list_and_rule(tmp_path / "made" / "kiosk.xlsx")
+    ods = spreadsheet.convert(xlsx, "ods", tmp_path / "learner")
+    assert verdict(checks, "q7", ods.parent) == [(False, "sheets.q7.not_frozen", {})]   # headless: no view settings
+    with_settings(ods, 1)
+    assert verdict(checks, "q7", ods.parent) == [(True, "sheets.q7.ok", {})]
+    assert verdict(checks, "q8", ods.parent) == [(True, "sheets.q8.ok", {})]
+    with_settings(ods, 3)
+    assert verdict(checks, "q7", ods.parent) == [(False, "sheets.q7.frozen_row", {"row": 4})]

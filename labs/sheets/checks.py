@@ -479,3 +479,197 @@ def q6(check: Check) -> None:
         if not shows_era(number_format):
             check.stop(Q6_NOT_ERA, cell=ref, shown=number_format)
     check.ok(Q6_OK)
+
+
+Q7_OK = M_("sheets.q7.ok", "The Code column has a drop-down list of the price list's codes, and the header row stays in view when you scroll.")
+Q7_NO_LIST = M_("sheets.q7.no_list", "I find no drop-down list on the Sales sheet. Select B2:B13, choose Data > Validity..., and in Allow pick Cell range (or List).")
+Q7_RANGE = M_("sheets.q7.range", "The drop-down list is on {range}: it should be on the codes, Sales!B2:B13 (column B only). Select B2:B13 and set the list there; remove it from the other cells.")
+Q7_MOVES = M_("sheets.q7.moves", "The list's source {source} has no $ signs: in a validity rule the range moves from row to row like a copied formula, so the lower cells offer a shifted list. Write it as Prices!$A$2:$A$8.")
+Q7_MISSING = M_("sheets.q7.missing", "The drop-down list offers {values}: the code {missing} of the price list is missing, so it cannot be picked. Take the list from the whole price list, Prices!$A$2:$A$8.")
+Q7_OTHER = M_("sheets.q7.other", "The drop-down list offers {values}: {other} is not a code of the price list. The list should offer exactly the codes in Prices!A2:A8.")
+Q7_NOT_FROZEN = M_("sheets.q7.not_frozen", "The header row of the Sales sheet is not frozen: when you scroll down, the column names go out of sight. Use View > Freeze Cells > Freeze First Row.")
+Q7_FROZEN_ROW = M_("sheets.q7.frozen_row", "The Sales sheet is frozen above row {row}: every row above it stays on screen, but only the header row (row 1) should. Unfreeze (View > Freeze Cells > Freeze Rows and Columns), then View > Freeze Cells > Freeze First Row.")
+HINTS["q7"] = [
+    M_("sheets.q7.hint1", "Two settings, no formula: a validity rule on the Code cells allows only the values of a list and shows them as a drop-down; freezing keeps the top row on screen while the rest scrolls."),
+    M_("sheets.q7.hint2", "Data > Validity... on the selected cells; Allow: Cell range takes its values from cells of the workbook (fix the range with $ signs). The freezing is in the View menu, under Freeze Cells."),
+    M_("sheets.q7.hint3", "An example on other data: a staff list whose column C must be one of the shops in Shops!A2:A5: select C2:C40, Data > Validity..., Allow: Cell range, Source: $Shops.$A$2:$A$5."),
+    M_("sheets.q7.hint4", "The answer: select Sales!B2:B13, Data > Validity..., Allow: Cell range, Source: $Prices.$A$2:$A$8, OK; then View > Freeze Cells > Freeze First Row; save."),
+]
+Q8_OK = M_("sheets.q8.ok", "A conditional formatting rule highlights the amounts of more than 2000 yen in Sales!E2:E13, and it follows the amounts when they change.")
+Q8_NO_RULE = M_("sheets.q8.no_rule", "I find no conditional formatting on the Sales sheet. Select E2:E13 and choose Format > Conditional > Condition...")
+Q8_BY_HAND = M_("sheets.q8.by_hand", "{cells} are coloured by hand, not by a rule: when an amount changes, its colour will not follow. Remove the colour and let a rule choose it: Format > Conditional > Condition...")
+Q8_RANGE = M_("sheets.q8.range", "The conditional formatting is on {range}: it should be on the amounts, Sales!E2:E13. Select E2:E13 and make the rule there (Format > Conditional > Manage... shows where each rule applies).")
+Q8_THRESHOLD = M_("sheets.q8.threshold", "The rule on {range} highlights the cells whose value {rule}: it should highlight the amounts of more than 2000 yen (2000 itself not included).")
+Q8_NO_STYLE = M_("sheets.q8.no_style", "The rule on {range} applies a style that changes neither the background nor the font: nothing is highlighted. Choose a style with a colour in Apply Style (e.g. Bad or Accent), or make a new one.")
+HINTS["q8"] = [
+    M_("sheets.q8.hint1", "Conditional formatting is a rule attached to a range: for each cell, the spreadsheet tests a condition and, when it is true, gives the cell a style. When the value changes, the colour follows."),
+    M_("sheets.q8.hint2", "Select the amounts, then Format > Conditional > Condition...: keep Cell value, choose the comparison and type the threshold; in Apply Style pick a style with a colour."),
+    M_("sheets.q8.hint3", "An example on other data: to mark stock below 10 in D2:D50, select D2:D50, Format > Conditional > Condition..., Cell value, is less than, 10, Apply Style: Bad."),
+    M_("sheets.q8.hint4", "The answer: select Sales!E2:E13, Format > Conditional > Condition..., Cell value, is greater than, 2000, Apply Style: Bad (or another coloured style), OK; save."),
+]
+
+
+def cells_of(sqref: object) -> set[tuple[str, int]]:
+    """(column, row) of every cell in a range list such as "B2:B13 D5" (whole columns up to row 1000)."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    out: set[tuple[str, int]] = set()
+    for part in str(sqref).replace("$", "").split():
+        part = part.split("!")[-1]
+        min_col, min_row, max_col, max_row = range_boundaries(part if ":" in part else f"{part}:{part}")
+        for col in range(min_col or 1, (max_col or 1) + 1):
+            for row in range(min_row or 1, min(max_row or 1000, 1000) + 1):
+                out.add((get_column_letter(col), row))
+    return out
+
+
+def covers(sqref: object, column: str, first: int, last: int) -> bool:
+    """The range is in one column and holds every cell from row ``first`` to ``last`` (the header row may be in)."""
+    cells = cells_of(sqref)
+    return {c for c, _ in cells} == {column} and all((column, r) in cells for r in range(first, last + 1))
+
+
+def list_values(book: Book, formula: str) -> tuple[list[str], bool]:
+    """The values a list validation allows, and whether its cell range moves (no $ before the rows)."""
+    text = (formula or "").strip()
+    if text.startswith('"'):
+        return [v.strip() for v in text.strip('"').split(",") if v.strip()], False
+    refs = refs_in(text)
+    if not refs:
+        return [], False
+    sheet = (refs[0][0] or "Sales")
+    match = next((name for name in book.wb.sheetnames if name.upper() == sheet.strip("'").upper()), None)
+    if match is None:
+        return [], False
+    moves = any(not dollar for *_, dollar, _ in refs)
+    rows = [row for *_, row in refs]
+    column = refs[0][2]
+    values = [book.wb[match][f"{column}{r}"].value for r in range(min(rows), max(rows) + 1)]
+    return [str(v).strip() for v in values if v is not None and str(v).strip()], moves
+
+
+def frozen_rows(book: Book) -> int:
+    """How many rows at the top of the Sales sheet are frozen (0: none). An .ods keeps this in settings.xml (a
+    conversion to .xlsx drops it), an .xlsx in the sheet view's pane."""
+    if book.path.suffix.lower() == ".ods":
+        import zipfile
+        from xml.etree import ElementTree
+
+        config = "{urn:oasis:names:tc:opendocument:xmlns:config:1.0}"
+        try:
+            with zipfile.ZipFile(book.path) as zf:
+                root = ElementTree.fromstring(zf.read("settings.xml"))
+        except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+            return 0
+        for tables in root.iter(f"{config}config-item-map-named"):
+            if tables.get(f"{config}name") != "Tables":
+                continue
+            for entry in tables:
+                if entry.get(f"{config}name") != "Sales":
+                    continue
+                items = {item.get(f"{config}name"): (item.text or "") for item in entry
+                         if item.tag == f"{config}config-item"}
+                if items.get("VerticalSplitMode") == "2" and items.get("VerticalSplitPosition", "0").isdigit():
+                    return int(items["VerticalSplitPosition"])
+        return 0
+    pane = book.wb["Sales"].sheet_view.pane
+    if pane is None or pane.state not in ("frozen", "frozenSplit"):
+        return 0
+    return int(pane.ySplit or 0)
+
+
+@questions("q7", evidence="outside")
+def q7(check: Check) -> None:
+    book = Book(check)
+    ws = book.wb["Sales"]
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    if not lists:
+        check.stop(Q7_NO_LIST)
+    on_codes = [dv for dv in lists if covers(dv.sqref, "B", kiosk.FIRST, kiosk.LAST)]
+    if not on_codes:
+        check.stop(Q7_RANGE, range=" ".join(f"Sales!{dv.sqref}" for dv in lists))
+    codes = [code for code, _, _ in kiosk.PRICES]
+    values, moves = list_values(book, on_codes[0].formula1)
+    if moves:
+        check.stop(Q7_MOVES, source=on_codes[0].formula1)
+    shown = ", ".join(values) or "(nothing)"
+    other = [v for v in values if v not in codes]
+    if other:
+        check.stop(Q7_OTHER, values=shown, other=", ".join(other))
+    missing = [code for code in codes if code not in values]
+    if missing:
+        check.stop(Q7_MISSING, values=shown, missing=", ".join(missing))
+    rows = frozen_rows(book)
+    if rows == 0:
+        check.stop(Q7_NOT_FROZEN)
+    if rows != 1:
+        check.stop(Q7_FROZEN_ROW, row=rows + 1)
+    check.ok(Q7_OK)
+
+
+THRESHOLD = 2000
+RULE_WORDS = {"greaterThan": ">", "greaterThanOrEqual": ">=", "lessThan": "<", "lessThanOrEqual": "<=", "equal": "=",
+              "notEqual": "<>", "between": "between", "notBetween": "not between"}
+
+
+def highlights(rule) -> bool:
+    """The rule's style sets a background or a font colour (what Calc's styles and Excel's formats write as a dxf)."""
+    dxf = rule.dxf
+    if dxf is None:
+        return False
+    fill = dxf.fill
+    has_fill = fill is not None and any(
+        color is not None and (color.rgb not in (None, "00000000") or color.theme is not None or color.indexed is not None)
+        for color in (getattr(fill, "bgColor", None), getattr(fill, "fgColor", None)))
+    font = dxf.font
+    has_font = font is not None and (font.color is not None or font.b or font.i)
+    return bool(has_fill or has_font)
+
+
+def rule_text(rule) -> str:
+    formulas = [str(f) for f in (rule.formula or [])]
+    if rule.type == "cellIs":
+        return f"{RULE_WORDS.get(rule.operator, rule.operator)} {' and '.join(formulas)}"
+    return "; ".join(formulas) or str(rule.type)
+
+
+def is_more_than_threshold(rule) -> bool:
+    formulas = [str(f).replace(" ", "").replace("$", "").upper() for f in (rule.formula or [])]
+    if rule.type == "cellIs":
+        return rule.operator == "greaterThan" and formulas == [str(THRESHOLD)]
+    if rule.type == "expression":
+        return formulas in ([f"E{kiosk.FIRST}>{THRESHOLD}"], [f"{THRESHOLD}<E{kiosk.FIRST}"])
+    return False
+
+
+def coloured_by_hand(ws) -> list[str]:
+    out = []
+    for row in SALES_ROWS:
+        cell = ws[f"E{row}"]
+        fill = cell.fill
+        if fill is not None and fill.fill_type not in (None, "none") and fill.fgColor is not None \
+                and fill.fgColor.rgb not in ("00000000", "FFFFFFFF"):
+            out.append(f"Sales!E{row}")
+    return out
+
+
+@questions("q8", evidence="outside")
+def q8(check: Check) -> None:
+    book = Book(check)
+    ws = book.wb["Sales"]
+    rules = [(str(cf.sqref), rule) for cf in ws.conditional_formatting for rule in cf.rules]
+    if not rules:
+        by_hand = coloured_by_hand(ws)
+        if by_hand:
+            check.stop(Q8_BY_HAND, cells=", ".join(by_hand))
+        check.stop(Q8_NO_RULE)
+    on_amounts = [(sqref, rule) for sqref, rule in rules if covers(sqref, "E", kiosk.FIRST, kiosk.LAST)]
+    if not on_amounts:
+        check.stop(Q8_RANGE, range=" ".join(f"Sales!{sqref}" for sqref, _ in rules))
+    right = [(sqref, rule) for sqref, rule in on_amounts if is_more_than_threshold(rule)]
+    if not right:
+        sqref, rule = on_amounts[0]
+        check.stop(Q8_THRESHOLD, range=f"Sales!{sqref}", rule=rule_text(rule))
+    if not any(highlights(rule) for _, rule in right):
+        check.stop(Q8_NO_STYLE, range=f"Sales!{right[0][0]}")
+    check.ok(Q8_OK)
