@@ -438,3 +438,47 @@ def test_list_rule_and_freeze_survive_calc_formats(lab, tmp_path):
     assert verdict(checks, "q8", ods.parent) == [(True, "sheets.q8.ok", {})]
     with_settings(ods, 3)
     assert verdict(checks, "q7", ods.parent) == [(False, "sheets.q7.frozen_row", {"row": 4})]
+
+
+def with_chart(path: Path, kind: str = "BarChart", values: tuple = (1, 4), labels: tuple | None = (2, 4)) -> Path:
+    """The workbook with a chart of the Report sheet (q9), as the notebook's reference answer draws it: values
+    Report!B{values}, categories Report!A{labels} (None: no categories)."""
+    import openpyxl.chart
+    from openpyxl import load_workbook
+    from openpyxl.chart import Reference
+
+    wb = load_workbook(path)
+    report = wb["Report"]
+    chart = getattr(openpyxl.chart, kind)()
+    chart.add_data(Reference(report, min_col=2, min_row=values[0], max_row=values[1]), titles_from_data=True)
+    if labels:
+        chart.set_categories(Reference(report, min_col=1, min_row=labels[0], max_row=labels[1]))
+    report.add_chart(chart, "D2")
+    wb.save(path)
+    return path
+
+
+def test_a_chart_is_read_from_the_file_type_values_and_categories(lab, tmp_path):
+    """openpyxl drops charts on load: q9 reads xl/charts/chart*.xml (.xlsx) or the chart object's content.xml (.ods,
+    here converted by LibreOffice, which keeps the chart)."""
+    checks, workbook = lab
+    cases = {"ok": {}, "line": {"kind": "LineChart"}, "pie": {"kind": "PieChart"}, "short": {"values": (1, 3)},
+             "no_labels": {"labels": None}, "labels_elsewhere": {"labels": (1, 3)}}
+    got = {}
+    for name, change in cases.items():
+        path = tmp_path / name / "kiosk.xlsx"
+        path.parent.mkdir()
+        got[name] = verdict(checks, "q9", with_chart(workbook.make(path), **change).parent)
+    assert got["ok"] == [(True, "sheets.q9.ok", {})]
+    assert got["line"] == [(False, "sheets.q9.type", {"kind": "line"})]
+    assert got["pie"] == [(False, "sheets.q9.type", {"kind": "pie"})]
+    assert got["short"] == [(False, "sheets.q9.values", {"values": "Report!B2:B3"})]
+    assert got["no_labels"] == [(False, "sheets.q9.labels", {"labels": "(none)"})]
+    assert got["labels_elsewhere"] == [(False, "sheets.q9.labels", {"labels": "Report!A1:A3"})]
+    (tmp_path / "none").mkdir()
+    workbook.make(tmp_path / "none" / "kiosk.xlsx")
+    assert verdict(checks, "q9", tmp_path / "none") == [(False, "sheets.q9.no_chart", {})]
+    ods = spreadsheet.convert(tmp_path / "ok" / "kiosk.xlsx", "ods", tmp_path / "ods")
+    assert verdict(checks, "q9", ods.parent) == [(True, "sheets.q9.ok", {})]
+    ods = spreadsheet.convert(tmp_path / "short" / "kiosk.xlsx", "ods", tmp_path / "ods_short")
+    assert verdict(checks, "q9", ods.parent) == [(False, "sheets.q9.values", {"values": "Report!B2:B3"})]

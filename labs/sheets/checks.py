@@ -673,3 +673,86 @@ def q8(check: Check) -> None:
     if not any(highlights(rule) for _, rule in right):
         check.stop(Q8_NO_STYLE, range=f"Sales!{right[0][0]}")
     check.ok(Q8_OK)
+
+
+Q9_OK = M_("sheets.q9.ok", "The column chart shows the people per session from the Report sheet, with the sessions as labels: it follows the report when the answers change.")
+Q9_NO_CHART = M_("sheets.q9.no_chart", "I find no chart in the workbook. Select Report!A1:B4 and choose Insert > Chart..., then save (a picture of a chart pasted in does not count).")
+Q9_TYPE = M_("sheets.q9.type", "The chart is a {kind} chart: to compare a few separate groups side by side, use a Column chart (Bar also works). Right-click the chart in edit mode, Chart Type..., Column.")
+Q9_VALUES = M_("sheets.q9.values", "The chart's values come from {values}: it should show the people of every session, Report!B2:B4. Right-click the chart in edit mode, Data Ranges..., and select Report!A1:B4.")
+Q9_LABELS = M_("sheets.q9.labels", "The chart's categories come from {labels}: the bars should be named by the sessions in Report!A2:A4. In Data Ranges..., tick First column as label.")
+HINTS["q9"] = [
+    M_("sheets.q9.hint1", "A chart is drawn from a range of cells: labels (the sessions) and values (the people). Because it reads the cells, it changes when the report changes."),
+    M_("sheets.q9.hint2", "Select the report with its header row, then Insert > Chart...: the chart wizard's first page is the chart type, the second the data range (first row and first column as label)."),
+    M_("sheets.q9.hint3", "An example on other data: hours per shop in Hours!A1:B6 (shop, hours): select A1:B6, Insert > Chart..., Column, Finish: one bar per shop, named by the shop."),
+    M_("sheets.q9.hint4", "The answer: select Report!A1:B4, Insert > Chart..., Chart Type Column (Normal), Finish; save."),
+]
+CHART_NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+ODS_CHART = "urn:oasis:names:tc:opendocument:xmlns:chart:1.0"
+ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+KINDS = {"bar": "column", "line": "line", "circle": "pie", "pie": "pie", "ring": "doughnut", "doughnut": "doughnut",
+         "area": "area", "scatter": "scatter", "radar": "radar", "bubble": "bubble", "stock": "stock"}
+
+
+def plain_range(ref: str | None) -> str:
+    """"Report!$B$2:$B$4" or LibreOffice's "Report.B2:Report.B4" as "Report!B2:B4" (quotes and $ left out)."""
+    text = (ref or "").replace("$", "").replace("'", "").strip()
+    if "!" not in text and "." in text:
+        parts = [p.rsplit(".", 1) for p in text.split(":")]
+        text = f"{parts[0][0]}!" + ":".join(p[-1] for p in parts)
+    return text
+
+
+def charts(book: Book) -> list[dict]:
+    """Every chart of the saved file: {"kind", "series": [(values, categories)]}. openpyxl drops charts when it
+    loads a workbook, so they are read from the zip: xl/charts/chart*.xml (.xlsx), Object */content.xml (.ods)."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    out: list[dict] = []
+    with zipfile.ZipFile(book.path) as zf:
+        for name in zf.namelist():
+            try:
+                if re.fullmatch(r"xl/charts/chart\d+\.xml", name):
+                    root = ElementTree.fromstring(zf.read(name))
+                    for plot in root.iterfind(".//c:plotArea", CHART_NS):
+                        for group in plot:
+                            tag = group.tag.split("}")[-1]
+                            if not tag.endswith("Chart"):
+                                continue
+                            kind = re.sub(r"3D$", "", tag[:-len("Chart")])
+                            series = [(plain_range(ser.findtext("c:val//c:f", None, CHART_NS)),
+                                       plain_range(ser.findtext("c:cat//c:f", None, CHART_NS)))
+                                      for ser in group.iterfind("c:ser", CHART_NS)]
+                            out.append({"kind": KINDS.get(kind, kind), "series": series})
+                elif name.endswith("/content.xml") and name.startswith("Object"):
+                    root = ElementTree.fromstring(zf.read(name))
+                    chart = root.find(f".//{{{ODS_CHART}}}chart")
+                    if chart is None:
+                        continue
+                    kind = (chart.get(f"{{{ODS_CHART}}}class") or "").split(":")[-1]
+                    categories = root.find(f".//{{{ODS_CHART}}}categories")
+                    labels = plain_range(categories.get(f"{{{ODS_TABLE}}}cell-range-address")) if categories is not None else ""
+                    series = [(plain_range(ser.get(f"{{{ODS_CHART}}}values-cell-range-address")), labels)
+                              for ser in root.iter(f"{{{ODS_CHART}}}series")]
+                    out.append({"kind": KINDS.get(kind, kind), "series": series})
+            except ElementTree.ParseError:
+                continue
+    return out
+
+
+@questions("q9", evidence="outside")
+def q9(check: Check) -> None:
+    book = Book(check)
+    found = charts(book)
+    if not found:
+        check.stop(Q9_NO_CHART)
+    chart = next((c for c in found if any(v.startswith("Report!") for v, _ in c["series"])), found[0])
+    if chart["kind"] != "column":
+        check.stop(Q9_TYPE, kind=chart["kind"])
+    values = [v for v, _ in chart["series"]]
+    if values != ["Report!B2:B4"]:
+        check.stop(Q9_VALUES, values=", ".join(values) or "(none)")
+    labels = chart["series"][0][1]
+    if labels != "Report!A2:A4":
+        check.stop(Q9_LABELS, labels=labels or "(none)")
+    check.ok(Q9_OK)
