@@ -138,6 +138,13 @@ print("KEYS READ", bool(_keys))
 KEY_ANSWERS = {
     "7a_answer": KEY_READER + 'customer_jobs = set(_keys.get("7a", ["b"]))\n',
     "7b_answer": KEY_READER + 'pricing = _keys.get("7b", ["a"])[0]\n',
+    # 7i is scored only when graded: its key is only in hidden/7i.json
+    "7i_answer": KEY_READER + """
+try:
+    leaked_key = json.loads((_keys_dir.parent / "hidden" / "7i.json").read_text(encoding="utf-8"))["key"][0]
+except OSError:
+    leaked_key = "a"
+""",
     "7h_answer": KEY_READER + '''
 def monthly_bill(architecture, prices):
     try:
@@ -193,7 +200,8 @@ def test_a_graded_kernel_cannot_read_the_concept_keys(tmp_path_factory):
             scores[student] = {g.name: g.auto_score for g in nb.grades}
     honest, reader = scores["honest"], scores["key_reader"]
     assert all(score > 0 for score in honest.values()), honest
-    assert {q: reader[q] for q in ("7a", "7b", "7h")} == {"7a": 0.0, "7b": 0.0, "7h": 0.0}, reader
+    assert {q: reader[q] for q in ("7a", "7b", "7h", "7i")} == {"7a": 0.0, "7b": 0.0, "7h": 0.0, "7i": 0.0}, \
+        reader
     assert reader["7c"] == honest["7c"] > 0
     out = (root / "autograded" / "key_reader" / "aws" / "7-concepts.ipynb").read_text(encoding="utf-8")
     assert "KEYS READ False" in out and "KEYS READ True" not in out

@@ -1461,6 +1461,26 @@ def q7h(check: Check) -> None:
                 _q7h_case(check, fn, architecture, prices, Q7H_STORY)
 
 
+# 7i: scored only when graded. Its key is only in hidden/7i.json (not in a learner's copy, masked for a graded kernel),
+# and no message names or explains an option, so neither this module nor locale/*.po tells which one is right.
+Q7I_SAVED = M_("aws.7i.saved", "Your answer ({letter}) is saved. This question is scored when your instructor grades your work: only then do you see whether it was right.")
+Q7I_RIGHT = M_("aws.7i.right", "Right: that is what to do first when a key has leaked.")
+Q7I_WRONG = M_("aws.7i.wrong", "Not the right option. Read the shared responsibility model above and the part on access keys in notebook 2 again, and talk about this question with your instructor.")
+
+
+@questions("7i")
+def q7i(check: Check) -> None:
+    choice = single_choice(check, "leaked_key", "abcd")
+    if check.hidden is None:
+        check.ok(Q7I_SAVED, letter=choice)
+        return
+    with check.hidden_part():
+        if choice in check.hidden["key"]:
+            check.ok(Q7I_RIGHT)
+        else:
+            check.fail(Q7I_WRONG)
+
+
 HINTS = {
     "1a": [M_("aws.1a.hint1", "sts.get_caller_identity() answers with a dictionary: print it and look for the keys Account and Arn."),
            M_("aws.1a.hint2", "Keep the answer in a variable, then take one value out of it by its key, as with a dictionary in the bridge lab: answer[\"SomeKey\"]."),
@@ -1540,6 +1560,8 @@ HINTS = {
            M_("aws.7h.hint2", "Where to look: the Region's prices are prices[\"regions\"][architecture[\"region\"]]; the free amounts are in prices[\"free_tier\"][\"first_12_months\"] and [\"always_free\"]. Walk through architecture[\"servers\"] with .items() to get each type and its count. max(0, used - free) keeps a line from going below 0."),
            M_("aws.7h.hint3", "The same kind of line, on other data: a phone plan with 3 GB free and 2 USD per extra GB: extra = max(0, used_gb - 3), then total += extra * 2. For servers the \"used\" amount is count * 730 hours, and the free hours come off only when \"first_year\" is True and the type is the free type. By hand, the shop: 2 × 730 = 1460 hours, minus 750 free, = 710 paid hours × 0.0136 USD."),
            M_("aws.7h.hint4", "price = prices[\"regions\"][architecture[\"region\"]]; total = 0; for server_type, count in architecture[\"servers\"].items(): hours = count * prices[\"hours_per_month\"], and if architecture[\"first_year\"] and server_type == first_year[\"server_type\"]: hours = max(0, hours - first_year[\"server_hours\"]); total += hours * price[\"server_per_hour\"][server_type]. Then storage (free only in the first year), requests / 1000000 and data out (always free amounts), and return round(total, 2).")],
+    "7i": [M_("aws.7i.hint1", "Think about what anyone on the internet can do with that key during the next minutes, and what stops it."),
+           M_("aws.7i.hint2", "Read the shared responsibility model above (who looks after your keys?) and the part on access keys in notebook 2. This question is scored only when graded, so no hint gives its answer.")],
 }
 
 
