@@ -269,6 +269,43 @@ def test_each_service_page_loads_through_jupyterlab(started):
         "practice-mailbox": ("Practice mailbox", True), "practice-cloud": ("practice-cloud", False)}, tiles
 
 
+def test_the_s3_website_link_opens_the_page_through_jupyterlab(started):
+    """AWS 3's "visit your website" link: 127.0.0.1 would be the learner's own computer on a hub, so the link the
+    notebook prints goes through JupyterLab's route to the practice cloud, and a browser gets the page there."""
+    workspace = started["tmp"] / "course"
+    kernel_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    kernel_env.update({**proxy.jupyter_environment(f"http://127.0.0.1:{started['port']}"),
+                       "GRADERS_WORKSPACE": str(workspace)})
+    code = """
+import json
+from graders import Lab
+from labs.aws.helper import connect_aws
+aws = connect_aws(Lab("aws", lang="en", notebook="3-s3"))
+s3, bucket = aws.client("s3"), aws.bucket_name("website")
+s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={k: False for k in (
+    "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")})
+s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+s3.put_object(Bucket=bucket, Key="index.html", Body=b"<h1>Cafe Sakura</h1>", ContentType="text/html")
+print(aws.browser_url(bucket, "index.html"))
+"""
+    out = subprocess.run([str(REPO / ".venv/bin/python"), "-c", code], env=kernel_env, capture_output=True, text=True,
+                         timeout=300, cwd=workspace / "aws")
+    assert out.returncode == 0, out.stderr[-3000:]
+    link = out.stdout.strip().splitlines()[-1]
+    assert link.startswith(f"http://127.0.0.1:{started['port']}/practice-cloud/website-"), link
+    # as a browser: logged in to JupyterLab by its cookie (a token header would go on to the practice cloud too,
+    # which reads any Authorization header as an AWS signature)
+    import http.cookiejar
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    opener.open(f"http://127.0.0.1:{started['port']}/lab?token={started['token']}", timeout=30).read()
+    with opener.open(link, timeout=30) as page:
+        assert page.status == 200 and "Cafe Sakura" in page.read().decode(), link
+
+
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_a_learner_logs_in_through_the_proxy_in_chromium(started):
     from playwright.sync_api import sync_playwright

@@ -133,6 +133,14 @@ class PracticeAccount:
         """The plain HTTP address of an object in the practice cloud (path style: endpoint/bucket/key)."""
         return f"{self.endpoint_url}/{bucket}/{urllib.request.quote(key)}"
 
+    def browser_url(self, bucket: str, key: str) -> str:
+        """Where the learner's *browser* opens an object: through JupyterLab's route to the practice cloud under
+        ``graders start`` or on a class hub (there 127.0.0.1 would be the learner's own computer), else the plain
+        address (:meth:`object_url`, which the kernel itself uses)."""
+        from graders.services.proxy import learner_url
+
+        return learner_url(self.endpoint_url, f"{bucket}/{urllib.request.quote(key)}", name="moto")
+
     # --- the profile files -----------------------------------------------------------------------------------------
     def _profile_config(self) -> dict[str, str]:
         return {"region": self.region, "endpoint_url": self.endpoint_url, "max_attempts": "1",

@@ -61,7 +61,7 @@ def show_page(aws: PracticeAccount, instance_id: str) -> None:
     if not address:
         print(PAGE_NO_ADDRESS.render(aws.lang, instance=instance_id, state=found["State"]["Name"]))
         return
-    url = learner_url(aws.endpoint_url, f"{GATE.strip('/')}/{address}/")
+    url = learner_url(aws.endpoint_url, f"{GATE.strip('/')}/{address}/", name="moto")
     print(PAGE_LINK.render(aws.lang, name=_name(found) or instance_id, address=address, url=url))
     status, _, text = page(aws, address)
     print(PAGE_ANSWER.render(aws.lang, address=address, status=status))
