@@ -68,6 +68,7 @@ Q9D_EMPTY = M_("aws.9d.empty", "`who_opened_port` is still empty. Look up the ev
 Q9D_OTHER = M_("aws.9d.other", "{value} did change the group, but opened port 443, and only to the office network 203.0.113.0/24. Look at the ports in each event's requestParameters: you are looking for port 22 and 0.0.0.0/0.")
 Q9D_ADMIN = M_("aws.9d.admin", "lab-admin is the lab's own administrator: it set up the story and created the users, but did not open the port. Look only at the events named AuthorizeSecurityGroupIngress.")
 Q9D_ARN = M_("aws.9d.arn", "`who_opened_port` is an ARN. Write only the user name, as the event's Username shows it.")
+Q9D_NOT_STORY = M_("aws.9d.not_story", "{value} is a user of this account, but not one of the two colleagues in this story ({first} and {second}). Earlier notebooks opened ports too: look for the event that opened port 22 to 0.0.0.0/0, and read its Username.")
 Q9D_UNKNOWN = M_("aws.9d.unknown", "`who_opened_port` is \"{value}\", but no user of this account has that name. Copy the Username of the event that opened port 22.")
 
 
@@ -224,8 +225,18 @@ def q9d(check: Check) -> None:
         check.fail(Q9D_OTHER, value=value)
     elif value == "lab-admin":
         check.fail(Q9D_ADMIN)
+    elif _is_user(aws, value):
+        check.fail(Q9D_NOT_STORY, value=value, first=api.PEOPLE[0], second=api.PEOPLE[1])
     else:
         check.fail(Q9D_UNKNOWN, value=value)
+
+
+def _is_user(aws, name: str) -> bool:
+    try:
+        aws.client("iam").get_user(UserName=name)
+    except Exception:
+        return False
+    return True
 
 
 HINTS = {
