@@ -479,6 +479,63 @@ def test_a_check_without_the_cloud_says_so_kindly():
     assert "練習用の AWS クラウド" in verdict.parts[0].message.render("ja")
 
 
+def test_6d_names_each_untagged_resource_notebooks_2_3_5_asked_to_tag(tmp_path):
+    """6d reads the cost tags of the topic and alarm of 6a and of what notebooks 2, 3 and 5 create (user, buckets,
+    table, role, function) when they are in the account, names the one that lacks them, and passes when all carry
+    them. A resource the lab never asked to tag (another user) is left alone."""
+    import io
+    import zipfile
+
+    from graders.services.moto import MotoService
+
+    lab = _lab()
+    tags = [{"Key": "Project", "Value": "workshop"}, {"Key": "CostCenter", "Value": "training"}]
+    with MotoService() as own:
+        aws = _account(own, tmp_path)
+        context = {"workdir": tmp_path, "moto": ServiceHandle("moto", own.url, own.info())}
+        aws.client("sns", "us-east-1").create_topic(Name="billing-alerts", Tags=tags)
+        aws.client("cloudwatch", "us-east-1").put_metric_alarm(
+            AlarmName="billing-over-10-usd", Namespace="AWS/Billing", MetricName="EstimatedCharges",
+            Statistic="Maximum", Period=21600, EvaluationPeriods=1, Threshold=10,
+            ComparisonOperator="GreaterThanThreshold", Tags=tags)
+        iam = aws.client("iam")
+        iam.create_user(UserName="dana")                       # untagged: named
+        iam.create_user(UserName="someone-else")               # never asked to tag: not named
+        role = iam.create_role(RoleName="notes-function-role", AssumeRolePolicyDocument="{}", Tags=tags)["Role"]
+        s3 = aws.client("s3", "ap-northeast-1")
+        for purpose, tag_set in (("team-files", [tags[0]]),
+                                 ("website", [tags[0], {"Key": "costcenter", "Value": "training"}])):
+            bucket = aws.bucket_name(purpose)
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+            s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tag_set})
+        aws.client("dynamodb", "ap-northeast-1").create_table(
+            TableName="notes", KeySchema=[{"AttributeName": "note_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "note_id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+            Tags=[{"Key": "Project", "Value": "Workshop"}, tags[1]])
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("notes_handler.py", "def lambda_handler(event, context):\n    return 1\n")
+        aws.client("lambda", "ap-northeast-1").create_function(
+            FunctionName="save-note", Runtime="python3.12", Role=role["Arn"], Handler="notes_handler.lambda_handler",
+            Code={"ZipFile": code.getvalue()}, Tags={"Project": "workshop", "CostCenter": "training"})
+
+        verdict = _evaluate(lab, "6d", {}, context)
+        failed = {(p.message.id, p.params["name"]) for p in verdict.failures}
+        assert failed == {("aws.6d.untagged", "dana"), ("aws.6d.missing", aws.bucket_name("team-files")),
+                          ("aws.6d.key_case", aws.bucket_name("website")), ("aws.6d.value", "notes")}, failed
+        assert "dana" in verdict.failures[0].message.render("uk", **verdict.failures[0].params)
+        passed = {p.params["name"] for p in verdict.parts if p.ok}
+        assert passed == {"billing-alerts", "billing-over-10-usd", "notes-function-role", "save-note"}
+
+        iam.tag_user(UserName="dana", Tags=tags)
+        for purpose in ("team-files", "website"):
+            s3.put_bucket_tagging(Bucket=aws.bucket_name(purpose), Tagging={"TagSet": tags})
+        table = aws.client("dynamodb", "ap-northeast-1").describe_table(TableName="notes")["Table"]["TableArn"]
+        aws.client("dynamodb", "ap-northeast-1").tag_resource(ResourceArn=table, Tags=tags)
+        verdict = _evaluate(lab, "6d", {}, context)
+        assert verdict.passed and len(verdict.parts) == 8, verdict.to_json()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", ["2-iam", "5-serverless", "9-api"])
 def test_outside_evidence_is_recomputed_by_a_grader_with_the_same_verdicts(notebook, tmp_path):

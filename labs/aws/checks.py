@@ -1126,6 +1126,7 @@ def q6c(check: Check) -> None:
 
 
 # 6d: cost allocation tags on what stays (the topic and the alarm of 6a; budgets take no tags in the practice cloud)
+# and on what notebooks 2, 3 and 5 ask to tag at creation (user, buckets, table, role, function), when it is here
 COST_TAGS = {"Project": "workshop", "CostCenter": "training"}
 Q6D_OK = M_("aws.6d.ok", "{kind} `{name}` carries the cost allocation tags Project = workshop and CostCenter = training.")
 Q6D_NOTHING = M_("aws.6d.nothing", "There is no SNS topic and no CloudWatch alarm in us-east-1 to tag. Do exercise 6a first: they are what stays after the clean-up.")
@@ -1137,18 +1138,54 @@ KIND_TOPIC = M_("aws.6d.kind_topic", "The SNS topic")
 KIND_ALARM = M_("aws.6d.kind_alarm", "The CloudWatch alarm")
 
 
+KIND_USER = M_("aws.6d.kind_user", "The IAM user")
+KIND_ROLE = M_("aws.6d.kind_role", "The IAM role")
+KIND_BUCKET = M_("aws.6d.kind_bucket", "The S3 bucket")
+KIND_TABLE = M_("aws.6d.kind_table", "The DynamoDB table")
+KIND_FUNCTION = M_("aws.6d.kind_function", "The Lambda function")
+
+
+def _tag_map(aws: PracticeAccount, region: str) -> dict[str, dict]:
+    """ARN -> tags of every tagged resource in a region, from the Resource Groups Tagging API (moto 5.2 answers it
+    for SNS, CloudWatch, S3, DynamoDB and Lambda, but leaves out untagged resources and IAM)."""
+    pages = aws.client("resourcegroupstaggingapi", region).get_paginator("get_resources").paginate()
+    return {item["ResourceARN"]: {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+            for page in pages for item in page["ResourceTagMappingList"]}
+
+
 def _tagged_resources(aws: PracticeAccount) -> list[tuple[str, str, dict]]:
-    """(kind message id, name, tags) of every SNS topic and CloudWatch alarm in the billing region."""
-    sns = aws.client("sns", BILLING_REGION)
+    """(kind message, name, tags) of what stays after the clean-up (every SNS topic and CloudWatch alarm in the billing
+    region) and of what notebooks 2, 3 and 5 ask to tag at creation, when it is in this account."""
     found = []
-    for topic in sns.list_topics()["Topics"]:
+    billing_tags = _tag_map(aws, BILLING_REGION)
+    for topic in aws.client("sns", BILLING_REGION).list_topics()["Topics"]:
         arn = topic["TopicArn"]
-        tags = sns.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
-        found.append((KIND_TOPIC, arn.rsplit(":", 1)[-1], {t["Key"]: t["Value"] for t in tags}))
-    watch = aws.client("cloudwatch", BILLING_REGION)
-    for alarm in watch.describe_alarms()["MetricAlarms"]:
-        tags = watch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
-        found.append((KIND_ALARM, alarm["AlarmName"], {t["Key"]: t["Value"] for t in tags}))
+        found.append((KIND_TOPIC, arn.rsplit(":", 1)[-1], billing_tags.get(arn, {})))
+    for alarm in aws.client("cloudwatch", BILLING_REGION).describe_alarms()["MetricAlarms"]:
+        found.append((KIND_ALARM, alarm["AlarmName"], billing_tags.get(alarm["AlarmArn"], {})))
+    if not found:
+        return found
+    iam = aws.client("iam")
+    for kind, read in ((KIND_USER, lambda: iam.get_user(UserName="dana")["User"]),
+                       (KIND_ROLE, lambda: iam.get_role(RoleName="notes-function-role")["Role"])):
+        with contextlib.suppress(iam.exceptions.NoSuchEntityException):
+            entity = read()
+            found.append((kind, entity.get("UserName") or entity.get("RoleName"),
+                          {t["Key"]: t["Value"] for t in entity.get("Tags", [])}))
+    home_tags = _tag_map(aws, HOME_REGION)
+    buckets = {bucket["Name"] for bucket in aws.client("s3", HOME_REGION).list_buckets()["Buckets"]}
+    for purpose in ("team-files", "website"):
+        name = aws.bucket_name(purpose)
+        if name in buckets:
+            found.append((KIND_BUCKET, name, home_tags.get(f"arn:aws:s3:::{name}", {})))
+    dynamodb = aws.client("dynamodb", HOME_REGION)
+    with contextlib.suppress(dynamodb.exceptions.ResourceNotFoundException):
+        arn = dynamodb.describe_table(TableName="notes")["Table"]["TableArn"]
+        found.append((KIND_TABLE, "notes", home_tags.get(arn, {})))
+    functions = aws.client("lambda", HOME_REGION)
+    with contextlib.suppress(functions.exceptions.ResourceNotFoundException):
+        arn = functions.get_function_configuration(FunctionName="save-note")["FunctionArn"]
+        found.append((KIND_FUNCTION, "save-note", home_tags.get(arn, {})))
     return found
 
 
