@@ -462,7 +462,7 @@ def test_a_chart_is_read_from_the_file_type_values_and_categories(lab, tmp_path)
     """openpyxl drops charts on load: q9 reads xl/charts/chart*.xml (.xlsx) or the chart object's content.xml (.ods,
     here converted by LibreOffice, which keeps the chart)."""
     checks, workbook = lab
-    cases = {"ok": {}, "line": {"kind": "LineChart"}, "pie": {"kind": "PieChart"}, "short": {"values": (1, 3)},
+    cases = {"ok": {}, "line": {"kind": "LineChart"}, "pie": {"kind": "PieChart"}, "area": {"kind": "AreaChart"}, "short": {"values": (1, 3)},
              "no_labels": {"labels": None}, "labels_elsewhere": {"labels": (1, 3)}}
     got = {}
     for name, change in cases.items():
@@ -470,8 +470,9 @@ def test_a_chart_is_read_from_the_file_type_values_and_categories(lab, tmp_path)
         path.parent.mkdir()
         got[name] = verdict(checks, "q9", with_chart(workbook.make(path), **change).parent)
     assert got["ok"] == [(True, "sheets.q9.ok", {})]
-    assert got["line"] == [(False, "sheets.q9.type", {"kind": "line"})]
-    assert got["pie"] == [(False, "sheets.q9.type", {"kind": "pie"})]
+    assert got["line"] == [(False, "sheets.q9.line", {})]
+    assert got["pie"] == [(False, "sheets.q9.pie", {})]
+    assert got["area"] == [(False, "sheets.q9.type", {"kind": "area"})]
     assert got["short"] == [(False, "sheets.q9.values", {"values": "Report!B2:B3"})]
     assert got["no_labels"] == [(False, "sheets.q9.labels", {"labels": "(none)"})]
     assert got["labels_elsewhere"] == [(False, "sheets.q9.labels", {"labels": "Report!A1:A3"})]

@@ -680,6 +680,8 @@ Q9_NO_CHART = M_("sheets.q9.no_chart", "I find no chart in the workbook. Select 
 Q9_TYPE = M_("sheets.q9.type", "The chart is a {kind} chart: to compare a few separate groups side by side, use a Column chart (Bar also works). Right-click the chart in edit mode, Chart Type..., Column.")
 Q9_VALUES = M_("sheets.q9.values", "The chart's values come from {values}: it should show the people of every session, Report!B2:B4. Right-click the chart in edit mode, Data Ranges..., and select Report!A1:B4.")
 Q9_LABELS = M_("sheets.q9.labels", "The chart's categories come from {labels}: the bars should be named by the sessions in Report!A2:A4. In Data Ranges..., tick First column as label.")
+Q9_LINE = M_("sheets.q9.line", "The chart is a line chart: a line joins the points as if they were one quantity changing over time, but the sessions are separate groups. Use a Column chart: right-click the chart in edit mode, Chart Type..., Column.")
+Q9_PIE = M_("sheets.q9.pie", "The chart is a pie chart: a pie shows the shares of one whole, but here the sessions are compared side by side. Use a Column chart: right-click the chart in edit mode, Chart Type..., Column.")
 HINTS["q9"] = [
     M_("sheets.q9.hint1", "A chart is drawn from a range of cells: labels (the sessions) and values (the people). Because it reads the cells, it changes when the report changes."),
     M_("sheets.q9.hint2", "Select the report with its header row, then Insert > Chart...: the chart wizard's first page is the chart type, the second the data range (first row and first column as label)."),
@@ -747,6 +749,8 @@ def q9(check: Check) -> None:
     if not found:
         check.stop(Q9_NO_CHART)
     chart = next((c for c in found if any(v.startswith("Report!") for v, _ in c["series"])), found[0])
+    if chart["kind"] in ("line", "pie"):
+        check.stop(Q9_LINE if chart["kind"] == "line" else Q9_PIE)
     if chart["kind"] != "column":
         check.stop(Q9_TYPE, kind=chart["kind"])
     values = [v for v, _ in chart["series"]]
