@@ -1364,3 +1364,4 @@ HINTS["q15"] = [
 
 # --- session 14: questions kept in their own module (q16 ...), registered in the same `questions` and HINTS --------
 from . import checks_extra  # noqa: E402,F401
+from . import checks_batch  # noqa: E402,F401
