@@ -1,5 +1,5 @@
 """Annotation lab figures: how long a check of one image set, one text set and the pre-label batch takes (and the
-scoring of a 50-item batch), the CSV delivery and config checks (q16, q17), how long the local
+scoring of a 50-item batch; the batch notebook's 54-item check, q19), the CSV delivery and config checks (q16, q17), how long the local
 Label Studio takes to come up (first start with migrations, start from the install-time template, restart), and the
 project notebook's set-up in a real Label Studio (create + import, annotate, export, check q18).
 
@@ -199,6 +199,26 @@ def prelabels(work: Path, lab, repeat: int) -> None:
     line("score a 50-item batch (25 pictures, 25 texts)", timed(score_batch, repeat))
 
 
+def batch(repeat: int) -> None:
+    """The batch notebook (q19): one graded check of the 54-item batch (file read, agreement by kind, speed)."""
+    from graders import Lab
+    from labs.annotation.batch import BatchJob
+
+    work = Path(tempfile.mkdtemp(prefix="bench-annotation-batch-")) / "annotation"
+    shutil.copytree(REPO / "labs" / "annotation" / "data", work)
+    gold = json.loads((REPO / "labs" / "annotation" / "gold" / "batch.json").read_text())
+    lab = Lab("annotation", lang="en")
+    job = BatchJob(None, work)
+    for item, label in gold.items():
+        job.label(item, label)
+    hidden = json.loads((REPO / "labs" / "annotation" / "hidden" / "q19.json").read_text())
+    context = {"workdir": work}
+    assert lab.evaluate("q19", {}, hidden=hidden, context=context).passed
+    line(f"check the batch (q19: {len(gold)} items, graded)",
+         timed(lambda: lab.evaluate("q19", {}, hidden=hidden, context=context), repeat))
+    shutil.rmtree(work.parent, ignore_errors=True)
+
+
 def server() -> None:
     from graders.services.labelstudio import LabelStudioService, template_dir
 
@@ -249,6 +269,7 @@ def main() -> int:
     import os
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores: above ~2 means others are busy)")
     checks(args.repeat)
+    batch(args.repeat)
     if not args.no_server:
         server()
         project()
