@@ -203,7 +203,7 @@ def test_outside_questions_are_recomputed_from_the_files_alone(lab_dir):
     reference_work(lab_dir)
     lab = Lab("annotation", lang="en")
     outside = [q for q, where in lab.questions.evidence.items() if where == "outside"]
-    assert {"q2", "q3", "q4", "q5", "q6", "q7", "q10", "q11", "q13", "q14", "q15", "q16", "q18"} == set(outside)
+    assert {"q2", "q3", "q4", "q5", "q6", "q7", "q10", "q11", "q13", "q14", "q15", "q16", "q18", "q19"} == set(outside)
     for q in ("q2", "q3", "q4", "q5", "q6"):
         hidden_path = HERE / "hidden" / f"{q}.json"
         verdict = lab.evaluate(q, {}, hidden=json.loads(hidden_path.read_text()), context={"workdir": lab_dir})
