@@ -119,7 +119,8 @@ def prepare(aws: PracticeAccount) -> str:
     if not _exists(dynamodb.describe_table, TableName=TABLE):
         dynamodb.create_table(TableName=TABLE, KeySchema=[{"AttributeName": "note_id", "KeyType": "HASH"}],
                               AttributeDefinitions=[{"AttributeName": "note_id", "AttributeType": "S"}],
-                              BillingMode="PAY_PER_REQUEST")
+                              BillingMode="PAY_PER_REQUEST",   # tagged as notebook 5 asks (6d reads the tags)
+                              Tags=[{"Key": "Project", "Value": "workshop"}, {"Key": "CostCenter", "Value": "training"}])
     table_arn = dynamodb.describe_table(TableName=TABLE)["Table"]["TableArn"]
     if not _exists(iam.get_role, RoleName=ROLE):
         trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
