@@ -22,6 +22,7 @@ import threading
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from .i18n import M_, Message
@@ -30,6 +31,7 @@ MSG_MISSING = M_("core.missing_name", "I can't find `{name}`. Did you run the ce
 MSG_WRONG_TYPE = M_("core.wrong_type", "`{name}` should be {expected}, but it is {actual}.")
 MSG_RAISED = M_("core.function_raised", "Your code stopped with an error: {error}. Read the last line of the message, fix the cause, and try again.")
 MSG_TOO_SLOW = M_("core.too_slow", "Your code did not finish within {seconds} second. Look for a loop that never ends.", "Your code did not finish within {seconds} seconds. Look for a loop that never ends.", count="seconds")
+MSG_GRADER_SCORES = M_("core.grader_scores", "Your answer is saved. The grader scores this question: its answer key is kept away from notebooks while work is graded.")
 MSG_CHECKER_BROKEN = M_("core.checker_broken", "The checker itself ran into a problem ({error}). This is not your fault: tell your instructor, and carry on with the next exercise.")
 
 KIND_NAMES = {
@@ -65,6 +67,8 @@ class Verdict:
     question: str
     parts: list[Part]
 
+    deferred: bool = False  # the kernel could not read the key: the grader's own run decides (GraderOnly)
+
     @property
     def passed(self) -> bool:
         return bool(self.parts) and all(p.ok for p in self.parts)
@@ -77,8 +81,25 @@ class Verdict:
         return [p.message.id for p in self.parts if ok is None or p.ok == ok]
 
     def to_json(self) -> dict:
-        return {"lab": self.lab, "question": self.question, "passed": self.passed,
-                "parts": [p.to_json() for p in self.parts]}
+        out = {"lab": self.lab, "question": self.question, "passed": self.passed,
+               "parts": [p.to_json() for p in self.parts]}
+        if self.deferred:
+            out["deferred"] = True
+        return out
+
+
+class GraderOnly(Exception):
+    """Raised when a check's data (an answer key in a ``[grading_only] when_graded`` folder) cannot be read: in a
+    graded kernel that folder is masked, so the kernel shows "scored by the grader" instead of a verdict, and the
+    grader's own run of the check (which can read it) decides. See :func:`grader_only_text`."""
+
+
+def grader_only_text(path: Path) -> str:
+    """The text of a file in a grading-only folder: readable in self-study; in a graded kernel :class:`GraderOnly`."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GraderOnly(str(path)) from exc
 
 
 class StopCheck(Exception):
@@ -265,6 +286,8 @@ class Questions:
             fn(check)
         except StopCheck:
             pass
+        except GraderOnly:
+            return Verdict(self.lab, question, [Part(True, MSG_GRADER_SCORES)], deferred=True)
         except Exception as exc:  # a bug in the checker (or a value it did not foresee): say so, kindly
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             check.fail(MSG_CHECKER_BROKEN, error=detail)

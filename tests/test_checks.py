@@ -60,6 +60,31 @@ def test_a_bug_in_a_checker_is_reported_kindly():
     assert verdict.message_ids(ok=False) == ["core.checker_broken"]
 
 
+def test_a_key_the_graded_kernel_cannot_read_is_left_to_the_grader(tmp_path):
+    # In a graded kernel the keys folder is masked: the kernel shows "scored by the grader" (no verdict to compare),
+    # so honest work is not flagged as showing another result than the grader's own run (which reads the key).
+    from graders.checks import grader_only_text
+    from graders.grade.preprocessors.sealverdicts import kernel_verdicts
+
+    questions = Questions("demo")
+
+    @questions("q1")
+    def q1(check):
+        if check.value("choice", str) != grader_only_text(tmp_path / "keys" / "q1.txt"):
+            check.fail(M_("demo.wrong", "Not this one."))
+        else:
+            check.ok(M_("demo.right", "Right."))
+
+    masked = questions.run("q1", Check({"choice": "b"}))
+    assert masked.deferred and masked.message_ids() == ["core.grader_scores"] and masked.to_json()["deferred"]
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "q1.txt").write_text("b")
+    readable = questions.run("q1", Check({"choice": "b"}))
+    assert readable.passed and not readable.deferred and "deferred" not in readable.to_json()
+    cell = {"outputs": [{"data": VerdictView(v, "en")._repr_mimebundle_()} for v in (masked,)]}
+    assert kernel_verdicts(cell) == {"q1": None}   # shown, but nothing to compare with the grader's verdict
+
+
 def test_hidden_parts_run_only_with_hidden_data(lab):
     greet = lambda name: "Hello, " + name + "!"  # noqa: E731
     plain = lab.evaluate("q4", {"greet": greet})

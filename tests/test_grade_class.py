@@ -117,6 +117,9 @@ def test_one_gradebook_row_per_learner_and_a_record_for_each(graded_class):
                 assert nb["lang"] == x.lang  # the learner's language, read from their notebook
             for question in nb.get("questions", {}).values():  # every verdict is the lab's own, none a checker crash
                 assert "core.checker_broken" not in [p["id"] for p in question.get("parts", [])], (x, question)
+                if x.kind == "reference":   # honest work is never flagged "needs a look" (e.g. for a masked key)
+                    flagged = {"grade.reason.check_differs", "grade.reason.check_silent"}
+                    assert not flagged & {r["id"] for r in question.get("reasons", [])}, (x, question)
 
 
 def test_a_rerun_skips_what_is_graded_and_force_gives_the_same_scores(graded_class):

@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from graders.checks import Check, Questions, judge_choices
+from graders.checks import Check, Questions, grader_only_text, judge_choices
 from graders.i18n import Domain
 
 M_ = Domain.beside(__file__)
@@ -33,7 +33,7 @@ def key(question: str) -> set[str]:
     """The right option(s) of a choice question, from ``keys/choices.json``: self-study checks read it, but it is not
     in this module (``import labs.career.checks`` gives no key) and a graded kernel does not see it (lab.toml
     ``[grading_only] when_graded``); the grader reads it in its own process."""
-    return set(json.loads((HERE / "keys" / "choices.json").read_text(encoding="utf-8"))[question])
+    return set(json.loads(grader_only_text(HERE / "keys" / "choices.json"))[question])
 
 # --- choice questions: shared --------------------------------------------------------------------------------------
 CHOICE_NOT_TEXT = M_("career.choice.not_text", "`{name}` should be one letter in quotes, for example {name} = \"a\".")

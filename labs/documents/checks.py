@@ -14,7 +14,7 @@ import functools
 import json
 from pathlib import Path
 
-from graders.checks import Check, Questions
+from graders.checks import Check, Questions, grader_only_text
 from graders.i18n import Domain
 
 from . import files
@@ -122,7 +122,7 @@ def q2(check: Check) -> None:
 def key(question: str) -> str:
     """The right option of a choice question, from ``keys/choices.json``: self-study checks read it, but it is not in
     this module and a graded kernel does not see it (lab.toml ``[grading_only] when_graded``)."""
-    return json.loads((HERE / "keys" / "choices.json").read_text(encoding="utf-8"))[question]
+    return json.loads(grader_only_text(HERE / "keys" / "choices.json"))[question]
 
 
 CHOICE_NOT_TEXT = M_("documents.choice.not_text", "`{name}` should be one letter in quotes, for example {name} = \"a\".")

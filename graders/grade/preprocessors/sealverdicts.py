@@ -32,14 +32,19 @@ def verdict_from_json(data: dict) -> Verdict | None:
     return Verdict(data.get("lab", ""), data.get("question", ""), parts)
 
 
-def kernel_verdicts(cell) -> dict[str, bool]:
-    """What the learner's own kernel showed for each question in this cell (question -> passed)."""
-    out = {}
+def kernel_verdicts(cell) -> dict[str, bool | None]:
+    """What the learner's own kernel showed for each question in this cell (question -> passed; None when it showed
+    "scored by the grader": the key is kept away from graded kernels, so there is nothing to compare)."""
+    out: dict[str, bool | None] = {}
     for o in cell.get("outputs", []):
         data = o.get("data", {})
         if VERDICT_MIME in data and isinstance(data[VERDICT_MIME], dict):
             v = data[VERDICT_MIME]
-            out[str(v.get("question"))] = bool(v.get("passed")) and out.get(str(v.get("question")), True)
+            question = str(v.get("question"))
+            if v.get("deferred"):
+                out.setdefault(question, None)
+            elif out.get(question, True) is not None:
+                out[question] = bool(v.get("passed")) and out.get(question, True)
     return out
 
 
@@ -120,7 +125,7 @@ class SealVerdicts(NbGraderPreprocessor):
                 pass
             elif shown.get(question) is not None and shown.get(question) != bool(data.get("passed")):
                 note = reason(CHECK_DIFFERS, question=question)
-            elif shown.get(question) is None and not errored and evidence != "outside":
+            elif question not in shown and not errored and evidence != "outside":
                 # (outside-evidence checks are left to the grader while it grades: the kernel shows nothing)
                 note = reason(CHECK_SILENT, question=question)
             if note is not None:
