@@ -105,6 +105,11 @@ def _visible(text: str) -> str:
     return re.sub(r"`([^`]*)`", r"\1", text)
 
 
+# JupyterLab is up when its menu bar is there. (Not the Launcher: JupyterLab restores the learner's last layout, and
+# after an earlier test opened a notebook for the same learner the Launcher is not shown at all.)
+LAB_READY = ".lm-MenuBar-item"
+
+
 def _login(browser, hub: LocalHub, person: Person, shot, step: str):
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
@@ -115,7 +120,7 @@ def _login(browser, hub: LocalHub, person: Person, shot, step: str):
     page.fill("#password_input", person.password)
     page.click("#login_submit")
     page.wait_for_url(re.compile(rf".*/user/{person.username}/lab.*"), timeout=LONG)
-    page.wait_for_selector(".jp-LauncherCard", timeout=LONG)
+    page.wait_for_selector(LAB_READY, timeout=LONG)
     return page
 
 
@@ -660,7 +665,7 @@ def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, sho
                 assert not [u for u in sockets if "/labelstudio/" in u], sockets
                 # his assignment list: the fetched lab's notebooks, without nbgrader's Validate buttons
                 page.goto(f"{hub.url}/user/{taro.username}/lab")
-                page.wait_for_selector(".jp-LauncherCard", timeout=LONG)
+                page.wait_for_selector(LAB_READY, timeout=LONG)
                 _open_assignment_list(page)
                 row = page.locator("#fetched_assignments_list .list_item:has-text('annotation')").first
                 row.locator("a.assignment-notebooks-link").click()
