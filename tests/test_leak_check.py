@@ -2,7 +2,7 @@
 nothing into the real home folder) fails a session that leaks, and passes one that does not.
 
 Each case runs a small pytest session of its own, in a subprocess, with a copy of this suite's ``conftest.py`` and a
-planted test file. The inner session's "real home" is this session's temporary home, so nothing here touches the
+planted test file. The inner session's "real home" is a temporary folder of its own, so nothing here touches the
 real one.
 """
 import json
@@ -73,7 +73,12 @@ def run_planted(tmp_path: Path, source: str, workers: int = 0) -> tuple[subproce
     (workspace / ".graders").mkdir(parents=True)
     # the inner session is a controller of its own, not one of this session's xdist workers
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "GRADERS_TEST_SESSION"))}
-    env.update({"PLANTED_WORKSPACE": str(workspace), "GRADERS_LEAK_GRACE": "1", "PYTHONPATH": str(REPO)})
+    # its "real home" is a folder of its own: this session's temporary home is shared by every test here, and a file
+    # another test saved there first (settings.json) would not count as new for the inner check
+    home = tmp_path / "home"
+    home.mkdir()
+    env.update({"PLANTED_WORKSPACE": str(workspace), "GRADERS_LEAK_GRACE": "1", "PYTHONPATH": str(REPO),
+                "HOME": str(home)})
     xdist = ["-n", str(workers), "--dist", "loadgroup"] if workers else []
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *xdist,
                            "--rootdir", str(folder), str(folder)], cwd=folder, env=env, capture_output=True,
@@ -106,13 +111,13 @@ def test_a_session_that_leaves_a_service_running_and_writes_into_the_home_folder
         assert "LEAK CHECK FAILED" in out
         leaked = re.findall(r"pid (\d+): .*graders\.services\.run rpa_mail", out)
         assert len(leaked) == 1, out[-3000:]
-        settings = Path(os.environ["HOME"]) / ".local" / "share" / "digital-skills-labs" / "settings.json"
-        assert f"Tests wrote into the real home folder {os.environ['HOME']}" in out
+        home = tmp_path / "home"                               # the inner session's real home (run_planted)
+        settings = home / ".local" / "share" / "digital-skills-labs" / "settings.json"
+        assert f"Tests wrote into the real home folder {home}" in out, out[-3000:]
         assert str(settings) in out
         assert _gone(int(leaked[0]))                          # and the check stopped what it found
     finally:
         stop_all(workspace)
-        (Path(os.environ["HOME"]) / ".local" / "share" / "digital-skills-labs" / "settings.json").unlink(missing_ok=True)
 
 
 def test_a_session_that_cleans_up_passes_the_leak_check(tmp_path):
