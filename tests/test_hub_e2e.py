@@ -576,6 +576,23 @@ IN_THE_NOTEBOOK = [
     ("street_03.png", "person", 0, 160, 52, 170), ("street_04.png", "person", 233, 168, 70, 150)]
 
 
+def _settled_picture(page, natural_width: int) -> dict:
+    """Where Label Studio's editor shows the task's picture: its <img> fully loaded (natural width as sent) and its
+    rectangle on the page unchanged over five checks 200 ms apart."""
+    page.wait_for_function("""(w) => {
+        const img = [...document.querySelectorAll('img')].find(e => e.complete && e.naturalWidth === w
+                                                                   && e.getBoundingClientRect().width > 400);
+        if (!img) { window.__seen = null; return false; }
+        const r = img.getBoundingClientRect(), now = [r.x, r.y, r.width, r.height].join();
+        window.__same = window.__seen === now ? (window.__same || 0) + 1 : 0;
+        window.__seen = now;
+        return window.__same >= 5;
+    }""", arg=natural_width, polling=200, timeout=LONG)
+    return page.evaluate("""(w) => { const r = [...document.querySelectorAll('img')].find(e => e.complete
+        && e.naturalWidth === w && e.getBoundingClientRect().width > 400).getBoundingClientRect();
+        return {x: r.x, y: r.y, width: r.width, height: r.height}; }""", natural_width)
+
+
 def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, shots):
     """Taro sends the boxes job to Label Studio the way the annotation notebook's cell does (as himself, in his hub
     home, with his JupyterLab's proxy address): the printed link is Label Studio's named route in his JupyterLab;
@@ -639,11 +656,10 @@ def test_a_japanese_learner_opens_label_studio_from_the_annotation_link(hub, sho
                 page.goto(f"{url}?task={task['id']}")
                 button = page.locator("button:has-text('Submit')")
                 button.wait_for(timeout=LONG)
-                page.wait_for_function("[...document.querySelectorAll('img, canvas')].some(e => "
-                                       "e.getBoundingClientRect().width > 400)", timeout=LONG)
-                shown_box = page.evaluate("""() => { const e = [...document.querySelectorAll('img, canvas')]
-                    .filter(e => e.getBoundingClientRect().width > 400)[0].getBoundingClientRect();
-                    return {x: e.x, y: e.y, width: e.width, height: e.height}; }""")
+                # the picture as shown: loaded at its own size, and its place on the page settled (the editor lays
+                # itself out in steps: panels and the annotation tab arrive after the image; measured too early, all
+                # four boxes came out shifted on a loaded machine)
+                shown_box = _settled_picture(page, pushed["size"][0])
                 scale_x, scale_y = shown_box["width"] / pushed["size"][0], shown_box["height"] / pushed["size"][1]
                 keys = {"person": "1", "car": "2", "bicycle": "3"}   # the labels' keys, in the job's order
                 for label, x, y, width, height in IN_LABEL_STUDIO:
