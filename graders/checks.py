@@ -199,6 +199,21 @@ def judge_choices(check: Check, chosen: set[str], correct: set[str], explain: di
         check.ok(ok)
 
 
+def judge_graded_only(check: Check, choice: str, right: Message, wrong: Message, saved: Message) -> None:
+    """A choice question scored only when graded: its key is only in the hidden data (``check.hidden["key"]``, the
+    right option(s)), so no message names or explains an option. Self-study (no hidden data): ``saved`` with the
+    learner's ``letter``; graded: ``right`` or ``wrong``, marked as coming from grading-only data. (career q7, aws
+    7i.)"""
+    if check.hidden is None:
+        check.ok(saved, letter=choice)
+        return
+    with check.hidden_part():
+        if choice in check.hidden["key"]:
+            check.ok(right)
+        else:
+            check.fail(wrong)
+
+
 def kind_of_type(kind: type, lang: str) -> str:
     message = KIND_NAMES.get(kind)
     return message.render(lang) if message else KIND_OTHER.render(lang, type=kind.__name__)

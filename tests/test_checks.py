@@ -85,6 +85,21 @@ def test_a_key_the_graded_kernel_cannot_read_is_left_to_the_grader(tmp_path):
     assert kernel_verdicts(cell) == {"q1": None}   # shown, but nothing to compare with the grader's verdict
 
 
+def test_a_question_scored_only_when_graded_is_saved_then_judged_from_the_hidden_key():
+    from graders.checks import judge_graded_only
+
+    right, wrong, saved = (M_(f"demo.graded_only.{k}", k) for k in ("right", "wrong", "saved"))
+
+    def judged(choice, hidden):
+        check = Check({}, hidden=hidden)
+        judge_graded_only(check, choice, right, wrong, saved)
+        return [(p.ok, p.message.id, p.params, p.hidden) for p in check.parts]
+
+    assert judged("b", None) == [(True, "demo.graded_only.saved", {"letter": "b"}, False)]
+    assert judged("b", {"key": ["b"]}) == [(True, "demo.graded_only.right", {}, True)]
+    assert judged("c", {"key": ["b"]}) == [(False, "demo.graded_only.wrong", {}, True)]
+
+
 def test_hidden_parts_run_only_with_hidden_data(lab):
     greet = lambda name: "Hello, " + name + "!"  # noqa: E731
     plain = lab.evaluate("q4", {"greet": greet})

@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from graders.checks import Check, Questions, grader_only_text, judge_choices
+from graders.checks import Check, Questions, grader_only_text, judge_choices, judge_graded_only
 from graders.i18n import Domain
 
 M_ = Domain.beside(__file__)
@@ -462,15 +462,7 @@ Q7_WRONG = M_("career.q7.wrong", "Not the right option. Read the part on warning
 
 @questions("q7")
 def q7(check: Check) -> None:
-    choice = single_choice(check, "q7", "abcd")
-    if check.hidden is None:
-        check.ok(Q7_SAVED, letter=choice)
-        return
-    with check.hidden_part():
-        if choice in check.hidden["key"]:
-            check.ok(Q7_RIGHT)
-        else:
-            check.fail(Q7_WRONG)
+    judge_graded_only(check, single_choice(check, "q7", "abcd"), Q7_RIGHT, Q7_WRONG, Q7_SAVED)
 
 
 HINTS["q7"] = [
