@@ -16,6 +16,8 @@ learner's own functions are caught and described.
 """
 from __future__ import annotations
 
+import functools
+import json
 import numbers
 import signal
 import threading
@@ -100,6 +102,16 @@ def grader_only_text(path: Path) -> str:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise GraderOnly(str(path)) from exc
+
+
+@functools.cache
+def choice_key(lab_dir: Path, question: str) -> frozenset[str]:
+    """The right option(s) of a lab's choice question, from ``<lab_dir>/keys/choices.json`` (``{"q3": "b"}`` or
+    ``{"q2": ["a", "b"]}``). Not in the lab's ``checks.py`` (``import labs.<lab>.checks`` gives no key); ``keys/`` is
+    ``[grading_only] when_graded`` in lab.toml, so a graded kernel gets :class:`GraderOnly` and the grader reads the
+    key in its own process. Self-study checks read it."""
+    right = json.loads(grader_only_text(Path(lab_dir) / "keys" / "choices.json"))[question]
+    return frozenset([right] if isinstance(right, str) else right)
 
 
 class StopCheck(Exception):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from graders import spreadsheet
+from graders.checks import choice_key
 from graders.lab import Lab
 from graders.progress import ProgressStore
 from graders.render import as_text
@@ -154,7 +155,7 @@ def test_the_self_checks_never_name_the_right_letter(tmp_path, lang):
 
     lab = Lab("documents", lang=lang, progress=ProgressStore(tmp_path / "p.sqlite"))
     for question in ("q3", "q4"):
-        right = checks.key(question)
+        right, = choice_key(checks.HERE, question)
         shown = []
         tries = [{question: letter} for letter in "abcd" if letter != right] + [{question: ""}, {}] * 2
         for namespace in tries:
@@ -169,7 +170,7 @@ def test_the_self_checks_never_name_the_right_letter(tmp_path, lang):
 
 # --- the self-check keys, from a graded kernel (the career lab's test in tests/test_adversarial_keys.py, for this lab)
 def key_reader(question: str) -> str:
-    """An answer that is whatever key the kernel can find (the checks module, keys/choices.json), else a wrong one."""
+    """An answer that is whatever key the kernel can find (graders' choice_key, keys/choices.json), else a wrong one."""
     from test_adversarial_keys import probe
 
     return probe("documents") + f"""
@@ -179,7 +180,8 @@ try:
 except OSError:
     _keys = {{}}
 try:
-    {question} = _c.key("{question}")
+    from graders.checks import choice_key as _choice_key
+    {question} = sorted(_choice_key(pathlib.Path(_c.__file__).parent, "{question}"))[0]
 except Exception:
     {question} = _keys.get("{question}", "z")
 """

@@ -5,7 +5,8 @@ Every question reads the learner's variables (evidence "kernel"):
 * q1, q5: one choice, ``q1 = "b"``;  q2, q3, q4: a set of choices, ``q2 = {"a", "b"}``.
   A wrong option the learner chose is explained by its own message; right options left out are only counted
   (``career.choices.missing``), never named, so that one try does not list the key. The keys are in
-  ``keys/choices.json`` (:func:`key`), not in this module; a graded kernel does not see that folder.
+  ``keys/choices.json`` (:func:`graders.checks.choice_key`), not in this module; a graded kernel does not see that
+  folder.
 * q6: ``email = {"subject": "...", "body": "..."}``, checked part by part as a Japanese reader would read it:
   件名, 宛名 (company + 様), greeting, self-introduction, purpose, proposed dates (with the right weekdays), closing,
   signature with a contact, no casual forms, a reasonable length. :func:`email_parts` does the reading.
@@ -13,27 +14,18 @@ Every question reads the learner's variables (evidence "kernel"):
 from __future__ import annotations
 
 import datetime
-import functools
-import json
 import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
-from graders.checks import Check, Questions, grader_only_text, judge_choices, judge_graded_only
+from graders.checks import Check, Questions, choice_key, judge_choices, judge_graded_only
 from graders.i18n import Domain
 
 M_ = Domain.beside(__file__)
 questions = Questions("career")
 HERE = Path(__file__).resolve().parent
 
-
-@functools.cache
-def key(question: str) -> set[str]:
-    """The right option(s) of a choice question, from ``keys/choices.json``: self-study checks read it, but it is not
-    in this module (``import labs.career.checks`` gives no key) and a graded kernel does not see it (lab.toml
-    ``[grading_only] when_graded``); the grader reads it in its own process."""
-    return set(json.loads(grader_only_text(HERE / "keys" / "choices.json"))[question])
 
 # --- choice questions: shared --------------------------------------------------------------------------------------
 CHOICE_NOT_TEXT = M_("career.choice.not_text", "`{name}` should be one letter in quotes, for example {name} = \"a\".")
@@ -81,7 +73,7 @@ def choice_set(check: Check, name: str, options: str) -> set[str]:
 CHOICES_MISSING = M_("career.choices.missing", "Your answer is missing {count} more option that is also right. Read the section above again and look for it: I do not say which one, so that you find it yourself.", "Your answer is missing {count} more options that are also right. Read the section above again and look for them: I do not say which ones, so that you find them yourself.", count="count")
 
 
-def grade_set(check: Check, name: str, correct: set[str], explain: dict, ok) -> None:
+def grade_set(check: Check, name: str, correct: frozenset[str], explain: dict, ok) -> None:
     """Feedback that teaches without handing out the key: each option the learner chose wrongly is explained; the
     right options not chosen yet are only counted, never named (naming them listed the whole key after one try)."""
     judge_choices(check, choice_set(check, name, "".join(sorted(explain))), correct, explain, ok, CHOICES_MISSING)
@@ -99,7 +91,7 @@ Q1_OK = M_("career.q1.ok", "(b): you report the facts early (報告), give a pro
 @questions("q1")
 def q1(check: Check) -> None:
     choice = single_choice(check, "q1", "abcd")
-    if choice in key("q1"):
+    if choice in choice_key(HERE, "q1"):
         check.ok(Q1_OK)
     else:
         check.fail(Q1[choice])
@@ -119,7 +111,7 @@ Q2_OK = M_("career.q2.ok", "(a), (b), (d) and (e): on time, quick to reply, clea
 
 @questions("q2")
 def q2(check: Check) -> None:
-    grade_set(check, "q2", key("q2"), Q2, Q2_OK)
+    grade_set(check, "q2", choice_key(HERE, "q2"), Q2, Q2_OK)
 
 
 # q3: hiring in Japan -----------------------------------------------------------------------------------------------
@@ -136,7 +128,7 @@ Q3_OK = M_("career.q3.ok", "(a), (b), (d) and (f): two documents, two hiring rou
 
 @questions("q3")
 def q3(check: Check) -> None:
-    grade_set(check, "q3", key("q3"), Q3, Q3_OK)
+    grade_set(check, "q3", choice_key(HERE, "q3"), Q3, Q3_OK)
 
 
 # q4: remote and freelance work: warning signs ------------------------------------------------------------------------
@@ -152,7 +144,7 @@ Q4_OK = M_("career.q4.ok", "(a), (c) and (d): fees before work, too-good-to-be-t
 
 @questions("q4")
 def q4(check: Check) -> None:
-    grade_set(check, "q4", key("q4"), Q4, Q4_OK)
+    grade_set(check, "q4", choice_key(HERE, "q4"), Q4, Q4_OK)
 
 
 # q5: certifications, honestly ------------------------------------------------------------------------------------------
@@ -167,7 +159,7 @@ Q5_OK = M_("career.q5.ok", "(a): an entry certificate is a good first step, and 
 @questions("q5")
 def q5(check: Check) -> None:
     choice = single_choice(check, "q5", "abcd")
-    if choice in key("q5"):
+    if choice in choice_key(HERE, "q5"):
         check.ok(Q5_OK)
     else:
         check.fail(Q5[choice])

@@ -5,16 +5,14 @@ self-check on sharing and working together in Google Workspace.
   structure: heading styles, a real table, a page-number field, see :mod:`labs.documents.files`) and notice.pdf
   (pypdf: one page, the Japanese and Cyrillic names as text, every font embedded).
 * q3, q4: one letter each (``q3 = "b"``). A wrong option is explained by its own message, shown only when chosen.
-  The keys are in ``keys/choices.json`` (:func:`key`), not in this module, and a graded kernel does not see that
-  folder (lab.toml ``[grading_only] when_graded``); the grader reads it in its own process.
+  The keys are in ``keys/choices.json`` (:func:`graders.checks.choice_key`), not in this module, and a graded kernel
+  does not see that folder (lab.toml ``[grading_only] when_graded``); the grader reads it in its own process.
 """
 from __future__ import annotations
 
-import functools
-import json
 from pathlib import Path
 
-from graders.checks import Check, Questions, grader_only_text
+from graders.checks import Check, Questions, choice_key
 from graders.i18n import Domain
 
 from . import files
@@ -118,13 +116,6 @@ def q2(check: Check) -> None:
 
 
 # --- q3, q4: sharing and working together -------------------------------------------------------------------------
-@functools.cache
-def key(question: str) -> str:
-    """The right option of a choice question, from ``keys/choices.json``: self-study checks read it, but it is not in
-    this module and a graded kernel does not see it (lab.toml ``[grading_only] when_graded``)."""
-    return json.loads(grader_only_text(HERE / "keys" / "choices.json"))[question]
-
-
 CHOICE_NOT_TEXT = M_("documents.choice.not_text", "`{name}` should be one letter in quotes, for example {name} = \"a\".")
 CHOICE_UNKNOWN = M_("documents.choice.unknown", "`{name}` is \"{value}\", but the options are {options}. Write only the letter of the option you choose.")
 
@@ -167,7 +158,7 @@ def single_choice(check: Check, name: str, explain: dict) -> None:
     letter = value.strip().strip("()[]. ").lower()
     if letter not in explain:
         check.stop(CHOICE_UNKNOWN, name=name, value=value, options=", ".join(sorted(explain)))
-    if letter == key(name):
+    if letter in choice_key(HERE, name):
         check.ok(explain[letter])
     else:
         check.fail(explain[letter])
