@@ -8,12 +8,16 @@ Prints plain numbers (no asserts). A shared machine makes them noisy: compare ru
   process;
 * notebook: each reference notebook (hidden tests included) executed with nbclient against a practice cloud in this
   process, as the test harness does: total wall time (kernel start included) and the time spent in its cells;
-* check: each question's verdict recomputed here (the question's function, as a grader runs it) against the state the notebook left, p50/p95.
+* check: each question's verdict recomputed here (the question's function, as a grader runs it) against the state the
+  notebook left, p50/p95 wall time, and CPU time per call: this process (the check and the practice cloud, which runs
+  in a thread here) plus its child processes (5c's handler runs, a spare runner's start included).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -102,7 +106,10 @@ def main() -> int:
     parser.add_argument("--lang", default="en")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--only", nargs="*", help="these notebooks only (e.g. 8-webserver)")
+    parser.add_argument("--gap", type=float, default=1.0,
+                        help="seconds between calls of a check that runs the learner's code, in its second series")
     args = parser.parse_args()
+    print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cores)")
 
     done = subprocess.run([sys.executable, "-c", START_SCRIPT], capture_output=True, text=True, cwd=REPO,
                           env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
@@ -113,6 +120,7 @@ def main() -> int:
     lab.checks
     print(f"\n{'notebook':14} {'total s':>8} {'cells s':>8}  questions")
     latencies: dict[str, list[float]] = {}
+    cpu: dict[str, float] = {}
     for notebook in lab.notebooks:
         if args.only and notebook not in args.only:
             continue
@@ -134,22 +142,53 @@ def main() -> int:
                 if notebook == "9-api":   # what the learner found in the logs and in CloudTrail (9c, 9d)
                     namespace = api_namespace(context)
                 for question in lab.questions_in(notebook):
-                    times = []
-                    for _ in range(args.repeat):
-                        t = time.perf_counter()
-                        # as a grader does (a Lab() here would start a practice cloud of its own)
-                        verdict = lab.checks.questions.run(question.id, Check(namespace, context=context,
-                                                                              lang=args.lang))
-                        times.append(time.perf_counter() - t)
-                    latencies[question.id + ("" if verdict.passed else " (failed!)")] = times
-    print(f"\n{'check':6} {'p50 ms':>8} {'p95 ms':>8}   (verdict computed in this process, {args.repeat} calls, "
-          "visible parts only)")
+                    # a check that runs the learner's code twice: back to back, and with a pause before each call
+                    # as when a learner runs it again (a spare handler runner gets ready meanwhile)
+                    for gap in ([0.0, args.gap] if question.id in LEARNER_CODE else [0.0]):
+                        times = []
+                        stop_spare_runners()
+                        cpu_before = cpu_seconds()
+                        for _ in range(args.repeat):
+                            time.sleep(gap)
+                            t = time.perf_counter()
+                            # as a grader does (a Lab() here would start a practice cloud of its own)
+                            verdict = lab.checks.questions.run(question.id, Check(namespace, context=context,
+                                                                                  lang=args.lang))
+                            times.append(time.perf_counter() - t)
+                        stop_spare_runners()      # its start is counted in this check's CPU time
+                        name = question.id + (f" ({gap:g} s apart)" if gap else "") + \
+                            ("" if verdict.passed else " (failed!)")
+                        latencies[name] = times
+                        cpu[name] = (cpu_seconds() - cpu_before) / args.repeat
+    print(f"\n{'check':6} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>8}   (verdict computed in this process, "
+          f"{args.repeat} calls, visible parts only; CPU per call, child processes included)")
     for question, times in latencies.items():
         p50, p95 = percentiles(times)
-        print(f"{question:6} {1000 * p50:8.1f} {1000 * p95:8.1f}")
+        print(f"{question:6} {1000 * p50:8.1f} {1000 * p95:8.1f} {1000 * cpu[question]:8.1f}")
+    print("(5c runs the learner's handler in a process of its own; its CPU includes that process and a spare "
+          "runner's start)")
     p50, p95 = percentiles([t for times in latencies.values() for t in times])
     print(f"{'all':6} {1000 * p50:8.1f} {1000 * p95:8.1f}")
+    print("load average at end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
+
+
+LEARNER_CODE = {"5c"}     # checks that run the learner's own code (5c: the Lambda handler)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its ended child processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def stop_spare_runners() -> None:
+    """End the spare handler runner a check may have started (labs/aws/runner.py), so its CPU time is counted."""
+    try:
+        from labs.aws import runner
+    except ImportError:       # a version without spare runners
+        return
+    runner.stop_spares()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ WATCHED = [".local/share/digital-skills-labs", ".cache/digital-skills-labs", ".c
 OUR_PROCESSES = re.compile(r"graders\.services\.run|ipykernel_launcher|ipykernel|label[-_]studio|moto_server|moto\.server|"
                            r"jupyter[-_ ](lab|server|notebook|nbconvert|execute)|jupyterhub|configurable-http-proxy|"
                            r"-m graders\b|bin/graders\b|chromium|headless_shell|playwright/driver|robot_\w+\.py|soffice|"
-                           r"unoserver|Xvnc|Xtigervnc")
+                           r"unoserver|Xvnc|Xtigervnc|labs\.aws\.runner")
 IS_XDIST_WORKER = bool(os.environ.get("PYTEST_XDIST_WORKER"))
 
 

@@ -13,8 +13,6 @@ import contextlib
 import functools
 import json
 import os
-import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +22,7 @@ from botocore.exceptions import ClientError
 from graders.checks import Check, GraderOnly, Questions, StopCheck, grader_only_text, judge_choices, kind_of_value
 from graders.i18n import Domain
 
-from . import policies
+from . import policies, runner
 from .helper import HOME_REGION, NoPracticeCloud, PracticeAccount
 
 M_ = Domain.beside(__file__)
@@ -766,6 +764,7 @@ ROLE_MAY_NOT = [
 @questions("5b", evidence="outside")
 def q5b(check: Check) -> None:
     aws = account(check)
+    runner.prestart(_runner_env(aws), str(aws.workdir))   # 5c, next, runs the handler: have a runner ready for it
     iam = aws.client("iam")
     try:
         role = iam.get_role(RoleName=ROLE)["Role"]
@@ -834,29 +833,6 @@ Q5C_TIMEOUT = M_("aws.5c.timeout", "Your handler did not finish within {seconds}
 Q5C_ANSWER = M_("aws.5c.answer", "Your handler answered {answer}. It should answer a dictionary with \"statusCode\": 200.")
 Q5C_NOT_SAVED = M_("aws.5c.not_saved", "Your handler answered, but the note \"{note_id}\" is not in the table notes (found: {found}). Save event[\"note_id\"] and event[\"text\"] with put_item.")
 
-RUNNER = r'''
-import json, os, sys, types
-sys.path.insert(0, os.environ["HANDLER_DIR"])
-from labs.aws import guard
-guard.install("all")
-module_name, function_name = os.environ["HANDLER"].rsplit(".", 1)
-results = []
-try:
-    module = __import__(module_name)
-    handler = getattr(module, function_name)
-    for event in json.loads(os.environ["EVENTS"]):
-        context = types.SimpleNamespace(function_name=os.environ["AWS_LAMBDA_FUNCTION_NAME"], aws_request_id="check",
-                                        memory_limit_in_mb=128, get_remaining_time_in_millis=lambda: 10000)
-        try:
-            results.append({"ok": True, "answer": handler(event, context)})
-        except Exception as error:
-            results.append({"ok": False, "error": type(error).__name__ + ": " + str(error)})
-except Exception as error:
-    results.append({"ok": False, "error": type(error).__name__ + ": " + str(error)})
-print("@@RESULT@@" + json.dumps(results, default=str))
-'''
-
-
 def _function(check: Check, aws: PracticeAccount) -> dict:
     def get(region):
         try:
@@ -871,13 +847,21 @@ def _function(check: Check, aws: PracticeAccount) -> dict:
     return config
 
 
+def _runner_env(aws: PracticeAccount) -> dict[str, str]:
+    """The part of the handler's environment that is the same for every run in this folder (a spare runner starts
+    with it)."""
+    return {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "HOME": str(aws.workdir)}
+
+
 def run_handler(aws: PracticeAccount, config: dict, credentials: dict, events: list[dict],
                 timeout: float = 20.0) -> list[dict] | None:
     """Run the learner's handler in a separate, limited process, as Lambda would: the function's environment
-    variables, the role's temporary credentials, the practice cloud as the only endpoint. None: it timed out."""
-    env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "HOME": str(aws.workdir),
-           "HANDLER_DIR": str(aws.workdir), "HANDLER": config.get("Handler", ""), "EVENTS": json.dumps(events)}
+    variables, the role's temporary credentials, the practice cloud as the only endpoint. None: it timed out.
+    (A spare runner started ahead takes the job when one is ready: labs/aws/runner.py; a new one is started for
+    the next run.)"""
+    env = _runner_env(aws)
+    env.update({"HANDLER_DIR": str(aws.workdir), "HANDLER": config.get("Handler", ""), "EVENTS": json.dumps(events)})
     env.update(config.get("Environment", {}).get("Variables", {}))
     env.update({"AWS_ACCESS_KEY_ID": credentials["aws_access_key_id"],
                 "AWS_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
@@ -887,20 +871,17 @@ def run_handler(aws: PracticeAccount, config: dict, credentials: dict, events: l
                 "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true",
                 "AWS_MAX_ATTEMPTS": "1", "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"],
                 "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
-
-    def limits():
-        import resource
-        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-
     try:
-        done = subprocess.run([sys.executable, "-c", RUNNER], env=env, cwd=str(aws.workdir), capture_output=True,
-                              text=True, timeout=timeout, preexec_fn=limits)
-    except subprocess.TimeoutExpired:
+        done = runner.run(env, str(aws.workdir), timeout)
+    finally:
+        runner.prestart(_runner_env(aws), str(aws.workdir))     # for the next run (a re-run, the hidden events)
+    if done is None:
         return None
-    for line in reversed(done.stdout.splitlines()):
-        if line.startswith("@@RESULT@@"):
-            return json.loads(line[len("@@RESULT@@"):])
-    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    stdout, stderr = done
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(runner.RESULT):
+            return json.loads(line[len(runner.RESULT):])
+    last = (stderr.strip().splitlines() or ["no output"])[-1]
     return [{"ok": False, "error": last}]
 
 

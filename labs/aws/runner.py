@@ -1,0 +1,259 @@
+"""Run a learner's Lambda handler in a process of its own, as Lambda would, and keep one such process started ahead.
+
+The check 5c runs the learner's handler in a separate, limited Python process (1 GiB of address space, the guard in
+"all" mode, so nothing but 127.0.0.1 is reachable, the function's environment and the role's temporary keys). Most of
+that run used to be Python starting and importing boto3 (~0.26 s CPU). So a *spare* runner is started ahead:
+
+* ``python -c WAIT`` sets its address-space limit as its first act, asks the kernel to kill it when the process that
+  started it ends (``PR_SET_PDEATHSIG``), imports boto3/botocore (modules only: no session, no client, nothing read
+  from the environment or from disk that a job could change), then waits on its stdin for exactly one job;
+* the job replaces ``os.environ`` (the function's variables and the role's keys), changes to the handler's folder,
+  installs the guard ("all") and runs the handler with the same code as a fresh runner (:data:`RUNNER`);
+* it is used once, then it exits. A spare that gets no job within :data:`IDLE_SECONDS` exits by itself.
+
+Nothing is shared between two runs: each job gets a process that ran no learner code before. A spare is used only
+when the variables that Python, the C library or botocore read at start-up (``PYTHON*``, ``LC_*``, ``LD_*``,
+``HOME`` ...) are the same as it started with; otherwise (and when no spare is ready) the handler runs in a fresh
+process exactly as before.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+RESULT = "@@RESULT@@"
+ACCEPTED = "@@JOB@@"
+# A spare exits after this long without a job (well under the test session's 10 s leak check grace). A spare also
+# dies with the process that started it, so a learner's spare never outlives the kernel.
+IDLE_SECONDS = 4.0
+MEMORY_LIMIT = 1 << 30      # RLIMIT_AS of every process that runs learner code, as before
+
+# The handler's run: the same lines for a fresh process and for a spare (which has set everything up before).
+RUNNER = r'''
+import json, os, sys, types
+sys.path.insert(0, os.environ["HANDLER_DIR"])
+from labs.aws import guard
+guard.install("all")
+module_name, function_name = os.environ["HANDLER"].rsplit(".", 1)
+results = []
+try:
+    module = __import__(module_name)
+    handler = getattr(module, function_name)
+    for event in json.loads(os.environ["EVENTS"]):
+        context = types.SimpleNamespace(function_name=os.environ["AWS_LAMBDA_FUNCTION_NAME"], aws_request_id="check",
+                                        memory_limit_in_mb=128, get_remaining_time_in_millis=lambda: 10000)
+        try:
+            results.append({"ok": True, "answer": handler(event, context)})
+        except Exception as error:
+            results.append({"ok": False, "error": type(error).__name__ + ": " + str(error)})
+except Exception as error:
+    results.append({"ok": False, "error": type(error).__name__ + ": " + str(error)})
+print("@@RESULT@@" + json.dumps(results, default=str))
+'''
+
+# The spare's command: the limit first, before anything else is imported.
+WAIT = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (%d, %d)); "
+        "from labs.aws.runner import wait; wait()") % (MEMORY_LIMIT, MEMORY_LIMIT)
+
+# Environment variables read when a process starts (interpreter, C library, dynamic loader, OpenSSL, botocore's
+# module-level settings, the local time zone): a job may use a spare only if they are the same as the spare's.
+STARTUP_PREFIXES = ("PYTHON", "LC_", "LD_", "MALLOC_", "OPENSSL_", "BOTO_")
+STARTUP_NAMES = {"LANG", "LANGUAGE", "HOME", "GLIBC_TUNABLES", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR", "PATH"}
+
+
+def startup_env(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES) or k in STARTUP_NAMES}
+
+
+def _limits() -> None:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def run_fresh(env: dict[str, str], cwd: str, timeout: float) -> tuple[str, str] | None:
+    """(stdout, stderr) of RUNNER in a new process; None when it did not finish within ``timeout``."""
+    try:
+        done = subprocess.run([sys.executable, "-c", RUNNER], env=env, cwd=cwd, capture_output=True, text=True,
+                              timeout=timeout, preexec_fn=_limits)
+    except subprocess.TimeoutExpired:
+        return None
+    return done.stdout, done.stderr
+
+
+# --- the spare, seen from the process that starts it ----------------------------------------------------------------
+
+class _Spare:
+    def __init__(self, env: dict[str, str], cwd: str):
+        self.key = (startup_env(env), cwd)
+        self.owner = os.getpid()
+        self.process = subprocess.Popen([sys.executable, "-c", WAIT, str(os.getpid()), str(IDLE_SECONDS)],
+                                        env=startup_env(env), cwd=cwd, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def fresh(self) -> bool:
+        """Still waiting (if it times out just as a job reaches it, it never says it took the job: see run)."""
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.owner != os.getpid():      # a copy inherited by a forked process: not ours to stop
+            return
+        if self.process.poll() is None:
+            self.process.kill()
+        try:
+            self.process.communicate(timeout=5)
+        except (subprocess.TimeoutExpired, ValueError, OSError):
+            pass
+
+
+_lock = threading.Lock()
+_spare: _Spare | None = None
+# PR_SET_PDEATHSIG fires when the *thread* that started the child ends: spares are started from one thread that
+# lives as long as this process, not from the check's thread (a grader's worker thread may end any time).
+_requests: "list[tuple[dict, str]]" = []
+_wake = threading.Condition(_lock)
+_starter: threading.Thread | None = None
+_generation = 0
+
+
+def _start_loop() -> None:
+    global _spare
+    while True:
+        with _wake:
+            while not _requests:
+                _wake.wait()
+            env, cwd = _requests.pop()
+            _requests.clear()
+            generation = _generation
+            old = _spare
+            if old is not None and old.key == (startup_env(env), cwd) and old.fresh():
+                continue
+            _spare = None
+        if old is not None:
+            old.stop()
+        try:
+            spare = _Spare(env, cwd)
+        except OSError:      # no process could start (a process limit): the next run starts its own
+            continue
+        with _lock:
+            if generation == _generation:
+                spare, _spare = None, spare
+        if spare is not None:    # stop_spares() was called meanwhile
+            spare.stop()
+
+
+def prestart(env: dict[str, str], cwd: str) -> None:
+    """Have a spare ready for a job with this start-up environment and folder (returns at once)."""
+    global _starter
+    if sys.platform != "linux":
+        return
+    with _wake:
+        _requests.append((dict(env), cwd))
+        if _starter is None or not _starter.is_alive():
+            _starter = threading.Thread(target=_start_loop, name="aws-handler-spare", daemon=True)
+            _starter.start()
+        _wake.notify()
+
+
+def _take(env: dict[str, str], cwd: str) -> _Spare | None:
+    """The spare for this job, if one is ready; nobody else can take it afterwards (single use)."""
+    global _spare
+    with _lock:
+        spare, _spare = _spare, None
+    if spare is None:
+        return None
+    if spare.key == (startup_env(env), cwd) and spare.fresh():
+        return spare
+    spare.stop()
+    return None
+
+
+def stop_spares() -> None:
+    """End the spare, if any (tests, benches)."""
+    global _spare, _generation
+    with _lock:
+        spare, _spare = _spare, None
+        _requests.clear()
+        _generation += 1
+    if spare is not None:
+        spare.stop()
+
+
+def run(env: dict[str, str], cwd: str, timeout: float) -> tuple[str, str] | None:
+    """(stdout, stderr) of RUNNER for this environment and folder, in a spare if one is ready, else in a new
+    process; None when the handler did not finish within ``timeout``."""
+    spare = _take(env, cwd)
+    if spare is not None:
+        job = json.dumps({"env": env, "cwd": cwd}) + "\n"
+        try:
+            stdout, stderr = spare.process.communicate(job, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            spare.stop()
+            return None
+        except OSError:          # it ended just now (idle timeout, signal): run as before
+            spare.stop()
+        else:
+            if stdout.startswith(ACCEPTED + "\n"):
+                return stdout[len(ACCEPTED) + 1:], stderr
+            # it never took the job (it had just timed out, or died starting): run as before
+    return run_fresh(env, cwd, timeout)
+
+
+# --- the spare, seen from inside ------------------------------------------------------------------------------------
+
+def _die_with_parent(parent: int) -> None:
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        sys.exit(1)
+    if os.getppid() != parent:       # the parent ended before the line above
+        sys.exit(0)
+
+
+def _read_job(deadline: float) -> dict | None:
+    import select
+
+    data = b""
+    while not data.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([0], [], [], left)[0]:
+            return None
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            return None          # the parent closed the pipe without a job
+        data += chunk
+    return json.loads(data)
+
+
+def wait() -> None:
+    """The spare's main (``python -c WAIT PARENT_PID IDLE_SECONDS``): RLIMIT_AS is already set."""
+    parent, deadline = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])   # idle time counts from here
+    _die_with_parent(parent)
+    # modules only: a session or client would read the environment and files, which belong to the job
+    import boto3  # noqa: F401
+    import boto3.session  # noqa: F401
+    import botocore.client  # noqa: F401
+    import botocore.endpoint  # noqa: F401
+    import botocore.httpsession  # noqa: F401
+    import botocore.parsers  # noqa: F401
+    import botocore.serialize  # noqa: F401
+    job = _read_job(deadline)
+    if job is None:
+        sys.exit(0)
+    devnull = os.open(os.devnull, os.O_RDONLY)       # the learner's code reads nothing from the parent
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdout.write(ACCEPTED + "\n")
+    sys.stdout.flush()
+    os.environ.clear()
+    os.environ.update(job["env"])
+    time.tzset()
+    os.chdir(job["cwd"])
+    sys.argv = ["-c"]
+    exec(compile(RUNNER, "<string>", "exec"), vars(sys.modules["__main__"]))
