@@ -39,7 +39,9 @@ def lambda_handler(event, context):
 
 
 @pytest.fixture
-def folder(tmp_path):
+def folder(tmp_path, monkeypatch):
+    # a spare that the test uses must not time out first on a busy machine (the idle test sets its own)
+    monkeypatch.setattr(runner, "IDLE_SECONDS", 30.0)
     (tmp_path / "reporter.py").write_text(REPORTER, encoding="utf-8")
     (tmp_path / "wrong_name.py").write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")
     (tmp_path / "raises.py").write_text("def lambda_handler(event, context):\n    raise ValueError('no table')\n",
@@ -79,6 +81,8 @@ def ready_spare(folder: Path) -> subprocess.Popen:
 
 def test_the_spare_runs_the_handler_in_its_own_limited_guarded_process_with_the_jobs_environment(folder):
     spare = ready_spare(folder)
+    with open(f"/proc/{spare.pid}/environ", "rb") as f:       # the test session's leak check can see it
+        assert f"GRADERS_TEST_SESSION={os.environ['GRADERS_TEST_SESSION']}".encode() in f.read().split(b"\0")
     env = job_env(folder)
     [got] = results(runner.run(env, str(folder), 20))
     answer = got["answer"]
