@@ -19,7 +19,8 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from graders.checks import Check, GraderOnly, Questions, StopCheck, grader_only_text, judge_choices, kind_of_value
+from graders.checks import (Check, GraderOnly, Questions, StopCheck, choice_key, judge_choices, judge_graded_only,
+                            kind_of_value)
 from graders.i18n import Domain
 
 from . import policies, runner
@@ -1213,14 +1214,8 @@ CHOICES_EMPTY = M_("aws.choices.empty", "`{name}` is empty: you have not chosen 
 CHOICES_MISSING = M_("aws.choices.missing", "`{name}` is missing {count} more option that is also right. Read the scenario and the section above again: I do not say which one, so that you find it yourself.", "`{name}` is missing {count} more options that are also right. Read the scenario and the section above again: I do not say which ones, so that you find them yourself.", count="count")
 
 
-KEYS = Path(__file__).resolve().parent / "keys"
-
-
-@functools.cache
-def key(question: str) -> set[str]:
-    """The right option(s) of a choice question, from ``keys/choices.json``: not in this module, and a graded kernel
-    does not see that folder (lab.toml ``[grading_only] when_graded``); the grader reads it in its own process."""
-    return set(json.loads(grader_only_text(KEYS / "choices.json"))[question])
+HERE = Path(__file__).resolve().parent   # choice keys: HERE/keys/choices.json, read by graders.checks.choice_key
+KEYS = HERE / "keys"
 
 
 @functools.cache
@@ -1262,7 +1257,7 @@ def single_choice(check: Check, name: str, options: str) -> str:
 
 def grade_single(check: Check, name: str, options: str, key_id: str, explain: dict, ok) -> None:
     choice = single_choice(check, name, options)
-    if choice in key(key_id):
+    if choice in choice_key(HERE, key_id):
         check.ok(ok)
     else:
         check.fail(explain[choice])
@@ -1283,7 +1278,7 @@ def grade_set(check: Check, name: str, options: str, key_id: str, explain: dict,
         chosen.add(_letter(item))
     if not chosen:
         check.stop(CHOICES_EMPTY, name=name)
-    judge_choices(check, chosen, key(key_id), explain, ok, CHOICES_MISSING, name=name)
+    judge_choices(check, chosen, choice_key(HERE, key_id), explain, ok, CHOICES_MISSING, name=name)
 
 
 # 7a: shared responsibility (choose every task that is the customer's)
@@ -1491,15 +1486,7 @@ Q7I_WRONG = M_("aws.7i.wrong", "Not the right option. Read the shared responsibi
 
 @questions("7i")
 def q7i(check: Check) -> None:
-    choice = single_choice(check, "leaked_key", "abcd")
-    if check.hidden is None:
-        check.ok(Q7I_SAVED, letter=choice)
-        return
-    with check.hidden_part():
-        if choice in check.hidden["key"]:
-            check.ok(Q7I_RIGHT)
-        else:
-            check.fail(Q7I_WRONG)
+    judge_graded_only(check, single_choice(check, "leaked_key", "abcd"), Q7I_RIGHT, Q7I_WRONG, Q7I_SAVED)
 
 
 HINTS = {
