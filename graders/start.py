@@ -117,9 +117,16 @@ def start_services(course: CourseDef, workspace: Path, lang: str, after=None,
 
 
 def jupyter_command(workspace: Path, port: int, open_browser: bool, token: str) -> list[str]:
-    return [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+    """``jupyter lab`` on 127.0.0.1, started as the class hub starts a learner's server (graders/hub/singleuser.py):
+    without building jsonschema's IRI grammar, running Node.js for yarn's settings or looking for language servers
+    (none is installed; JupyterLab's language-server support is off unless the learner turns it on)."""
+    from .hub.singleuser import SERVER_PREAMBLE
+
+    boot = SERVER_PREAMBLE + "sys.argv[0] = 'jupyter-lab'; from jupyterlab.labapp import main; sys.exit(main())"
+    return [sys.executable, "-c", boot, "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
             f"--ServerApp.root_dir={workspace}", f"--ServerApp.open_browser={open_browser}",
-            f"--IdentityProvider.token={token}"] + (["--allow-root"] if os.geteuid() == 0 else [])
+            f"--IdentityProvider.token={token}", "--LanguageServerManager.autodetect=False"] + (
+                ["--allow-root"] if os.geteuid() == 0 else [])
 
 
 def wait_until_ready(proc: subprocess.Popen, port: int, token: str) -> bool:

@@ -25,13 +25,28 @@ from ..settings import load_settings, save_settings
 
 TRANSLATION_SETTINGS = Path("@jupyterlab") / "translation-extension" / "plugin.jupyterlab-settings"
 
-# The learner's server is ``jupyterhub-singleuser`` run by this Python with one import blocked: jsonschema (imported
-# by jupyter_server's event logger) imports the optional ``rfc3987_syntax`` for its "iri" format checks, and that
-# module builds a lark grammar as it is imported: about 1 s of the ~2.4 s of CPU a JupyterLab start costs, paid by
-# every learner at every login (20 at once on 2 cores: 20 s). No Jupyter schema uses the "iri" formats; jsonschema
-# goes on without them when the import fails (as the grading workers do, graders/grade/worker.py).
-SERVER_BOOT = ("import sys; sys.modules['rfc3987_syntax'] = None; sys.argv[0] = 'jupyterhub-singleuser'; "
-               "from jupyterhub.singleuser import main; sys.exit(main())")
+# The learner's server is ``jupyterhub-singleuser`` run by this Python with work it does not need left out of its start
+# (20 learners logging in at once on 2 cores wait for each other's starts; a start was ~2.4 s of CPU, now ~1 s):
+# * the ``rfc3987_syntax`` import is blocked: jsonschema (imported by jupyter_server's event logger) imports it for its
+#   optional "iri" format checks, and it builds a lark grammar as it is imported (~1 s). No Jupyter schema uses the
+#   "iri" formats; jsonschema goes on without them when the import fails (as the grading workers do).
+# * JupyterLab reads yarn's configuration by running Node.js as it is imported and again when the page checks for a
+#   build (~0.3 s of CPU each), only to know the npm registry for building JupyterLab. A learner cannot build it (the
+#   hub's environment is not theirs to change): JupyterLab gets the answer it gets on a machine without Node.js.
+# (``make start`` starts the learner's own JupyterLab with the same preamble: graders/start.py.)
+SERVER_PREAMBLE = ("import sys; sys.modules['rfc3987_syntax'] = None; import jupyterlab.commands as _jlc; "
+                   "_jlc._yarn_config = lambda logger: {'yarn config': {}, 'npm config': {}}; ")
+SERVER_BOOT = (SERVER_PREAMBLE + "sys.argv[0] = 'jupyterhub-singleuser'; from jupyterhub.singleuser import main; "
+               "sys.exit(main())")
+# Added after the hub's arguments:
+# * nbgrader's assignment list and validate extensions are loaded on first use (graders/hub/lazy_nbgrader.py: the same
+#   routes and nbgrader's own handlers; not imported at every login);
+# * jupyter_lsp does not look for language servers at start (it runs ``npm prefix -g`` and probes 19 known ones): none
+#   is installed in the hub's environment, and JupyterLab's language-server support is off unless a person turns it on.
+SERVER_ARGS = ["--ServerApp.jpserver_extensions=graders.hub.lazy_nbgrader=True",
+               "--ServerApp.jpserver_extensions=nbgrader.server_extensions.assignment_list=False",
+               "--ServerApp.jpserver_extensions=nbgrader.server_extensions.validate_assignment=False",
+               "--LanguageServerManager.autodetect=False"]
 CSS_MARK = "/* digital-skills-hub: learners' JupyterLab */"
 # nbgrader's Validate re-runs a notebook with fresh, private lab services, so its verdict can differ from the check
 # cells' (hub/configure_env.py): the assignment list's per-notebook Validate button is hidden. JupyterLab loads this
@@ -123,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..desktop import environment as desktop_environment
 
     os.environ.update(desktop_environment(Path.home() / ".cache" / "digital-skills-labs" / "desktop"))
-    cmd = [sys.executable, "-c", SERVER_BOOT, *argv]   # jupyterhub-singleuser, one import blocked
+    cmd = [sys.executable, "-c", SERVER_BOOT, *argv, *SERVER_ARGS]   # jupyterhub-singleuser, quicker to start
     child = subprocess.Popen(cmd)
 
     def forward(signum, frame):
