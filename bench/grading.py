@@ -90,7 +90,7 @@ def part_a(base: Path) -> tuple[float, float]:
     sequential, sequential_cpu = time.perf_counter() - start, cpu() - cpu0
     cores = os.cpu_count() or 1
     print(f"    graders grade (parallel, sandboxed)   {parallel:7.1f} s   {parallel / N:5.2f} s per learner"
-          f"   CPU {parallel_cpu:6.1f} s")
+          f"   CPU {parallel_cpu:6.1f} s   (workers forked from the warm zygote: {'yes' if result.forked else 'NO'})")
     print(f"    nbgrader autograde (serial)           {sequential:7.1f} s   {sequential / N:5.2f} s per learner"
           f"   CPU {sequential_cpu:6.1f} s")
     print(f"    speed-up                              {sequential / parallel:7.2f}x   (issue 19: 1.37x, 23.0 s vs 31.4 s "

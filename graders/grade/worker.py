@@ -301,7 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", type=int, default=0)
     p.add_argument("--settings", required=True)
     args = p.parse_args(argv)
-    settings = json.loads(args.settings)
+    return serve(args.root, args.assignment, args.in_fd, args.out_fd, args.index, json.loads(args.settings))
+
+
+def serve(root: str, assignment: str, in_fd: int, out_fd: int, index: int, settings: dict) -> int:
+    """The worker's life: its own network, the nbgrader app, then one task after another until the pool closes
+    ``in_fd``. Run by :func:`main`, or in a process forked from the pool's warm zygote (``zygote.py``)."""
     from .sandbox import PR_SET_PDEATHSIG, SandboxError, enter_private_network, prctl
 
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the grading run is gone: so is this worker
@@ -313,11 +318,11 @@ def main(argv: list[str] | None = None) -> int:
             network = f"shared ({exc})"
     settings["network_mode"] = network
     _skip_iri_grammar()
-    results = os.fdopen(args.out_fd, "w", encoding="utf-8")
-    app = make_app(args.root, settings.get("config") or {})
+    results = os.fdopen(out_fd, "w", encoding="utf-8")
+    app = make_app(root, settings.get("config") or {})
     results.write(json.dumps({"ready": True, "network": network}) + "\n")
     results.flush()
-    incoming = _Lines(args.in_fd)
+    incoming = _Lines(in_fd)
     pending: list[str] = []
     prepared: dict[str, Prepared] = {}
 
@@ -328,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         pending.extend(incoming.ready())
         if pending and pending[0] not in prepared:
             try:
-                prepared[pending[0]] = Prepared(app, args.assignment, pending[0], settings, args.index)
+                prepared[pending[0]] = Prepared(app, assignment, pending[0], settings, index)
             except Exception:  # noqa: BLE001 (it is prepared again, with its error, when its turn comes)
                 pass
 
@@ -340,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             pending.append(line)
         student = pending.pop(0)
         try:
-            result = grade_one(app, args.assignment, student, settings, args.index, prepared.pop(student, None),
+            result = grade_one(app, assignment, student, settings, index, prepared.pop(student, None),
                                on_executed=prepare_next, on_kernel_ready=prepare_next)
         except Exception as exc:  # noqa: BLE001
             result = {"student": student, "status": "error", "error": {"id": "grade.reason.grader_error",
