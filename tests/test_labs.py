@@ -1,5 +1,8 @@
 """Every lab proves itself: reference answers pass every check, known-wrong variants fail with their own message,
 in every language. Labs are found from labs/*/lab.toml, so a new lab is tested as soon as it exists."""
+import contextlib
+import json
+
 import pytest
 
 import graders.lab  # noqa: F401  (registers the core messages)
@@ -23,9 +26,29 @@ def _cases():
                                    id=f"{lab_id}-{variant.notebook}-{variant.name}-{lang}")
 
 
+@pytest.fixture(scope="session")
+def notebook_services(tmp_path_factory):
+    """The services one notebook needs besides its lab's (lab.toml ``[notebook."<nb>"] services``, e.g. Label Studio
+    for the annotation lab's project notebook), started at most once per test process, when a run first needs one,
+    and shared by that notebook's runs (each takes ~20 s to start). Each run still works in a project of its own: the
+    notebook remembers its project by number (project/state.json in the run's own folder) and exports only that one.
+    The lab's own services (the practice order system, the practice cloud ...) stay fresh for every run."""
+    from graders.services.registry import env_name, service_class
+
+    started: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        def env_for(name: str) -> dict[str, str]:
+            if name not in started:
+                service = service_class(name).for_workspace(tmp_path_factory.mktemp(f"shared-{name}"))
+                stack.enter_context(service)
+                started[name] = json.dumps({"url": service.url, **service.info()})
+            return {env_name(name): started[name]}
+        yield env_for
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lab_id, notebook, variant_name, lang", list(_cases()))
-def test_lab_notebook(lab_id, notebook, variant_name, lang, tmp_path):
+def test_lab_notebook(lab_id, notebook, variant_name, lang, tmp_path, notebook_services):
     lab = load_lab(lab_id)
     lab.checks  # import the lab's messages into the registry (the kernel has its own copy)
     variant = next((v for v in load_variants(lab) if v.name == variant_name), None)
@@ -35,7 +58,10 @@ def test_lab_notebook(lab_id, notebook, variant_name, lang, tmp_path):
         # others are left out, so a robot lab does not re-run a robot nobody looks at (the reference runs prove them).
         nb.cells = [c for c in nb.cells if c.get("metadata", {}).get("graders", {}).get("role") != "check"
                     or c.metadata["graders"].get("question") in variant.expect]
-    with lab_services(lab, tmp_path / "services", notebook) as env:
+    own = [name for name in lab.raw.get("notebook", {}).get(notebook, {}).get("services", []) if name not in lab.services]
+    with lab_services(lab, tmp_path / "services") as env:
+        for name in own:
+            env = {**env, **notebook_services(name)}
         executed = execute(nb, prepare_dir(lab, tmp_path / lab_id), env=env)
     got = results(executed)
     if variant is None:
