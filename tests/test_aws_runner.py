@@ -71,7 +71,12 @@ def results(output) -> list[dict]:
 
 
 def ready_spare(folder: Path) -> subprocess.Popen:
+    runner.stop_spares()        # one an earlier test of this process (another module, with xdist) may have left
     runner.prestart(base_env(folder), str(folder))
+    return started_spare()
+
+
+def started_spare() -> subprocess.Popen:
     deadline = time.monotonic() + 10
     while runner._spare is None:
         assert time.monotonic() < deadline, "no spare runner started"
@@ -152,7 +157,7 @@ def test_killing_the_process_that_started_a_spare_kills_the_spare(folder):
         pid, holder = (int(x) for x in parent.stdout.readline().split())
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             assert b"labs.aws.runner" in f.read()          # what the test session's leak check looks for
-        time.sleep(1.0)                                     # it has started waiting (an idle timeout of 120 s)
+        time.sleep(0.3)                                     # it has started (its idle timeout is 120 s)
         assert running(pid)
     finally:
         parent.kill()
@@ -180,7 +185,7 @@ def test_a_wrong_handler_gives_the_same_result_from_a_spare_and_a_fresh_runner(f
     credentials = {"aws_access_key_id": "ASIA", "aws_secret_access_key": "s", "aws_session_token": "t"}
     runner.stop_spares()
     fresh = run_handler(aws, config, credentials, [{"note_id": "a", "text": "b"}])
-    spare = ready_spare(folder)      # run_handler asked for one for the next run
+    spare = started_spare()          # run_handler asked for one for the next run
     assert runner._spare.key == (runner.startup_env(base_env(folder)), str(folder))
     warm = run_handler(aws, config, credentials, [{"note_id": "a", "text": "b"}])
     assert spare.poll() is not None          # it took this job and is gone
