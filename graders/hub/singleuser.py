@@ -26,7 +26,7 @@ from ..settings import load_settings, save_settings
 TRANSLATION_SETTINGS = Path("@jupyterlab") / "translation-extension" / "plugin.jupyterlab-settings"
 
 # The learner's server is ``jupyterhub-singleuser`` run by this Python with work it does not need left out of its start
-# (20 learners logging in at once on 2 cores wait for each other's starts; a start was ~2.4 s of CPU, now ~1 s):
+# (20 learners logging in at once on 2 cores wait for each other's starts; one start took ~2.4 s of CPU, now ~1.3 s):
 # * the ``rfc3987_syntax`` import is blocked: jsonschema (imported by jupyter_server's event logger) imports it for its
 #   optional "iri" format checks, and it builds a lark grammar as it is imported (~1 s). No Jupyter schema uses the
 #   "iri" formats; jsonschema goes on without them when the import fails (as the grading workers do).
