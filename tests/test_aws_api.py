@@ -10,6 +10,10 @@ import pytest
 from graders.services.registry import ServiceHandle
 from graders.services.moto import MotoService
 
+# the tests share one deployed API and build on each other (the logs test reads what the first test's calls printed):
+# one worker runs them all, in file order
+pytestmark = pytest.mark.xdist_group("aws-api")
+
 REGION = "ap-northeast-1"
 
 HANDLER = '''import json, os, socket
