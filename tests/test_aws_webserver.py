@@ -18,6 +18,7 @@ import pytest
 
 from graders.services import instances
 from graders.services.registry import ServiceHandle
+from procfs import fd_links
 
 IMAGE = "ami-04681a1dbd79675a5"
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -84,15 +85,7 @@ def _host_sockets() -> set[str]:
 
 
 def _socket_inodes(pid: int) -> set[str]:
-    found = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            found.add(target[len("socket:["):-1])
-    return found
+    return {target[len("socket:["):-1] for target in fd_links(pid, "socket:[")}
 
 
 def _launch(ec2, group_id: str, name: str) -> dict:

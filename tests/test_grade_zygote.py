@@ -9,18 +9,7 @@ import signal
 from pathlib import Path
 
 from graders.grade.pool import _Zygote
-
-
-def _pipes(pid: int) -> set[str]:
-    out = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("pipe:"):
-            out.add(target)
-    return out
+from procfs import fd_links
 
 
 def _stat(pid: int) -> dict:
@@ -48,9 +37,9 @@ def test_forked_workers_share_nothing_but_imported_code_and_end_as_asked(tmp_pat
             results = os.fdopen(result_r, "r")
             assert '"ready": true' in results.readline()  # the worker made its nbgrader app and waits for tasks
             workers.append((proc, task_w, results))
-        own = [_pipes(proc.pid) for proc, _, _ in workers]
+        own = [fd_links(proc.pid, "pipe:") for proc, _, _ in workers]
         assert own[0] and own[1] and not own[0] & own[1], own  # no worker holds another worker's pipes
-        assert not _pipes(zygote.proc.pid)  # nor does the zygote, once they are forked
+        assert not fd_links(zygote.proc.pid, "pipe:")  # nor does the zygote, once they are forked
         for proc, _, _ in workers:
             st = _stat(proc.pid)
             assert st["ppid"] == zygote.proc.pid and st["sid"] == proc.pid, st
