@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -252,8 +253,15 @@ def label_studio(tmp_path_factory):
     from graders.services.labelstudio import LabelStudioService
     from graders.services.registry import ServiceHandle
 
-    service = LabelStudioService(tmp_path_factory.mktemp("labelstudio"))
-    service.start()
+    # Started on a port another program took first (as happens on a busy hub between choosing a port and listening
+    # on it): Label Studio would move to the next port by itself; test_label_studio_moves_off_a_taken_port checks
+    # that the service noticed and started again on a port it knows.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        service = LabelStudioService(tmp_path_factory.mktemp("labelstudio"), port=taken.getsockname()[1])
+        service.taken_port = service.port
+        service.start()
     try:
         yield service, ServiceHandle("labelstudio", service.url, service.info())
     finally:
@@ -261,6 +269,19 @@ def label_studio(tmp_path_factory):
     # stopped cleanly: the process is gone and nothing listens on its port any more
     assert service.process.poll() is not None
     assert _listening(service.port) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("labelstudio")
+def test_label_studio_moves_off_a_taken_port(label_studio):
+    """The session's Label Studio was asked for a port that was already taken: it said so in its log, and the
+    service stopped it and started it again on a free port, which it now answers on (no wait for a port that belongs
+    to another program, no link to someone else's server)."""
+    service, handle = label_studio
+    assert service.port != service.taken_port
+    assert f"Port {service.taken_port} is in use" in service.log_path.read_text(errors="replace")
+    assert handle.url == f"http://127.0.0.1:{service.port}"
+    assert service.healthy()
 
 
 def _without_project(handle, title: str) -> None:

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .base import LOOPBACK, ProcessService, ServiceError
+from .base import LOOPBACK, ProcessService, ServiceError, free_port
 
 USERNAME = "annotator@example.com"   # example.com is reserved for examples: no mail ever goes there
 TEMPLATE_DIR_NAME = "template"
@@ -144,15 +144,52 @@ class LabelStudioService(ProcessService):
         env.update(QUIET)
         env.update(PRIVATE)
         env["HOME"] = str(self.data_dir)   # nothing of Label Studio's lands in the learner's home folder
+        env["PYTHONUNBUFFERED"] = "1"      # its "port is in use" line reaches the log while we wait (see start)
         from .proxy import public_origin, route_path
 
         if public_origin():  # opened through the learner's JupyterLab by its named route (proxy.py, routes.py):
             env["LABEL_STUDIO_HOST"] = public_origin() + route_path("labelstudio").rstrip("/")   # pages, assets, login
         return env
 
+    # --- the port: Label Studio moves to the next port, silently, when ours is taken --------------------------------
+    # `label-studio start -p N` checks N by connecting to it and, if anything answers, starts on N+1 (up to 1000
+    # tries) and prints "Port N is in use". We chose N free a few seconds earlier, but on a busy machine (a class
+    # hub, the test suite) another process can take it meanwhile; then we would wait on N for someone else's server.
+    # So the log is read while waiting, and a moved start is stopped and begun again on a newly chosen port.
+    PORT_MOVED = "is in use"
+    START_TRIES = 3
+
+    def start(self):
+        for attempt in range(1, self.START_TRIES + 1):
+            try:
+                return super().start()
+            except _PortTaken as exc:
+                self._stop()
+                if attempt == self.START_TRIES:
+                    raise ServiceError(f"{exc} ({attempt} times). {self._failure_detail()}") from None
+                self.port = free_port()
+
+    def healthy(self) -> bool:
+        if self._port_moved():
+            raise _PortTaken(f"port {self.port} was taken before Label Studio could listen on it")
+        return super().healthy()
+
+    def _port_moved(self) -> bool:
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self._log_offset)
+                return self.PORT_MOVED.encode() in log.read()
+        except OSError:
+            return False
+
     def _start(self) -> None:
         self._from_template()
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         super()._start()
+
+
+class _PortTaken(ServiceError):
+    """Label Studio found its port taken and moved to another one (see LabelStudioService.start)."""
 
 
 SERVICE = LabelStudioService

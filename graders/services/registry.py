@@ -142,11 +142,12 @@ def connect(name: str, workspace: Path | None = None, *, module: str | None = No
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True, cwd=folder)
     limit = timeout or cls.start_timeout + 10
+    began = time.monotonic()
 
     def ready() -> bool:
         if proc.poll() is not None:
-            raise ServiceError(f"the {name} service stopped at once (exit {proc.returncode}); "
-                               f"see {folder / (name + '.log')}")
+            raise ServiceError(f"the {name} service stopped after {time.monotonic() - began:.0f} s, before it was "
+                               f"ready (exit {proc.returncode}); {_log_tail(folder / (name + '.log'))}")
         return state_file.exists()
 
     if not wait_until(ready, limit, interval=0.1):
@@ -156,6 +157,15 @@ def connect(name: str, workspace: Path | None = None, *, module: str | None = No
     if handle is None:
         raise ServiceError(f"the {name} service started but does not answer; see {folder / (name + '.log')}")
     return handle
+
+
+def _log_tail(path: Path, chars: int = 1500) -> str:
+    """Where the log is and how it ends: the reason a service did not start is nearly always in its last lines."""
+    try:
+        tail = path.read_text(encoding="utf-8", errors="replace")[-chars:].strip()
+    except OSError:
+        tail = ""
+    return f"its log {path} ends with:\n{tail}" if tail else f"see {path}"
 
 
 def running(workspace: Path | None = None) -> list[tuple[str, int]]:
