@@ -11,7 +11,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from graders import desktop
+from graders.services.base import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -31,12 +31,6 @@ pytestmark = [
 ]
 
 JA, UK = "売上合計", "Загальна сума"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def procs_with(mark: str) -> list[tuple[int, str]]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,7 +20,33 @@ class ServiceError(RuntimeError):
     """A service that would not start or answer: says which, and where its log is."""
 
 
+_PICK = random.SystemRandom()   # not the random module's state: forked processes would pick the same ports
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(host: str = LOOPBACK) -> int:
+    """A port free now, for a server that will bind it a few seconds later (Label Studio, JupyterLab, the hub).
+
+    Chosen below the kernel's ephemeral range: the kernel hands ports of that range to every bind to port 0 (our
+    in-process services, other programs' servers) and to outgoing connections, and one of those could take the
+    port in the seconds before our server listens. Below it only other explicit choices like this one compete."""
+    low, _ = _ephemeral_range()
+    if low > 11000:
+        for _ in range(50):
+            port = _PICK.randrange(10000, low)
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    continue
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
