@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..services.base import free_port
 from .roster import HubState
 
 LOOPBACK = "127.0.0.1"
@@ -72,6 +73,14 @@ def configure(c, state_dir: str | os.PathLike | None = None) -> HubState:
     c.Spawner.http_timeout = int(settings.get("http_timeout", 120))
     c.Spawner.server_token_scopes = SERVER_TOKEN_SCOPES
     c.Spawner.env_keep = ["LANG", "LC_ALL"]  # nothing of root's own environment (PYTHONPATH, tokens ...)
+
+    # A learner's server binds its port a second or more after the hub chose it, and may not move to another one.
+    # jupyterhub's own choice is a bind to port 0: the range every other bind to 0 and every outgoing connection on
+    # this machine draws from, so another program could take it meanwhile. free_port() chooses below that range.
+    def choose_port(spawner) -> None:
+        spawner.port = free_port()
+
+    c.Spawner.pre_spawn_hook = choose_port
 
     def member(spawner):
         return state.load_roster().get(spawner.user.name)
