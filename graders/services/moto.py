@@ -250,6 +250,17 @@ def _patch_moto() -> None:
         partition = get_partition(self.region_name)
         return [r for r in original_regions(self, region_names) if get_partition(r.name) == partition]
 
+    # Two lookups moto repeats on every request, answered the same way without the cost (they were ~a quarter of the
+    # CPU of a describe call: check 6c asks 12 of them): whether the action is a method of the handler class (moto
+    # lists all ~300 methods of EC2's handler with inspect.getmembers for that), and the folders of moto's package
+    # (a listdir and ~150 stat calls, inside the dispatcher's lock, so parallel requests wait for each other).
+    import moto.backends
+    import moto.core.responses
+
+    moto.core.responses.method_names_from_class = _FunctionNames
+    modules = tuple(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: modules
+
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate
     DynamoHandler._determine_resource = determine_resource
     RegionsAndZonesBackend.describe_regions = describe_regions
@@ -259,6 +270,18 @@ def _patch_moto() -> None:
     from . import instances
     instances.patch_moto()   # user data really runs, in a sandbox (see instances.py)
     _patched = True
+
+
+class _FunctionNames:
+    """What ``method_names_from_class(cls)`` answers for ``name in ...`` (a function of the class or of a base class,
+    as ``inspect.getmembers(cls, inspect.isfunction)`` finds it), for the one name asked, looked up when asked."""
+
+    def __init__(self, cls: type):
+        self.cls = cls
+
+    def __contains__(self, name: object) -> bool:
+        import inspect
+        return isinstance(name, str) and inspect.isfunction(getattr(self.cls, name, None))
 
 
 class _HostProfileHidden:
