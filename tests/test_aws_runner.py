@@ -190,3 +190,48 @@ def test_a_wrong_handler_gives_the_same_result_from_a_spare_and_a_fresh_runner(f
     warm = run_handler(aws, config, credentials, [{"note_id": "a", "text": "b"}])
     assert spare.poll() is not None          # it took this job and is gone
     assert fresh == warm == [{"ok": False, "error": error}]
+
+
+SPY = '''
+import sys
+guard = sys.modules.get("labs.aws.guard")
+with open({marker!r}, "a") as f:
+    f.write({name!r} + " ran, guard: " + str(guard and guard.mode()) + "\\n")
+'''
+
+
+def test_no_learner_code_runs_before_the_guard_even_with_startup_variables_or_shadowing_modules(folder, tmp_path_factory):
+    """A learner's Lambda variables that Python or the loader read at start-up (PYTHONPATH would run a
+    sitecustomize.py, LD_PRELOAD a library) and a module in the handler's folder named like one the runner imports
+    (json.py) must not run anything before the guard; the handler still sees its variables in os.environ."""
+    from labs.aws.checks import run_handler
+
+    marker = tmp_path_factory.mktemp("spy") / "ran.txt"
+    site = folder / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SPY.format(marker=str(marker), name="sitecustomize"), encoding="utf-8")
+    (folder / "json.py").write_text(SPY.format(marker=str(marker), name="json.py") + "from _json import *\n",
+                                    encoding="utf-8")
+    variables = {"TABLE_NAME": "notes", "PYTHONPATH": str(site), "LD_PRELOAD": "no-such-library.so"}
+    aws = SimpleNamespace(workdir=folder, endpoint_url="http://127.0.0.1:9")
+    config = {"FunctionName": "save-note", "Handler": "reporter.lambda_handler",
+              "Environment": {"Variables": variables}}
+    credentials = {"aws_access_key_id": "ASIA", "aws_secret_access_key": "s", "aws_session_token": "t"}
+
+    def nothing_before_the_guard():
+        assert not marker.exists() or "guard: None" not in marker.read_text(), marker.read_text()
+
+    runner.stop_spares()
+    fresh = run_handler(aws, config, credentials, [{"n": 1}])
+    nothing_before_the_guard()
+    spare = started_spare()          # such a job can use a spare now: its start-up variables are ours
+    warm = run_handler(aws, config, credentials, [{"n": 1}])
+    nothing_before_the_guard()
+    assert warm[0]["answer"]["pid"] == spare.pid
+    for [got] in (fresh, warm):
+        assert got["ok"], got
+        env = got["answer"]["env"]
+        assert env["PYTHONPATH"] == str(site) and env["LD_PRELOAD"] == "no-such-library.so"   # after the guard
+        assert runner.AFTER_GUARD not in env and env["TABLE_NAME"] == "notes"
+    assert runner.held_back(variables) == ({"TABLE_NAME": "notes"},
+                                           {"PYTHONPATH": str(site), "LD_PRELOAD": "no-such-library.so"})

@@ -832,6 +832,7 @@ Q5C_RAISED = M_("aws.5c.raised", "Run as Lambda would run it, your handler stopp
 Q5C_DENIED = M_("aws.5c.denied", "Run as Lambda would run it, your handler was refused by AWS: {error}. The function works with the role's permissions, not yours: check the role's policy.")
 Q5C_TIMEOUT = M_("aws.5c.timeout", "Your handler did not finish within {seconds} second. Look for a loop that never ends.", "Your handler did not finish within {seconds} seconds. Look for a loop that never ends.", count="seconds")
 Q5C_ANSWER = M_("aws.5c.answer", "Your handler answered {answer}. It should answer a dictionary with \"statusCode\": 200.")
+Q5C_HELD_BACK = M_("aws.5c.held_back", "Your function sets {names}. Variables whose names start with PYTHON or LD_ change how Python itself starts, so they could run code before the practice cloud's safety guard is on. So the practice cloud starts your handler without them and sets them only afterwards: your handler still finds them in os.environ. (On AWS Lambda, Python would start with them.)")
 Q5C_NOT_SAVED = M_("aws.5c.not_saved", "Your handler answered, but the note \"{note_id}\" is not in the table notes (found: {found}). Save event[\"note_id\"] and event[\"text\"] with put_item.")
 
 def _function(check: Check, aws: PracticeAccount) -> dict:
@@ -863,7 +864,10 @@ def run_handler(aws: PracticeAccount, config: dict, credentials: dict, events: l
     the next run.)"""
     env = _runner_env(aws)
     env.update({"HANDLER_DIR": str(aws.workdir), "HANDLER": config.get("Handler", ""), "EVENTS": json.dumps(events)})
-    env.update(config.get("Environment", {}).get("Variables", {}))
+    at_start, after_guard = runner.held_back(config.get("Environment", {}).get("Variables", {}))
+    env.update(at_start)
+    if after_guard:    # PYTHON*/LD_*: they could run code before the guard (see labs/aws/runner.py)
+        env[runner.AFTER_GUARD] = json.dumps(after_guard)
     env.update({"AWS_ACCESS_KEY_ID": credentials["aws_access_key_id"],
                 "AWS_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
                 "AWS_SESSION_TOKEN": credentials["aws_session_token"],
@@ -935,6 +939,9 @@ def q5c(check: Check) -> None:
         credentials = aws.service_credentials(config["Role"])
     except (PermissionError, LookupError):
         check.stop(Q5C_ROLE, role=config.get("Role"), expected=expected_role)
+    held = runner.held_back(variables)[1]
+    if held:
+        check.ok(Q5C_HELD_BACK, names=", ".join(sorted(held)))
     events = [{"note_id": f"check-{uuid.uuid4().hex[:8]}", "text": "Hello from the checker"}]
     if check.hidden:
         events += [dict(e, note_id=f"{e['note_id']}-{uuid.uuid4().hex[:6]}") for e in check.hidden.get("events", [])]

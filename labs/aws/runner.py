@@ -15,6 +15,15 @@ Nothing is shared between two runs: each job gets a process that ran no learner 
 when the variables that Python, the C library or botocore read at start-up (``PYTHON*``, ``LC_*``, ``LD_*``,
 ``HOME`` ...) are the same as it started with; otherwise (and when no spare is ready) the handler runs in a fresh
 process exactly as before.
+
+No learner code runs before the guard, in either kind of process:
+
+* the function's own variables named ``PYTHON*`` or ``LD_*`` (:func:`held_back`) are not in the environment the
+  interpreter starts with (``PYTHONPATH`` would run a ``sitecustomize.py`` from the learner's folder at start-up,
+  ``LD_PRELOAD`` a library, ``PYTHONWARNINGS`` could import a module ...): :data:`RUNNER` puts them into
+  ``os.environ`` right after installing the guard, so the handler still finds them there;
+* Python starts with ``-P``: the folder it starts in (the learner's) is not on ``sys.path`` while the runner imports
+  its own modules (a ``json.py`` there would run otherwise); the handler's folder is added after the guard.
 """
 from __future__ import annotations
 
@@ -27,6 +36,8 @@ import time
 
 RESULT = "@@RESULT@@"
 ACCEPTED = "@@JOB@@"
+AFTER_GUARD = "GRADERS_AFTER_GUARD"   # the variables held back from start-up (JSON), set once the guard is on
+HELD_BACK_PREFIXES = ("PYTHON", "LD_")
 # A spare exits after this long without a job (well under the test session's 10 s leak check grace). A spare also
 # dies with the process that started it, so a learner's spare never outlives the kernel.
 IDLE_SECONDS = 4.0
@@ -36,9 +47,10 @@ TEST_SESSION_MARK = "GRADERS_TEST_SESSION"
 # The handler's run: the same lines for a fresh process and for a spare (which has set everything up before).
 RUNNER = r'''
 import json, os, sys, types
-sys.path.insert(0, os.environ["HANDLER_DIR"])
 from labs.aws import guard
 guard.install("all")
+os.environ.update(json.loads(os.environ.pop(%(after_guard)r, "{}")))
+sys.path.insert(0, os.environ["HANDLER_DIR"])
 module_name, function_name = os.environ["HANDLER"].rsplit(".", 1)
 results = []
 try:
@@ -53,8 +65,8 @@ try:
             results.append({"ok": False, "error": type(error).__name__ + ": " + str(error)})
 except Exception as error:
     results.append({"ok": False, "error": type(error).__name__ + ": " + str(error)})
-print("@@RESULT@@" + json.dumps(results, default=str))
-'''
+print(%(result)r + json.dumps(results, default=str))
+''' % {"after_guard": AFTER_GUARD, "result": RESULT}
 
 # The spare's command: the limit first, before anything else is imported.
 WAIT = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (%d, %d)); "
@@ -70,6 +82,17 @@ def startup_env(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES) or k in STARTUP_NAMES}
 
 
+def held_back(variables: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The function's environment variables split in (given at start-up, set only after the guard is on)."""
+    late = {k: v for k, v in variables.items() if k.startswith(HELD_BACK_PREFIXES)}
+    return {k: v for k, v in variables.items() if k not in late}, late
+
+
+def command(code: str, *args: str) -> list[str]:
+    """``python -P -c CODE ARGS``: -P keeps the folder it starts in (the learner's) off ``sys.path``."""
+    return [sys.executable, "-P", "-c", code, *args]
+
+
 def _limits() -> None:
     import resource
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
@@ -78,7 +101,7 @@ def _limits() -> None:
 def run_fresh(env: dict[str, str], cwd: str, timeout: float) -> tuple[str, str] | None:
     """(stdout, stderr) of RUNNER in a new process; None when it did not finish within ``timeout``."""
     try:
-        done = subprocess.run([sys.executable, "-c", RUNNER], env=env, cwd=cwd, capture_output=True, text=True,
+        done = subprocess.run(command(RUNNER), env=env, cwd=cwd, capture_output=True, text=True,
                               timeout=timeout, preexec_fn=_limits)
     except subprocess.TimeoutExpired:
         return None
@@ -89,12 +112,12 @@ def run_fresh(env: dict[str, str], cwd: str, timeout: float) -> tuple[str, str] 
 
 class _Spare:
     def __init__(self, env: dict[str, str], cwd: str):
-        self.key = (startup_env(env), cwd)
-        self.owner = os.getpid()
         start_env = startup_env(env)
+        self.key = (dict(start_env), cwd)
+        self.owner = os.getpid()
         if os.environ.get(TEST_SESSION_MARK):  # so the test session's leak check sees a spare (tests/conftest.py)
             start_env[TEST_SESSION_MARK] = os.environ[TEST_SESSION_MARK]
-        self.process = subprocess.Popen([sys.executable, "-c", WAIT, str(os.getpid()), str(IDLE_SECONDS)],
+        self.process = subprocess.Popen(command(WAIT, str(os.getpid()), str(IDLE_SECONDS)),
                                         env=start_env, cwd=cwd, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
