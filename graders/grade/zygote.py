@@ -85,11 +85,15 @@ def _send(sock: socket.socket, message: dict) -> None:
     sock.send(json.dumps(message).encode())
 
 
-def _child(sock: socket.socket, request: dict, fds: list[int], zygote: int) -> int:
+def _child(sock: socket.socket, request: dict, fds: list[int], zygote: int, wakeup: tuple[int, int]) -> int:
     """In the forked worker: its own session and standard streams, then the worker's life."""
     from .sandbox import PR_SET_PDEATHSIG, prctl
     from .worker import serve
 
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for fd in wakeup:
+        os.close(fd)
     sock.close()
     os.setsid()
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -102,7 +106,6 @@ def _child(sock: socket.socket, request: dict, fds: list[int], zygote: int) -> i
     os.dup2(log, 2)
     os.close(null)
     os.close(log)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     return serve(request["root"], request["assignment"], task_r, result_w, int(request["index"]),
                  request["settings"])
 
@@ -129,11 +132,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     _send(sock, {"ready": True})
     me = os.getpid()
+    wakeup = os.pipe()  # a worker's end wakes the loop at once (SIGCHLD), so the pool hears of it without delay
+    for fd in wakeup:
+        os.set_blocking(fd, False)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wakeup[1])
     children: set[int] = set()
     open_ = True
     while open_ or children:
         if open_:
-            ready, _, _ = select.select([sock], [], [], 0.2)
+            ready, _, _ = select.select([sock, wakeup[0]], [], [], 1.0)
+            if wakeup[0] in ready:
+                try:
+                    os.read(wakeup[0], 4096)
+                except BlockingIOError:
+                    pass
+            ready = [r for r in ready if r is sock]
         else:
             ready = []
             for pid in children:
@@ -177,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         if pid == 0:
             code = 1
             try:
-                code = _child(sock, request, fds, me)
+                code = _child(sock, request, fds, me, wakeup)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             except BaseException:  # noqa: BLE001
