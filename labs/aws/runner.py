@@ -270,6 +270,43 @@ def _read_job(deadline: float) -> dict | None:
     return json.loads(data)
 
 
+# What botocore reads from its data files to make a DynamoDB client (the handler of 5c makes one): about half the
+# CPU of the learner's boto3.client("dynamodb") (JSON parsing, ~900 listdir and ~2,900 stat calls)
+PRELOAD_DATA = ("endpoints", "partitions", "sdk-default-configuration", "_retry")
+PRELOAD_MODELS = (("dynamodb", "service-2"), ("dynamodb", "endpoint-rule-set-1"))
+
+
+def _preload_botocore_data() -> None:
+    """Read botocore's data files into a data loader now, and hand that loader to the first botocore session of
+    the job (made by the learner's code), as the ``create_loader()`` botocore calls for it would return a new one.
+
+    Only files are read, none of the job's settings: the loader is the one a session without ``AWS_DATA_PATH`` makes
+    (``create_loader(None)``; its search path is botocore's data and ``~/.aws/models``, and HOME is the same for the
+    spare and its job, see :func:`startup_env`), and a session with ``AWS_DATA_PATH`` set gets a new loader. A
+    session shares its loader between all its clients: the job's first session gets one that has already read these
+    files, nothing else (a spare serves one job)."""
+    try:
+        import botocore.loaders
+        import botocore.session
+
+        loader = botocore.loaders.create_loader(None)
+        for name in PRELOAD_DATA:
+            loader.load_data(name)
+        for service, kind in PRELOAD_MODELS:
+            loader.load_service_model(service, kind)
+    except Exception:        # another botocore: the job reads the files itself, as a fresh runner does
+        return
+    unused = [loader]
+    create_loader = botocore.loaders.create_loader
+
+    def first_loader_preloaded(search_path_string=None):
+        if search_path_string is None and unused:
+            return unused.pop()
+        return create_loader(search_path_string)
+
+    botocore.session.create_loader = first_loader_preloaded
+
+
 def wait() -> None:
     """The spare's main (``python -c WAIT PARENT_PID IDLE_SECONDS``): RLIMIT_AS is already set."""
     parent, idle, started = int(sys.argv[1]), float(sys.argv[2]), time.monotonic()
@@ -282,6 +319,7 @@ def wait() -> None:
     import botocore.httpsession  # noqa: F401
     import botocore.parsers  # noqa: F401
     import botocore.serialize  # noqa: F401
+    _preload_botocore_data()
     # idle time counts from the start (so a spare lives about IDLE_SECONDS), but a spare whose imports took that long
     # (a busy machine) still waits a moment for the job that may already be on its way
     job = _read_job(max(started + idle, time.monotonic() + min(idle, 1.0)))
