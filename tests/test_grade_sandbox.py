@@ -233,8 +233,15 @@ from graders.grade import sandbox
 from graders.grade.kernel import SandboxedKernelManager
 from graders.grade.sandbox import LaunchConfig, Limits
 
-work, secret, status = sys.argv[1], sys.argv[2], sys.argv[3]
+work, secret, status, how = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 sandbox.enter_private_network()
+template = None
+if how == "template":  # forked from a kernel template (what a worker does), not exec'd
+    from graders.grade.kerneltemplate import Template
+    template = Template(["pandas"], dict(os.environ))
+    while template.state is None:
+        template._drain(0.1)
+    assert template.state, "the template did not start"
 root = os.geteuid() == 0
 if root:
     os.chown(work, 61990, 61990)
@@ -247,18 +254,24 @@ CODE = {
     "connect": "import socket, errno\ntry:\n    socket.create_connection(('203.0.113.9', 80), timeout=3)\nexcept OSError as e:\n    print(json.dumps(e.errno and errno.errorcode[e.errno] or str(e)))",
     "secret": "print(json.dumps(os.path.exists(%r)))" % secret,
     "root": "print(json.dumps(sorted(os.listdir('/'))))",
+    "fds": "fds = []\nfor f in os.listdir('/proc/self/fd'):\n    try:\n        fds.append(os.readlink('/proc/self/fd/' + f))\n    except OSError:\n        pass\nprint(json.dumps(sorted(fds)))",
     "memory": "try:\n    x = bytearray(900 * 1024 ** 2)\n    print(json.dumps('allocated'))\nexcept MemoryError:\n    print(json.dumps('MemoryError'))",
     "daemon": "import subprocess\nsubprocess.Popen(['setsid', 'sleep', '301.7'], start_new_session=True)\nprint(json.dumps('ok'))",
     "procs": "import subprocess\nps = []\ntry:\n    for _ in range(100):\n        ps.append(subprocess.Popen(['sleep', '300.3']))\n    print(json.dumps('started all'))\nexcept OSError as e:\n    print(json.dumps(type(e).__name__))",
 }
 
 async def main():
-    km = SandboxedKernelManager(kernel_name="python3", launch_config=cfg)
+    km = SandboxedKernelManager(kernel_name="python3", launch_config=cfg, kernel_template=template)
     await km.start_kernel(cwd=work)
+    out = {"template": None}
+    if template is not None:
+        fds = f"/proc/{template.proc.pid}/fd"  # its own: the socket to us, its wake-up pipe (not its std streams)
+        out["template"] = sorted(os.readlink(f"{fds}/{fd}") for fd in os.listdir(fds) if int(fd) > 2)
+        out["launcher_parent"] = int(open(f"/proc/{km.provisioner.pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        out["template_pid"] = template.proc.pid
     kc = km.client()
     kc.start_channels()
     await kc.wait_for_ready(timeout=60)
-    out = {}
     await kc.execute_interactive("import json", timeout=30)
     for name, code in CODE.items():
         lines = []
@@ -266,6 +279,9 @@ async def main():
                                      output_hook=lambda m: lines.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
         out[name] = json.loads("".join(lines).strip().splitlines()[-1])
     await km.shutdown_kernel(now=False)
+    if template is not None:
+        template.close()
+        out["template_exit"] = template.proc.returncode
     print("PROBE " + json.dumps(out))
 
 asyncio.run(main())
@@ -286,13 +302,17 @@ def _sleepers(tag: str) -> list[str]:
 
 @needs_namespaces
 @pytest.mark.slow
-def test_a_kernel_in_the_sandbox(tmp_path):
+@pytest.mark.parametrize("how", ["exec", "template"])
+def test_a_kernel_in_the_sandbox(tmp_path, how):
+    """The same sandbox whether the kernel was exec'd by the launcher, or forked from the worker's kernel template
+    (kerneltemplate.py, with ipykernel and pandas imported) and run in the launcher's forked process."""
     work = tmp_path / "course" / "autograded" / "learner" / "lab"
     work.mkdir(parents=True)
     secret = tmp_path / "course" / "gradebook.db"
     secret.write_text("grades")
-    proc = subprocess.run([sys.executable, "-c", KERNEL_PROBE, str(work), str(secret), str(tmp_path / "status.json")],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "tests"), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, "-c", KERNEL_PROBE, str(work), str(secret), str(tmp_path / "status.json"),
+                           how], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     assert "PROBE " in proc.stdout, proc.stderr[-3000:]
     got = json.loads(proc.stdout.split("PROBE ", 1)[1])
     uid, pid, ppid = got["who"]
@@ -305,6 +325,12 @@ def test_a_kernel_in_the_sandbox(tmp_path):
     assert got["memory"] == "MemoryError"                     # 512 MiB limit
     assert got["procs"] == "BlockingIOError"                  # 48 processes and threads
     assert got["daemon"] == "ok"
+    # it holds what it opened itself (and the standard streams it was given): not the init's status file, nor the
+    # template's socket or wake-up pipe
+    assert not [f for f in got["fds"] if "status" in f or f in (got["template"] or [])], (got["fds"], got["template"])
+    if how == "template":
+        assert len(got["template"]) >= 2
+        assert got["launcher_parent"] == got["template_pid"] and got["template_exit"] == 0
     assert _sleepers("300.3") == [] and _sleepers("301.7") == []  # nothing outlives the kernel
     status = json.loads((tmp_path / "status.json").read_text() or "{}")
     # the init took the probe's many processes for a fork bomb (half the limit of 48) and stopped them there

@@ -16,9 +16,22 @@ class SandboxedKernelManager(AsyncKernelManager):
     """``AsyncKernelManager`` (what nbgrader's ``Execute`` uses) with the kernel command wrapped by the launcher."""
 
     launch_config = Any(None, allow_none=True, help="a graders.grade.sandbox.LaunchConfig, or None: no sandbox")
+    kernel_template = Any(None, allow_none=True, help="a graders.grade.kerneltemplate.Template that forks the "
+                          "launcher (and the kernel) with ipykernel already imported; None: exec as usual")
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await self._wait_for_a_bombs_remains()
+        if self.kernel_template is not None and self.launch_config is not None:
+            from jupyter_client.provisioning import LocalProvisioner
+
+            provisioner = self.provisioner
+            if isinstance(provisioner, LocalProvisioner):
+                process = self.kernel_template.spawn(kernel_cmd, kw.get("env") or dict(os.environ), kw.get("cwd"))
+                if process is not None:  # what LocalProvisioner.launch_kernel records of its Popen
+                    provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, process.pid
+                    provisioner.cwd = kw.get("cwd") or os.getcwd()
+                    self._reconcile_connection_info(provisioner.connection_info)
+                    return
         return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _wait_for_a_bombs_remains(self, timeout: float = 30.0) -> None:

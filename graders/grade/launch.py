@@ -31,6 +31,9 @@ SANDBOX_UID_IN_USERNS = 1000
 KERNEL_HOME = "/tmp/graders-home"
 CONNECTION_FILE = "/tmp/graders-kernel.json"
 BOMB_COPIES = 32  # copies of the kernel running at once that make a fork bomb (multiprocessing uses a few)
+IN_PROCESS = False  # set by the kernel template (kerneltemplate.py): kernelboot runs here instead of being exec'd
+KERNELBOOT = ["-P", "-m", "graders.grade.kernelboot"]
+PR_SET_DUMPABLE = 4
 
 
 def _ignore(signum, frame):  # interrupts are for the kernel
@@ -215,12 +218,48 @@ def exec_kernel(cfg: LaunchConfig, limits: Limits, cmd: list[str], home: str, ro
             os.setuid(cfg.uid)
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         os.chdir(cfg.workdir)
+        if IN_PROCESS and cmd[1:4] == KERNELBOOT and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable):
+            run_kernelboot(cmd, env)
         os.execvpe(cmd[0], cmd, env)
     except BaseException as exc:  # noqa: BLE001 (tell the grader why, then give up)
         import traceback
         print(f"graders sandbox: could not start the kernel: {exc!r}", file=sys.stderr, flush=True)
         traceback.print_exc()
     os._exit(127)
+
+
+def run_kernelboot(cmd: list[str], env: dict) -> None:
+    """What ``exec`` of ``python -P -m graders.grade.kernelboot ARGS`` would give, in this process forked from the
+    kernel template (which imported ipykernel and the notebooks' modules, and nothing of any submission): Python's
+    own signal handling, the kernel's environment and arguments, a process that may read its own /proc files again
+    (the uid change above cleared that; exec would set it back). Never returns."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(sig, signal.SIG_IGN)
+        prctl(PR_SET_DUMPABLE, 1)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.dont_write_bytecode = bool(env.get("PYTHONDONTWRITEBYTECODE"))
+        sys.argv = [cmd[0], *cmd[4:]]
+        if "numpy.random" in sys.modules:  # its global generator was seeded in the template: every kernel its own
+            sys.modules["numpy.random"].seed()
+        from graders.grade import kernelboot
+
+        kernelboot.main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001
+        import traceback
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str | None, status_fd: int,
@@ -257,6 +296,7 @@ def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str 
                 os.chown(outside(p), cfg.uid, cfg.gid if cfg.gid is not None else cfg.uid)
         kernel = os.fork()
         if kernel == 0:
+            os.close(status_fd)  # the init's report, not the kernel's (exec would close it too: O_CLOEXEC)
             exec_kernel(cfg, limits, cmd, home, root)
         peak, status, usage, hit_limit = 0, None, None, False
         squeezed, idle_polls = False, 0

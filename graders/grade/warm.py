@@ -20,6 +20,9 @@ from .kernel import SandboxedKernelManager
 from .sandbox import LaunchConfig, Limits, parse_size
 
 
+TEMPLATE = None  # the worker's kernel template (kerneltemplate.Template), when it has one
+
+
 class WarmKernel:
     """A started kernel waiting for its notebook; shared, not copied, when nbconvert deep-copies resources."""
 
@@ -99,7 +102,7 @@ def start_warm_kernel(sandbox: dict, config: dict, student_dir: Path, workdir: P
                           nproc_base=sandbox.get("nproc_base", 0), env=dict(kernel_env),
                           guard={"blocked_paths": list(sandbox.get("hide", [])), "allowed_paths": [str(student_dir)],
                                  "preload": preload})
-    km = SandboxedKernelManager(kernel_name="python3", launch_config=launch)
+    km = SandboxedKernelManager(kernel_name="python3", launch_config=launch, kernel_template=TEMPLATE)
     env = dict(os.environ, NBGRADER_EXECUTION="autograde")
     try:
         # as nbclient starts the kernels it runs notebooks in: IPython's history in memory, not in a sqlite file

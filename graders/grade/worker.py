@@ -317,6 +317,7 @@ def serve(root: str, assignment: str, in_fd: int, out_fd: int, index: int, setti
         except (SandboxError, OSError) as exc:
             network = f"shared ({exc})"
     settings["network_mode"] = network
+    template = _kernel_template(root, assignment, settings)
     _skip_iri_grammar()
     results = os.fdopen(out_fd, "w", encoding="utf-8")
     app = make_app(root, settings.get("config") or {})
@@ -354,7 +355,31 @@ def serve(root: str, assignment: str, in_fd: int, out_fd: int, index: int, setti
         results.flush()
     for leftover in prepared.values():
         leftover.close()
+    if template is not None:
+        template.close()
     return 0
+
+
+def _kernel_template(root: str, assignment: str, settings: dict) -> "Template | None":
+    """Start this worker's kernel template (``kerneltemplate.py``: ipykernel and the notebooks' imports, once; each
+    kernel forked from it, in its own sandbox) in this worker's network; it imports while the first kernel starts the
+    usual way. None when kernels are not sandboxed or warm, or it cannot start."""
+    from . import warm
+
+    if not ((settings.get("sandbox") or {}).get("enabled") and settings.get("warm", True)
+            and settings.get("kernel_template", True)):
+        return None
+    from .kerneltemplate import Template
+    from .launch import KERNEL_HOME
+
+    modules = []
+    for notebook in sorted((Path(root) / "source" / assignment).glob("*.ipynb")):
+        modules += [m for m in warm.notebook_imports(notebook) if m.split(".")[0] not in ("labs", "graders")]
+    try:
+        warm.TEMPLATE = Template(list(dict.fromkeys(modules)), {**os.environ, **THREAD_ENV, "HOME": KERNEL_HOME})
+    except OSError:
+        warm.TEMPLATE = None
+    return warm.TEMPLATE
 
 
 def _skip_iri_grammar() -> None:
