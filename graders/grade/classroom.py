@@ -4,7 +4,9 @@ Used by the grading tests and ``bench/grading.py``; works for every lab from wha
 answers and its known-wrong ``variants/``), so a new lab gets a class of its own for free:
 
 * ``reference``: the reference answers, in the learner's language;
-* ``partial``: the reference with one question answered as one of the lab's variants has it (one question wrong);
+* ``partial``: a learner who did part of the lab: only the notebook one of the lab's variants is about, the reference
+  with one question answered as that variant has it (one question wrong); the lab's other notebooks are not handed in
+  (nbgrader gives a missing notebook 0 points, and so does ``graders grade``, with a reason in its record);
 * ``wrong``: one of the lab's variants as it stands (several questions wrong);
 * ``empty``: the released notebook, opened and submitted without an answer;
 * ``malformed``: a notebook file cut off in the middle (not JSON any more).
@@ -126,6 +128,8 @@ def make_class(root: Path, lab_id: str, n: int = 20, course: str = "digital-skil
         start = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc) + timedelta(minutes=rng.randint(0, 40))
         notebooks: dict[str, nbformat.NotebookNode | str] = {}
         for name in lab.notebooks:
+            if kind == "partial" and variant.notebook != name:
+                continue   # not handed in (in a lab of one notebook, nothing is left out)
             nb = release_copy(root, lab_id, name, lang)
             answers = dict(references[name])
             if kind == "empty":
