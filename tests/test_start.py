@@ -26,6 +26,44 @@ def _status(port: int, token: str) -> dict | None:
         return None
 
 
+def _run_in_new_kernel(port: int, token: str, code: str) -> tuple[str, str]:
+    """Start a kernel through JupyterLab's API and run ``code`` in it over the kernel's websocket, as the browser
+    does; (the kernel's id, what the code printed)."""
+    import asyncio
+    import uuid
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    auth = {"Authorization": f"token {token}"}
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/kernels", data=b'{"name": "python3"}',
+                                 headers={**auth, "Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=60) as r:
+        kernel_id = json.loads(r.read())["id"]
+
+    async def run() -> str:
+        ws = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels",
+                                                 headers=auth))
+        msg_id = uuid.uuid4().hex
+        header = {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex,
+                  "version": "5.3", "date": ""}
+        await ws.write_message(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "channel": "shell",
+                                           "content": {"code": code, "silent": False, "store_history": False,
+                                                       "user_expressions": {}, "allow_stdin": False}}))
+        printed = []
+        while True:
+            msg = json.loads(await asyncio.wait_for(ws.read_message(), 120))
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                printed.append(msg["content"]["text"])
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                ws.close()
+                return "".join(printed)
+
+    return kernel_id, asyncio.run(run())
+
+
 def test_make_start_serves_the_course_and_stops_cleanly(tmp_path):
     port = free_port()
     workspace = tmp_path / "my-course"
@@ -68,6 +106,23 @@ def test_make_start_serves_the_course_and_stops_cleanly(tmp_path):
         # only loopback: the server refuses to be reached through any other address it might have
         listening = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout
         assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening and f"*:{port}" not in listening
+        # a kernel runs code for the learner, talking to JupyterLab over Unix sockets in a folder only this user can
+        # enter, not over TCP ports (any user of the machine could connect to one and read the kernel's output; a
+        # port picked free can be taken before the kernel binds it). (ipykernel's own pipe for output from forked
+        # processes stays on TCP: it only receives, and only messages signed with the kernel's secret.)
+        kernel_id, printed = _run_in_new_kernel(port, token, "print(6 * 7)")
+        assert printed == "42\n"
+        runtime = subprocess.run([str(REPO / ".venv/bin/jupyter"), "--runtime-dir"], capture_output=True, text=True,
+                                 env=env, check=True).stdout.strip()
+        info = json.loads((Path(runtime) / f"kernel-{kernel_id}.json").read_text())
+        assert info["transport"] == "ipc" and info["ip"].startswith("/tmp/jupyter-kernels-"), info
+        folder = Path(info["ip"]).parent
+        assert folder.stat().st_mode & 0o777 == 0o700
+        unix = subprocess.run(["ss", "-lxp"], capture_output=True, text=True).stdout
+        channels = re.findall(rf"{re.escape(info['ip'])}-(\d+)\s.*?pid=(\d+),", unix)
+        assert sorted(int(n) for n, _ in channels) == sorted(info[f"{c}_port"] for c in
+                                                            ("shell", "iopub", "stdin", "control", "hb")), unix
+        assert len({pid for _, pid in channels}) == 1, unix
     finally:
         os.killpg(proc.pid, signal.SIGTERM)          # what Ctrl+C in the learner's window does
         try:
@@ -79,6 +134,7 @@ def test_make_start_serves_the_course_and_stops_cleanly(tmp_path):
     left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert left == [], f"processes left behind: {left}"
     assert _status(port, token) is None
+    assert not folder.exists()   # the kernels' socket folder went with the server
 
 
 def test_a_second_stop_signal_does_not_leave_a_service_running(tmp_path):

@@ -7,3 +7,7 @@ from graders.services.routes import servers
 c = get_config()  # noqa: F821
 c.ServerProxy.non_service_rewrite_response = [undouble_location]
 c.ServerProxy.servers.update(servers())
+
+# Kernels talk to JupyterLab over Unix sockets in a private folder, not TCP ports that any user of the machine can
+# reach and that another program can take before the kernel binds them (graders/services/kernelsockets.py).
+c.AsyncMappingKernelManager.kernel_manager_class = "graders.services.kernelsockets.PrivateSocketKernelManager"
