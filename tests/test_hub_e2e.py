@@ -949,6 +949,8 @@ def test_a_learner_opens_the_desktop_in_her_language_and_it_stops_with_her_serve
 def test_the_hub_stops_cleanly_and_its_people_are_removed(hub):
     _ensure_running(hub, [p.username for p in hub.people])
     assert set(hub.people_pids()) == {p.username for p in hub.people}   # everyone's JupyterLab runs
+    running = " ".join(_cmdline(pid) for pid in hub.hub_pids())          # what the check below looks for is found
+    assert "jupyterhub" in running and "configurable-http-proxy" in running, running
     assert hub.stop() == 0
     assert hub.hub_pids() == []                                   # no hub, proxy or culler left
     left = hub.people_pids()

@@ -39,6 +39,7 @@ class LocalHub:
     hub_env: Path = Path("/opt/digital-skills-hub/venv")
     idle_timeout: int = 3600
     proc: subprocess.Popen | None = None
+    _sessions: set = field(default_factory=set, repr=False)
 
     def __post_init__(self):
         os.chmod(self.root, 0o755)  # learners must reach the exchange inside it
@@ -102,14 +103,23 @@ class LocalHub:
 
     # --- tear down ---------------------------------------------------------------------------------------------------
     def hub_pids(self) -> list[int]:
-        """The hub, its proxy and its services (all started in the hub's own session)."""
+        """The hub, its proxy and its services, and the learners' servers while the hub runs them. ``graders hub
+        start`` runs JupyterHub in a session of its own, and JupyterHub starts the proxy and the servers in theirs:
+        the sessions of everything below ``graders hub start`` are noted while it runs, so that what is left of them
+        is still found after it has ended."""
         if self.proc is None:
             return []
+        if self.proc.poll() is None:
+            for pid in [self.proc.pid, *_descendants(self.proc.pid)]:
+                try:
+                    self._sessions.add(os.getsid(pid))
+                except (ProcessLookupError, PermissionError):
+                    continue
         out = []
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    if os.getsid(int(entry.name)) == self.proc.pid:
+                    if os.getsid(int(entry.name)) in self._sessions:
                         out.append(int(entry.name))
                 except (ProcessLookupError, PermissionError):
                     continue
@@ -129,6 +139,7 @@ class LocalHub:
         """SIGTERM to ``graders hub start`` (as Ctrl+C would): JupyterHub stops every server, the proxy, the culler."""
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None
+        self.hub_pids()   # notes the sessions of the hub's processes (see hub_pids) before they are asked to stop
         self.proc.send_signal(signal.SIGTERM)
         try:
             return self.proc.wait(timeout)
@@ -151,3 +162,23 @@ class LocalHub:
     def __exit__(self, *exc) -> None:
         self.stop()
         self.remove()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children ...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
