@@ -952,7 +952,12 @@ def test_the_hub_stops_cleanly_and_its_people_are_removed(hub):
     running = " ".join(_cmdline(pid) for pid in hub.hub_pids())          # what the check below looks for is found
     assert "jupyterhub" in running and "configurable-http-proxy" in running, running
     assert hub.stop() == 0
-    assert hub.hub_pids() == []                                   # no hub, proxy or culler left
+    left = hub.hub_pids()                                         # no hub, proxy or culler left (once those
+    deadline = time.monotonic() + 10                              # already told to stop have ended)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = hub.hub_pids()
+    assert left == [], [_cmdline(pid) for pid in left]
     left = hub.people_pids()
     assert left == {}, {name: [_cmdline(pid) for pid in pids] for name, pids in left.items()}   # no JupyterLab, kernel or lab service left
     assert not (hub.state.hub_dir / "jupyterhub.pid").exists()

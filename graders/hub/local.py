@@ -119,7 +119,7 @@ class LocalHub:
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    if os.getsid(int(entry.name)) in self._sessions:
+                    if os.getsid(int(entry.name)) in self._sessions and not _zombie(entry):
                         out.append(int(entry.name))
                 except (ProcessLookupError, PermissionError):
                     continue
@@ -181,4 +181,14 @@ def _descendants(pid: int) -> list[int]:
             out.append(child)
             todo.append(child)
     return out
+
+
+def _zombie(proc_entry: Path) -> bool:
+    """An ended process not yet reaped (in a container whose first process does not reap orphans, it stays so): it
+    runs nothing and holds nothing but its process number."""
+    try:
+        stat = (proc_entry / "stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2:].split()[0] == "Z"
 
