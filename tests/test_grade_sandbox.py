@@ -226,6 +226,25 @@ def test_no_folder_a_kernel_sees_holds_the_course(tmp_path, monkeypatch, capsys,
     assert f"--allow {tmp_path / 'teacher'} містить теку курсу ({course})" in err
 
 
+def test_a_kernel_waits_for_a_bombs_remains_only_while_there_is_no_room_for_it():
+    """Before a kernel starts, the grader waits while the kernel user's leftover tasks (a fork bomb's, going) fill its
+    process limit. With a small limit (``--max-procs 48``) an idle user must not count as crowded: every kernel would
+    wait the whole timeout (30 s) before it started."""
+    from types import SimpleNamespace
+
+    from graders.grade.kernel import too_crowded_to_start
+
+    def cfg(max_procs, base=0):
+        return SimpleNamespace(limits={"max_procs": max_procs}, nproc_base=base)
+
+    for limit in (16, 48, 512):
+        assert not too_crowded_to_start(0, cfg(limit)), limit          # nothing left over: start at once
+        assert not too_crowded_to_start(3, cfg(limit, base=40)), limit  # a normal user's own processes are the base
+        assert too_crowded_to_start(limit, cfg(limit)), limit           # the limit is full: wait
+    assert too_crowded_to_start(460, cfg(512)) and not too_crowded_to_start(440, cfg(512))  # 64 free are enough
+    assert too_crowded_to_start(30, cfg(48)) and not too_crowded_to_start(20, cfg(48))      # half of a small limit
+
+
 KERNEL_PROBE = r'''
 import asyncio, json, os, sys
 from dataclasses import asdict

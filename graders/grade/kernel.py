@@ -46,9 +46,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             return
         from .sandbox import count_user_tasks
 
-        crowded = cfg.nproc_base + int((cfg.limits or {}).get("max_procs", 512)) - 64  # what a kernel needs to start
         deadline = time.monotonic() + timeout
-        while count_user_tasks(uid) > crowded and time.monotonic() < deadline:
+        while too_crowded_to_start(count_user_tasks(uid), cfg) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
 
     async def _async_kill_kernel(self, restart: bool = False) -> None:
@@ -78,6 +77,17 @@ class SandboxedKernelManager(AsyncKernelManager):
             i = cmd.index("-m")
             cmd = [*cmd[:i], "-P", "-m", "graders.grade.kernelboot", *cmd[i + 2:]]
         return launcher_command(self.launch_config) + cmd
+
+
+KERNEL_TASKS = 64  # processes and threads a kernel needs to start (ipykernel's threads, a few helpers)
+
+
+def too_crowded_to_start(tasks: int, cfg) -> bool:
+    """Do the kernel user's ``tasks`` leave too little room under its process limit for a kernel to start? With a
+    small limit (an instructor's ``--max-procs 40``) the room asked for is half the limit: more could never be free,
+    and every kernel would wait the full timeout."""
+    limit = int((cfg.limits or {}).get("max_procs", 512))
+    return tasks > cfg.nproc_base + limit - min(KERNEL_TASKS, limit // 2)
 
 
 def launcher_command(config) -> list[str]:
