@@ -13,7 +13,8 @@ gradebook or the lab's checks and files (those are imported inside the sandbox, 
 and it never runs a kernel itself, so nothing of one learner can reach another through it. It forks only while it has
 a single thread. Messages back: ``ready``, ``forked`` (the launcher's pid, its own process group), ``exit`` (pid and
 exit code, as ``subprocess`` reports them). It waits for what it forked, so the kernels' CPU time still counts as the
-worker's children. When the worker closes the socket (or dies), the template kills what is left and exits.
+worker's children. When the worker closes the socket (or dies), the template kills what is left and exits. The loop
+and its protocol are the zygote's too: :mod:`graders.grade.forkserver`.
 """
 from __future__ import annotations
 
@@ -27,39 +28,18 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
-SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                 "NUMEXPR_NUM_THREADS": "1"}  # as a grading kernel's environment has them (worker.THREAD_ENV)
+from . import forkserver
+
 KERNEL_MODULES = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.iostream",
                   "graders.grade.launch", "graders.grade.kernelboot"]
 
 
-def _threads() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return threading.active_count()
-
-
-def _kill(pid: int) -> None:
-    for kill in (os.killpg, os.kill):  # the launcher's process group (it calls setsid), or itself
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def _child(sock: socket.socket, wakeup: tuple[int, int], request: dict) -> int:
+def _child(request: dict, fds: list[int]) -> int:
     """In the forked launcher: its own process group (as ``Popen(start_new_session=True)`` gives it), the kernel's
     environment and folder, then ``launch.main`` with the kernel run in process."""
     from . import launch
 
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    for fd in wakeup:
-        os.close(fd)
-    sock.close()
     os.setsid()
     os.environ.clear()
     os.environ.update(request["env"])
@@ -82,80 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             importlib.import_module(name)
         except BaseException:  # noqa: BLE001 (the kernel imports it again, and says what goes wrong)
             pass
-    if _threads() != 1:
-        why = f"{_threads()} threads after the imports: forking is not safe, kernels start the usual way"
-        print(why, file=sys.stderr, flush=True)
-        sock.send(json.dumps({"ready": False, "why": why}).encode())
+    if not forkserver.announce(sock, "kernels start the usual way"):
         return 1
-    sock.send(json.dumps({"ready": True}).encode())
-    wakeup = os.pipe()  # a launcher's end wakes the loop at once (SIGCHLD)
-    for end in wakeup:
-        os.set_blocking(end, False)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    signal.set_wakeup_fd(wakeup[1])
-    children: set[int] = set()
-    open_ = True
-    while open_ or children:
-        if open_:
-            ready, _, _ = select.select([sock, wakeup[0]], [], [], 1.0)
-            if wakeup[0] in ready:
-                try:
-                    os.read(wakeup[0], 4096)
-                except BlockingIOError:
-                    pass
-        else:
-            ready = []
-            for pid in children:
-                _kill(pid)
-            time.sleep(0.05)
-        while children:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                children.clear()
-                break
-            if pid == 0:
-                break
-            children.discard(pid)
-            if open_:
-                try:
-                    sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
-                except OSError:
-                    open_ = False
-        if sock not in ready:
-            continue
-        try:
-            data = sock.recv(1 << 20)
-        except OSError:
-            data = b""
-        if not data:
-            open_ = False
-            continue
-        request = json.loads(data)
-        if "kill" in request:
-            if request["kill"] in children:  # not reaped yet: the pid is still this launcher's
-                _kill(request["kill"])
-            continue
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                code = _child(sock, wakeup, request)
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:  # noqa: BLE001
-                traceback.print_exc()
-            finally:
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                finally:
-                    os._exit(code)
-        children.add(pid)
-        sock.send(json.dumps({"forked": pid}).encode())
-    return 0
+    return forkserver.serve(sock, _child)
 
 
 class Template:
@@ -164,7 +73,7 @@ class Template:
     def __init__(self, modules: list[str], env: dict):
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         cmd = [sys.executable, "-P", "-m", "graders.grade.kerneltemplate", "--fd", str(theirs.fileno()), *modules]
-        env = {**env, **SINGLE_THREAD}  # numpy would start a thread pool as it is imported: no fork then
+        env = {**env, **forkserver.SINGLE_THREAD}  # numpy would start a thread pool as it is imported: no fork then
         try:
             # in "/": nothing it imports may read the course folder (the worker's folder) as its working directory
             self.proc = subprocess.Popen(cmd, pass_fds=(theirs.fileno(),), env=env, cwd="/", stdin=subprocess.DEVNULL,

@@ -233,8 +233,9 @@ def run_kernelboot(cmd: list[str], env: dict) -> None:
     kernel template (which imported ipykernel and the notebooks' modules, and nothing of any submission): Python's
     own signal handling, the kernel's environment and arguments, a process that may read its own /proc files again
     (the uid change above cleared that; exec would set it back). Never returns."""
-    code = 1
-    try:
+    from graders.grade.forkserver import exit_after
+
+    def boot() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for sig in (signal.SIGPIPE, signal.SIGXFSZ):
             signal.signal(sig, signal.SIG_IGN)
@@ -248,18 +249,8 @@ def run_kernelboot(cmd: list[str], env: dict) -> None:
         from graders.grade import kernelboot
 
         kernelboot.main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:  # noqa: BLE001
-        import traceback
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+
+    exit_after(boot)
 
 
 def run_init(cfg: LaunchConfig, limits: Limits, cmd: list[str], connection: str | None, status_fd: int,

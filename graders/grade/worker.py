@@ -20,8 +20,9 @@ import time
 import traceback
 from pathlib import Path
 
-THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+from .forkserver import SINGLE_THREAD
+
+THREAD_ENV = {**SINGLE_THREAD, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 class _Collect(logging.Handler):

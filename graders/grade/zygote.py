@@ -14,24 +14,20 @@ it says it is ready; a process with threads must not fork), and it holds no othe
 worker's pipes with the request and the zygote closes them once the worker has them. Messages back: ``ready``,
 ``forked`` (the worker's pid), ``exit`` (a worker ended: pid and exit code, as ``subprocess`` reports them). The
 zygote waits for its workers, so their CPU time (and their kernels') is counted in the pool's children, as before.
-When the pool closes the socket, the zygote kills whatever worker is left, waits for it and exits.
+When the pool closes the socket, the zygote kills whatever worker is left, waits for it and exits. The loop and its
+protocol are the kernel template's too: :mod:`graders.grade.forkserver`.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
-import select
 import signal
 import socket
 import sys
-import traceback
 from pathlib import Path
 
-# read by OpenBLAS and friends when numpy is imported: a thread pool started here would make forking unsafe
-SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                 "NUMEXPR_NUM_THREADS": "1"}
+from . import forkserver
 
 WORKER_MODULES = [
     "nbgrader.apps.baseapp", "nbgrader.api", "nbgrader.converters.autograde", "sqlalchemy.dialects.sqlite",
@@ -41,16 +37,6 @@ WORKER_MODULES = [
     "graders.grade.checker", "graders.grade.records", "graders.grade.reasons", "graders.grade.services",
     "graders.grade.evidence", "graders.grade.verdicts",
 ]
-MAX_MESSAGE = 1 << 20
-
-
-def threads() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        import threading
-
-        return threading.active_count()
 
 
 def warm_up(root: Path, assignment: str) -> None:
@@ -81,20 +67,11 @@ def warm_up(root: Path, assignment: str) -> None:
             pass
 
 
-def _send(sock: socket.socket, message: dict) -> None:
-    sock.send(json.dumps(message).encode())
-
-
-def _child(sock: socket.socket, request: dict, fds: list[int], zygote: int, wakeup: tuple[int, int]) -> int:
+def _child(request: dict, fds: list[int], zygote: int) -> int:
     """In the forked worker: its own session and standard streams, then the worker's life."""
     from .sandbox import PR_SET_PDEATHSIG, prctl
     from .worker import serve
 
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    for fd in wakeup:
-        os.close(fd)
-    sock.close()
     os.setsid()
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != zygote:  # the zygote died before the line above
@@ -121,100 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the grading run is gone: so is the zygote (and then its workers)
     sock = socket.socket(fileno=args.fd)
     environ = dict(os.environ)
-    os.environ.update(SINGLE_THREAD)
+    os.environ.update(forkserver.SINGLE_THREAD)
     warm_up(Path(args.root), args.assignment)
     os.environ.clear()
     os.environ.update(environ)  # the workers' own processes get the environment the pool gave
-    if threads() != 1:
-        why = f"{threads()} threads after the imports: forking is not safe, the workers start one by one"
-        print(why, file=sys.stderr)
-        _send(sock, {"ready": False, "why": why})
+    if not forkserver.announce(sock, "the workers start one by one"):
         return 1
-    _send(sock, {"ready": True})
-    me = os.getpid()
-    wakeup = os.pipe()  # a worker's end wakes the loop at once (SIGCHLD), so the pool hears of it without delay
-    for fd in wakeup:
-        os.set_blocking(fd, False)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    signal.set_wakeup_fd(wakeup[1])
-    children: set[int] = set()
-    open_ = True
-    while open_ or children:
-        if open_:
-            ready, _, _ = select.select([sock, wakeup[0]], [], [], 1.0)
-            if wakeup[0] in ready:
-                try:
-                    os.read(wakeup[0], 4096)
-                except BlockingIOError:
-                    pass
-            ready = [r for r in ready if r is sock]
-        else:
-            ready = []
-            for pid in children:
-                _kill(pid)
-            import time
-
-            time.sleep(0.05)
-        while children:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                children.clear()
-                break
-            if pid == 0:
-                break
-            children.discard(pid)
-            if open_:
-                try:
-                    _send(sock, {"exit": pid, "code": os.waitstatus_to_exitcode(status)})
-                except OSError:
-                    open_ = False
-        if not ready:
-            continue
-        try:
-            data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
-        except OSError:
-            data, fds = b"", []
-        if not data:
-            open_ = False
-            for fd in fds:
-                os.close(fd)
-            continue
-        request = json.loads(data)
-        if "kill" in request:
-            if request["kill"] in children:  # not reaped yet: the pid is still this worker's
-                _kill(request["kill"])
-            continue
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                code = _child(sock, request, fds, me, wakeup)
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:  # noqa: BLE001
-                traceback.print_exc()
-            finally:
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                finally:
-                    os._exit(code)
-        for fd in fds:
-            os.close(fd)  # the worker has them; the next worker must not
-        children.add(pid)
-        _send(sock, {"forked": pid})
-    return 0
-
-
-def _kill(pid: int) -> None:
-    for kill in (os.killpg, os.kill):  # its process group (once it called setsid), or itself
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    zygote = os.getpid()
+    return forkserver.serve(sock, lambda request, fds: _child(request, fds, zygote), forkserver.receive_with_fds(3))
 
 
 if __name__ == "__main__":
