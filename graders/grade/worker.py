@@ -320,6 +320,7 @@ def serve(root: str, assignment: str, in_fd: int, out_fd: int, index: int, setti
     settings["network_mode"] = network
     template = _kernel_template(root, assignment, settings)
     _skip_iri_grammar()
+    _one_gradebook_engine()
     results = os.fdopen(out_fd, "w", encoding="utf-8")
     app = make_app(root, settings.get("config") or {})
     results.write(json.dumps({"ready": True, "network": network}) + "\n")
@@ -359,6 +360,42 @@ def serve(root: str, assignment: str, in_fd: int, out_fd: int, index: int, setti
     if template is not None:
         template.close()
     return 0
+
+
+def _one_gradebook_engine() -> None:
+    """nbgrader opens the gradebook about ten times for each notebook it grades (the converter, and the preprocessors
+    that restore cells, save grades and comments, add late penalties), and each opening makes a new SQLAlchemy engine
+    and connection, reflects the database's tables and checks that every table exists: about a third of nbgrader's
+    own time per notebook in a worker (py-spy, bench/grading.py). The tables exist before any worker starts (the pool
+    opens the gradebook first), so in a worker every opening after the first reuses that first engine (and its
+    pooled connection) and skips the table checks. Sessions, queries and commits stay nbgrader's own; ``check_course``
+    still runs at every opening."""
+    from nbgrader import api
+
+    if getattr(api.Gradebook, "_graders_one_engine", False):
+        return
+    engines: dict[str, object] = {}
+    nbgrader_init, nbgrader_close = api.Gradebook.__init__, api.Gradebook.close
+
+    def __init__(self, db_url, course_id="default_course", authenticator=None):
+        engine = engines.get(db_url)
+        if engine is None:
+            nbgrader_init(self, db_url, course_id, authenticator)
+            engines[db_url] = self.engine
+            return
+        self.engine = engine
+        self.db = api.scoped_session(api.sessionmaker(autoflush=True, bind=engine, future=True))
+        self.check_course(course_id=course_id)
+        self.course_id = course_id
+        self.authenticator = authenticator
+
+    def close(self):
+        if self.engine in engines.values():
+            self.db.remove()   # the session's connection goes back to the shared engine's pool
+        else:
+            nbgrader_close(self)
+
+    api.Gradebook.__init__, api.Gradebook.close, api.Gradebook._graders_one_engine = __init__, close, True
 
 
 def _kernel_template(root: str, assignment: str, settings: dict) -> "Template | None":
