@@ -31,6 +31,7 @@ import time
 
 from . import forkserver
 
+WAIT_READY = 10.0  # seconds a kernel waits for the template's imports before it starts the usual way
 KERNEL_MODULES = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.iostream",
                   "graders.grade.launch", "graders.grade.kernelboot"]
 
@@ -112,9 +113,14 @@ class Template:
 
     def spawn(self, launcher_cmd: list[str], env: dict, cwd) -> "Forked | None":
         """Fork a launcher for ``launcher_cmd`` (``python -S -E launch.py CONFIG -- KERNEL_CMD``), or None when the
-        template is not ready (yet), or gone: the caller then starts the kernel the usual way."""
+        template could not start, or is gone: the caller then starts the kernel the usual way. While the template
+        still imports, wait for it (up to ``WAIT_READY`` s): a kernel started the usual way meanwhile imports the same
+        modules itself, and on a machine with a worker per core the two only slow each other down."""
         with self.lock:
+            deadline = time.monotonic() + WAIT_READY
             self._drain()
+            while self.state is None and self.sock.fileno() >= 0 and time.monotonic() < deadline:
+                self._drain(max(0.0, deadline - time.monotonic()))
             if not self.state:
                 return None
             script = next((i for i, a in enumerate(launcher_cmd) if a.endswith("launch.py")), None)
