@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 import shutil
 import socket
 from pathlib import Path
@@ -250,7 +251,7 @@ def label_studio(tmp_path_factory):
     """One Label Studio for the test session (started from install.sh's template: seconds, not half a minute)."""
     if os.environ.get("GRADERS_SKIP_LABEL_STUDIO") == "1":
         pytest.skip("GRADERS_SKIP_LABEL_STUDIO=1: Label Studio was not installed")
-    from graders.services.labelstudio import LabelStudioService
+    from graders.services.labelstudio import USERNAME, LabelStudioService
     from graders.services.registry import ServiceHandle
 
     # Started on a port another program took first (as happens on a busy hub between choosing a port and listening
@@ -259,7 +260,12 @@ def label_studio(tmp_path_factory):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        service = LabelStudioService(tmp_path_factory.mktemp("labelstudio"), port=taken.getsockname()[1])
+        data_dir = tmp_path_factory.mktemp("labelstudio")
+        # a password that begins with "-", as a random one does 1 time in 64: Label Studio's command line must take it
+        account = {"username": USERNAME, "password": "-" + secrets.token_urlsafe(9), "token": secrets.token_hex(20)}
+        (data_dir / "account.json").write_text(json.dumps(account), encoding="utf-8")
+        service = LabelStudioService(data_dir, port=taken.getsockname()[1])
+        assert service.account["password"].startswith("-")
         service.taken_port = service.port
         service.start()
     try:

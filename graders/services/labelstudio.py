@@ -134,9 +134,11 @@ class LabelStudioService(ProcessService):
 
     # --- the process ---------------------------------------------------------------------------------------------
     def command(self) -> list[str]:
+        # "--password=VALUE", not "--password VALUE": a random password may begin with "-" (1 in 64), and argparse
+        # then takes it for an option and Label Studio ends at once ("expected one argument")
         return [label_studio_command(), "start", "--no-browser", "--internal-host", LOOPBACK, "-p", str(self.port),
-                "--data-dir", str(self.data_dir), "--username", self.account["username"],
-                "--password", self.account["password"], "--user-token", self.account["token"],
+                "--data-dir", str(self.data_dir), f"--username={self.account['username']}",
+                f"--password={self.account['password']}", f"--user-token={self.account['token']}",
                 "--enable-legacy-api-token"]
 
     def environment(self) -> dict[str, str]:
